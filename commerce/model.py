@@ -1,0 +1,158 @@
+"""Domain objects. Plain dataclasses: storage maps its tables to and from these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class BotKind(StrEnum):
+    CONSUMER = "consumer"  # the brand's bot that shoppers talk to
+    ASSOCIATE = "associate"  # the staff bot for store associates and HQ operators
+
+
+class Role(StrEnum):
+    GUEST = "guest"  # a Telegram user we do not know yet
+    MEMBER = "member"  # an enrolled consumer (consumer bot)
+    ASSOCIATE = "associate"  # a store associate bound to a Telegram account (associate bot)
+    HQ = "hq"  # a brand head-office operator (associate bot)
+
+
+class AssociateStatus(StrEnum):
+    ACTIVE = "active"  # can enrol members through their codes
+    DEACTIVATED = "deactivated"  # left or suspended: codes stop enrolling, history stays
+
+
+class LinkReason(StrEnum):
+    ENROLLED = "enrolled"  # first scan of the associate's code
+    SWITCHED_BY_MEMBER = "switched_by_member"  # member confirmed a move to another associate
+    REASSIGNED_BY_HQ = "reassigned_by_hq"  # HQ moved the member (associate left, rebalancing)
+    ENDED_BY_MEMBER = "ended_by_member"  # member asked to stop chatting with an associate
+
+
+class InboxStatus(StrEnum):
+    RECEIVED = "received"  # durably recorded, not yet processed
+    DONE = "done"  # its effects are committed
+    FAILED = "failed"  # processing raised; kept for inspection
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"  # waiting for the sender
+    SENT = "sent"  # Telegram accepted it
+    FAILED = "failed"  # gave up after retries, or Telegram refused it (400)
+    UNREACHABLE = "unreachable"  # the person blocked the bot (403); never retried
+
+
+@dataclass(slots=True)
+class Brand:
+    name: str
+    colour: str = "#1F3A5F"
+    default_locale: str = "en"
+    timezone: str = "UTC"
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class Store:
+    brand_id: int
+    code: str
+    name: str
+    address: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    timezone: str = "UTC"
+    hours: str = ""  # e.g. "Mon-Sun 10:00-22:00"
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class Associate:
+    store_id: int
+    display_name: str
+    short_code: str  # human code printed under the QR, for clients that drop the payload
+    status: AssociateStatus = AssociateStatus.ACTIVE
+    telegram_user_id: int | None = None
+    locale: str = "en"
+    welcome_text: str | None = None
+    created_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class HQOperator:
+    brand_id: int
+    name: str
+    telegram_user_id: int | None = None
+    created_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class Member:
+    brand_id: int
+    telegram_user_id: int
+    first_name: str
+    enrolled_at: datetime
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+    store_id: int | None = None
+    source_associate_id: int | None = None
+    consent_chat: bool = True  # 1:1 chat with the linked associate allowed
+    consent_marketing: bool = False  # brand marketing allowed
+    unsubscribed_at: datetime | None = None  # stopped all messages from the brand
+    reachable: bool = True  # False after Telegram said the member blocked the bot
+    phone: str | None = None  # shared by the member for CRM matching; never logged
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class Link:
+    member_id: int
+    associate_id: int
+    started_at: datetime
+    reason: LinkReason = LinkReason.ENROLLED
+    ended_at: datetime | None = None
+    end_reason: LinkReason | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class InboundUpdate:
+    bot: BotKind
+    update_id: int
+    payload: dict[str, Any]
+    received_at: datetime
+    status: InboxStatus = InboxStatus.RECEIVED
+    processed_at: datetime | None = None
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class OutboxMessage:
+    """One Bot API call to make on someone's behalf, written in the same transaction as
+    the state change that caused it and delivered after commit by the sender."""
+
+    bot: BotKind
+    chat_id: int
+    method: str  # Bot API method, e.g. "sendMessage"
+    params: dict[str, Any]  # JSON-serialisable parameters, without chat_id
+    created_at: datetime
+    status: OutboxStatus = OutboxStatus.PENDING
+    attempts: int = 0
+    sent_at: datetime | None = None
+    telegram_message_id: int | None = None
+    error: str | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class AuditEntry:
+    at: datetime
+    actor: str  # "member:12", "associate:3", "hq:1", "cli", "system"
+    action: str  # verb phrase, e.g. "associate.deactivated"
+    subject: str = ""  # "member:12"
+    details: dict[str, Any] = field(default_factory=dict)
+    id: int | None = None

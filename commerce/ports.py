@@ -1,0 +1,199 @@
+"""Ports: what the domain needs from the outside world, as Protocols.
+
+storage/ implements them (SQLModel tables, Redis, in-process); tests use the real
+implementations or small fakes. Nothing here knows about a database or Telegram.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, Self
+
+from commerce.model import (
+    Associate,
+    AuditEntry,
+    BotKind,
+    Brand,
+    HQOperator,
+    InboundUpdate,
+    Link,
+    Member,
+    OutboxMessage,
+    OutboxStatus,
+    Store,
+)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Timezone-aware current time (UTC)."""
+
+
+# --- repositories (one unit of work holds them all) -------------------------------
+
+
+class BrandRepository(Protocol):
+    async def get(self, brand_id: int) -> Brand | None: ...
+    async def first(self) -> Brand | None:
+        """The deployment's brand (one brand per deployment for now)."""
+    async def add(self, brand: Brand) -> Brand: ...
+
+
+class StoreRepository(Protocol):
+    async def get(self, store_id: int) -> Store | None: ...
+    async def by_code(self, code: str) -> Store | None: ...
+    async def list(self, brand_id: int) -> Sequence[Store]: ...
+    async def add(self, store: Store) -> Store: ...
+
+
+class AssociateRepository(Protocol):
+    async def get(self, associate_id: int) -> Associate | None: ...
+    async def by_telegram_user(self, telegram_user_id: int) -> Associate | None: ...
+    async def by_short_code(self, short_code: str) -> Associate | None: ...
+    async def list_by_store(self, store_id: int) -> Sequence[Associate]: ...
+    async def add(self, associate: Associate) -> Associate: ...
+    async def update(self, associate: Associate) -> None: ...
+
+
+class HQOperatorRepository(Protocol):
+    async def by_telegram_user(self, telegram_user_id: int) -> HQOperator | None: ...
+    async def list(self, brand_id: int) -> Sequence[HQOperator]: ...
+    async def add(self, operator: HQOperator) -> HQOperator: ...
+
+
+class MemberRepository(Protocol):
+    async def get(self, member_id: int) -> Member | None: ...
+    async def by_telegram_user(self, brand_id: int, telegram_user_id: int) -> Member | None: ...
+    async def add(self, member: Member) -> Member:
+        """Raises DuplicateError if (brand_id, telegram_user_id) exists."""
+    async def update(self, member: Member) -> None: ...
+
+
+class LinkRepository(Protocol):
+    async def current(self, member_id: int) -> Link | None:
+        """The open link (ended_at is None) of a member, if any."""
+    async def history(self, member_id: int) -> Sequence[Link]:
+        """All links of a member, oldest first."""
+    async def add(self, link: Link) -> Link: ...
+    async def end(self, link_id: int, at: datetime, reason: Any) -> None: ...
+
+
+class InboxRepository(Protocol):
+    """Updates from Telegram, recorded before they are acknowledged."""
+
+    async def record(self, update: InboundUpdate) -> bool:
+        """Store the update; False (and nothing changed) if (bot, update_id) exists."""
+    async def get(self, bot: BotKind, update_id: int) -> InboundUpdate | None: ...
+    async def claim_done(self, bot: BotKind, update_id: int, at: datetime) -> bool:
+        """Mark the update done inside the caller's transaction. False if it was already
+        done: the caller must then roll back, its effects were committed before."""
+    async def mark_failed(self, bot: BotKind, update_id: int, at: datetime, error: str) -> None: ...
+    async def unprocessed(self, older_than: datetime, limit: int) -> Sequence[InboundUpdate]:
+        """RECEIVED updates recorded before older_than (left behind by a crash)."""
+
+
+class OutboxRepository(Protocol):
+    async def add(self, message: OutboxMessage) -> OutboxMessage: ...
+    async def get(self, message_id: int) -> OutboxMessage | None: ...
+    async def pending_for_chat(self, bot: BotKind, chat_id: int, limit: int) -> Sequence[OutboxMessage]:
+        """PENDING messages of one chat, oldest (lowest id) first."""
+    async def pending_chats(self, limit: int) -> Sequence[tuple[BotKind, int]]:
+        """Distinct (bot, chat_id) with PENDING messages, oldest first."""
+    async def mark(
+        self,
+        message_id: int,
+        status: OutboxStatus,
+        at: datetime,
+        *,
+        telegram_message_id: int | None = None,
+        error: str | None = None,
+        attempts: int | None = None,
+    ) -> None: ...
+    async def count_by_status(self) -> Mapping[OutboxStatus, int]: ...
+
+
+class AuditLog(Protocol):
+    async def record(self, entry: AuditEntry) -> None: ...
+    async def recent(self, limit: int) -> Sequence[AuditEntry]: ...
+
+
+class UnitOfWork(Protocol):
+    """One database transaction. The caller owns it: repositories never commit.
+
+    async with uow_factory() as uow:
+        ...
+        await uow.commit()   # leaving the block without commit rolls back
+    """
+
+    brands: BrandRepository
+    stores: StoreRepository
+    associates: AssociateRepository
+    hq: HQOperatorRepository
+    members: MemberRepository
+    links: LinkRepository
+    inbox: InboxRepository
+    outbox: OutboxRepository
+    audit: AuditLog
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(self, *exc: object) -> None: ...
+    async def commit(self) -> None:
+        """Commit, then run the after_commit callbacks in order."""
+    async def rollback(self) -> None: ...
+    def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Run callback once the transaction has committed (never if it rolls back)."""
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class DuplicateError(Exception):
+    """A unique key already exists."""
+
+
+# --- backends: Redis or in-process, behind the same contract ----------------------
+
+
+class Deduplicator(Protocol):
+    async def first_seen(self, key: str, ttl_seconds: float) -> bool:
+        """True exactly once per key while its TTL lasts (atomic across processes)."""
+    async def forget(self, key: str) -> None:
+        """Drop the key, so the next first_seen(key) is True again."""
+
+
+class RateLimiter(Protocol):
+    """Telegram's send limits, shared by all processes: per bot overall and per chat."""
+
+    async def try_acquire(self, bot: str, chat_id: int | None, *, paid: bool = False) -> float:
+        """0.0 if a message may go now (and the slot is taken in the bot's and the chat's
+        buckets together); otherwise the seconds to wait, and nothing is taken."""
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: str
+    payload: Mapping[str, str]
+    deliveries: int  # 1 on first delivery; more after reclaims
+
+
+class WorkQueue(Protocol):
+    """Durable at-least-once queue with consumer groups (Redis Streams semantics)."""
+
+    async def publish(self, payload: Mapping[str, str]) -> str: ...
+    async def consume(self, consumer: str, count: int, block_ms: int) -> Sequence[Job]:
+        """New jobs for this consumer; they stay pending until acked."""
+    async def ack(self, job_id: str) -> None: ...
+    async def reclaim(self, consumer: str, min_idle_ms: int, count: int) -> Sequence[Job]:
+        """Take over jobs pending longer than min_idle_ms (their consumer died)."""
+    async def depth(self) -> int:
+        """Jobs published and not yet acknowledged."""
+
+
+class Lock(Protocol):
+    async def acquire(self, name: str, ttl_seconds: float) -> str | None:
+        """A token if the lock was free (it expires after the TTL), else None."""
+    async def refresh(self, name: str, token: str, ttl_seconds: float) -> bool: ...
+    async def release(self, name: str, token: str) -> bool:
+        """Release only if still held with this token."""

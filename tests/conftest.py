@@ -1,0 +1,81 @@
+"""Shared test set-up: which real services are here, and what to say when one is not.
+
+PostgreSQL and Redis are real servers, never mocks. Their URLs come from
+STORELINK_TEST_POSTGRES_URL and STORELINK_TEST_REDIS_URL (the defaults are the usual
+local servers). When one is unreachable on a person's machine, its tests are skipped and
+the summary at the end says which and how to enable them; under CI (CI=true) an
+unreachable service is an error, so no service-backed test is ever skipped silently.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+
+DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+_SERVICES = {
+    "postgres": ("STORELINK_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL, 5432),
+    "redis": ("STORELINK_TEST_REDIS_URL", DEFAULT_REDIS_URL, 6379),
+}
+_skipped: dict[str, int] = {}
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def service_url(name: str) -> str | None:
+    """The service's URL if it can be used, else None (and the test should skip)."""
+    var, default, port = _SERVICES[name]
+    url = os.environ.get(var, default)
+    if url in ("", "off"):
+        return None
+    return url if _reachable(url, port) else None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if os.environ.get("CI", "").lower() not in ("1", "true", "yes"):
+        return
+    missing = [name for name in _SERVICES if service_url(name) is None]
+    if missing:
+        pytest.exit(f"CI needs {', '.join(missing)} running (see .ci/run)", returncode=3)
+
+
+def require(name: str) -> str:
+    url = service_url(name)
+    if url is None:
+        _skipped[name] = _skipped.get(name, 0) + 1
+        pytest.skip(f"{name} is not reachable; set {_SERVICES[name][0]} to enable")
+    return url
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    return require("postgres")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    return require("redis")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+    if not _skipped:
+        return
+    terminalreporter.section("suites that did not run")
+    for name, count in sorted(_skipped.items()):
+        var, default, _ = _SERVICES[name]
+        terminalreporter.write_line(
+            f"{name}: {count} tests skipped, no server reachable. "
+            f"Start one or set {var} (e.g. {var}={default}) and run make test again."
+        )
