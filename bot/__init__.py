@@ -1,0 +1,1 @@
+"""Composition root: settings, CLI, the two bots, web server, sender and scheduler."""

@@ -1,0 +1,51 @@
+"""Building the two PTB Applications. Handler registration lives here, in one visible place."""
+
+from __future__ import annotations
+
+from telegram.ext import AIORateLimiter, Application, CommandHandler, ContextTypes, filters
+
+from bot.context import AppData, Services, StorelinkApplication, StorelinkContext
+from commerce.model import BotKind
+from handlers import errors, start
+
+PRIVATE = filters.ChatType.PRIVATE
+
+
+def build_application(kind: BotKind, token: str, services: Services) -> StorelinkApplication:
+    """Updates reach the Application from our ingress (webhook or poller), never from PTB's
+    Updater: the ingress records each update durably before it is handled.
+
+    Messages to people go through the outbox and the sender with limits shared by every
+    process; the Application's own bot (AIORateLimiter, per process) serves the few direct
+    calls that must answer at once, such as answerCallbackQuery."""
+    api = services.settings.bot_api_url
+    app: StorelinkApplication = (
+        Application.builder()
+        .token(token)
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .context_types(ContextTypes(context=StorelinkContext, bot_data=AppData))
+        .rate_limiter(AIORateLimiter(max_retries=2))
+        .updater(None)
+        .build()
+    )
+    app.bot_data.services = services
+    app.bot_data.kind = kind
+    for handler in HANDLERS[kind]:
+        app.add_handler(handler)
+    app.add_error_handler(errors.on_error)
+    return app
+
+
+# Order matters within a group: the first matching handler wins. Commands come before the
+# catch-all message handlers that later features add.
+HANDLERS = {
+    BotKind.CONSUMER: [
+        CommandHandler("start", start.on_consumer_start, filters=PRIVATE),
+        CommandHandler("help", start.on_consumer_help, filters=PRIVATE),
+    ],
+    BotKind.ASSOCIATE: [
+        CommandHandler("start", start.on_associate_start, filters=PRIVATE),
+        CommandHandler("help", start.on_associate_help, filters=PRIVATE),
+    ],
+}

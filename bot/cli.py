@@ -1,0 +1,93 @@
+"""The `storelink` command."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+
+import click
+
+from bot import logs
+from bot.settings import Settings, SettingsError, load_settings
+
+
+def _settings(*, require_tokens: bool = True) -> Settings:
+    try:
+        return load_settings(require_tokens=require_tokens)
+    except SettingsError as exc:
+        for line in str(exc).splitlines():
+            click.echo(f"storelink: {line}", err=True)
+        sys.exit(2)
+
+
+def run_until_signal(start: Callable[[], Awaitable[object]], stop: Callable[[], Awaitable[object]]) -> None:
+    """Start, wait for SIGTERM or Ctrl-C, stop gracefully."""
+
+    async def main() -> None:
+        done = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, done.set)
+        try:
+            await start()
+            await done.wait()
+        finally:
+            click.echo("storelink: stopping (finishing work in flight)...", err=True)
+            await stop()
+
+    asyncio.run(main())
+
+
+@click.group()
+@click.option("--log-level", default="INFO", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]), show_default=True)
+def main(log_level: str) -> None:
+    """storelink: one scan links a shopper to their store associate, in the chat app."""
+    logs.configure(log_level)
+
+
+@main.command()
+def run() -> None:
+    """Run both bots (long polling, or webhooks when STORELINK_WEBHOOK_BASE_URL is set)."""
+    from bot.runtime import Runtime
+
+    runtime = Runtime(_settings())
+    run_until_signal(runtime.start, runtime.stop)
+
+
+@main.command()
+@click.option("--sandbox-port", default=8081, show_default=True, help="Port of the local Bot API sandbox.")
+@click.option("--http-port", default=8080, show_default=True, help="Port of /healthz and /metrics.")
+def demo(sandbox_port: int, http_port: int) -> None:
+    """Everything in one process: a local Bot API sandbox, both bots and a demo brand."""
+    from bot.demo import Demo
+
+    demo = Demo(sandbox_port=sandbox_port, http_port=http_port)
+    run_until_signal(demo.start, demo.stop)
+
+
+@main.command()
+@click.option("--as", "username", required=True, help="The simulated person, e.g. alice or bob.")
+@click.option("--bot", "bot_name", type=click.Choice(["consumer", "associate"]), default=None, help="Default: associate for staff, consumer otherwise.")
+@click.option("--sandbox", "sandbox_url", default="http://127.0.0.1:8081", show_default=True)
+def chat(username: str, bot_name: str | None, sandbox_url: str) -> None:
+    """Chat in the terminal as a simulated person of the running demo."""
+    from bot.terminal_chat import run_chat
+
+    sys.exit(asyncio.run(run_chat(sandbox_url, username, bot_name)))
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations to STORELINK_DATABASE_URL."""
+    from storage.migrate import current_revision, upgrade
+
+    settings = _settings(require_tokens=False)
+    asyncio.run(upgrade(settings.database_url))
+    click.echo(f"database at revision {asyncio.run(current_revision(settings.database_url))}")

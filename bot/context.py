@@ -1,0 +1,133 @@
+"""The typed dependencies handlers reach through `ctx.services`, and the per-update transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.i18n import Catalog, locale_for
+from bot.metrics import Metrics
+from bot.render import Outgoing, Renderer
+from bot.settings import Settings
+from commerce.model import BotKind, Brand, OutboxMessage
+from commerce.ports import Clock, UnitOfWork, UnitOfWorkFactory
+
+if TYPE_CHECKING:
+    from storage.backends import Backends
+
+
+class AlreadyProcessed(Exception):
+    """The update's effects were committed before (a redelivery): nothing to do."""
+
+
+@dataclass
+class Services:
+    settings: Settings
+    uow: UnitOfWorkFactory
+    backends: Backends
+    clock: Clock
+    catalog: Catalog
+    metrics: Metrics
+    brand: Brand
+    render: Renderer
+    # Called after a commit that queued outbound messages for (bot, chat_id).
+    notify_outbox: Callable[[BotKind, int], Awaitable[None]] = field(default=lambda bot, chat: _noop())
+    # Failures the error handler saw, read back by the ingress for the update it is processing.
+    failed_updates: dict[tuple[BotKind, int], str] = field(default_factory=dict)
+
+    def locale(self, update: Update) -> str:
+        user = update.effective_user
+        return locale_for(user.language_code if user else None, self.settings.default_locale)
+
+    def transaction(self, bot: BotKind, update: Update | None = None) -> UpdateTransaction:
+        return UpdateTransaction(self, bot, update)
+
+
+async def _noop() -> None:
+    return None
+
+
+class UpdateTransaction:
+    """One transaction for one update: its effects, the outbox rows they cause and the
+    inbox row marked done commit together; the sender is told only after the commit.
+
+    async with services.transaction(BotKind.CONSUMER, update) as tx:
+        ...use tx.uow...
+        await tx.reply(update, outgoing)
+    """
+
+    def __init__(self, services: Services, bot: BotKind, update: Update | None) -> None:
+        self.services = services
+        self.bot = bot
+        self.update = update
+        self._uow: UnitOfWork | None = None
+        self._chats: set[tuple[BotKind, int]] = set()
+
+    @property
+    def uow(self) -> UnitOfWork:
+        assert self._uow is not None, "use inside `async with`"
+        return self._uow
+
+    async def __aenter__(self) -> UpdateTransaction:
+        self._uow = await self.services.uow().__aenter__()
+        if self.update is not None:
+            done = await self._uow.inbox.claim_done(self.bot, self.update.update_id, self.services.clock.now())
+            if not done:
+                await self._uow.__aexit__(None, None, None)
+                raise AlreadyProcessed(f"{self.bot}:{self.update.update_id}")
+        return self
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        uow = self.uow
+        try:
+            if exc_type is None:
+                for bot, chat_id in sorted(self._chats):
+                    uow.after_commit(_bind(self.services.notify_outbox, bot, chat_id))
+                await uow.commit()
+        finally:
+            await uow.__aexit__(exc_type, exc, tb)
+
+    async def send(self, bot: BotKind, chat_id: int, outgoing: Outgoing) -> OutboxMessage:
+        message = OutboxMessage(
+            bot=bot, chat_id=chat_id, method=outgoing.method, params=outgoing.params, created_at=self.services.clock.now()
+        )
+        self._chats.add((bot, chat_id))
+        return await self.uow.outbox.add(message)
+
+    async def reply(self, update: Update, outgoing: Outgoing) -> OutboxMessage:
+        """Answer in the chat the update came from, through the same bot."""
+        assert update.effective_chat is not None
+        return await self.send(self.bot, update.effective_chat.id, outgoing)
+
+
+def _bind(notify: Callable[[BotKind, int], Awaitable[None]], bot: BotKind, chat_id: int) -> Callable[[], Awaitable[None]]:
+    return lambda: notify(bot, chat_id)
+
+
+class AppData:
+    """PTB's bot_data for our Applications: typed, not a dict of strings."""
+
+    def __init__(self) -> None:
+        self.services: Services | None = None
+        self.kind: BotKind | None = None
+
+
+class StorelinkContext(CallbackContext[ExtBot, dict, dict, AppData]):
+    @property
+    def services(self) -> Services:
+        services = self.bot_data.services
+        assert services is not None, "Services are attached when the Application is built"
+        return services
+
+    @property
+    def bot_kind(self) -> BotKind:
+        kind = self.bot_data.kind
+        assert kind is not None
+        return kind
+
+
+StorelinkApplication = Application[ExtBot, StorelinkContext, dict, dict, AppData, Any]

@@ -1,0 +1,120 @@
+"""Every update enters here, from the webhook or the poller: record it, then handle it.
+
+The update is written to the inbox before Telegram is answered (webhook) or before the
+poller confirms it (getUpdates offset), so a crash loses nothing: Telegram delivers again,
+or the recovery sweep finds it still RECEIVED. The handler's transaction marks it done,
+so redeliveries have no second effect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from telegram import Update
+
+from bot.context import Services, StorelinkApplication
+from commerce.model import BotKind, InboundUpdate, InboxStatus
+
+log = logging.getLogger("storelink.ingress")
+CLAIM_TTL = 120.0  # seconds one process may hold an update before another may retry it
+RECOVER_AFTER = timedelta(seconds=60)
+
+
+class Ingress:
+    def __init__(self, services: Services, applications: Mapping[BotKind, StorelinkApplication]) -> None:
+        self.services = services
+        self.applications = applications
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._chat_locks: dict[tuple[BotKind, int], asyncio.Lock] = {}
+        self._chat_waiters: dict[tuple[BotKind, int], int] = {}
+
+    async def receive(self, bot: BotKind, payload: dict[str, Any]) -> bool:
+        """Record the update durably and schedule its handling. False for a duplicate."""
+        update_id = payload.get("update_id")
+        if not isinstance(update_id, int):
+            raise ValueError("update without an integer update_id")
+        metrics = self.services.metrics
+        async with self.services.uow() as uow:
+            fresh = await uow.inbox.record(InboundUpdate(bot, update_id, payload, self.services.clock.now()))
+            await uow.commit()
+        if not fresh:
+            metrics.inc("storelink_updates_duplicate_total", bot)
+            return False
+        metrics.inc("storelink_updates_received_total", bot)
+        self._spawn(bot, payload)
+        return True
+
+    def _spawn(self, bot: BotKind, payload: dict[str, Any]) -> None:
+        task = asyncio.create_task(self._handle_in_chat_order(bot, payload))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _handle_in_chat_order(self, bot: BotKind, payload: dict[str, Any]) -> None:
+        # Updates of one chat are handled one after another, in arrival order (asyncio.Lock
+        # is FIFO); different chats run concurrently.
+        key = (bot, _chat_of(payload))
+        lock = self._chat_locks.setdefault(key, asyncio.Lock())
+        self._chat_waiters[key] = self._chat_waiters.get(key, 0) + 1
+        try:
+            async with lock:
+                await self.handle(bot, payload)
+        finally:
+            self._chat_waiters[key] -= 1
+            if not self._chat_waiters[key]:
+                del self._chat_waiters[key], self._chat_locks[key]
+
+    async def handle(self, bot: BotKind, payload: dict[str, Any]) -> None:
+        """Run the update through its Application once (a claim keeps two processes from
+        handling it at the same time), then settle its inbox row."""
+        services = self.services
+        update_id = payload["update_id"]
+        claim = f"update:{bot}:{update_id}"
+        if not await services.backends.dedupe.first_seen(claim, CLAIM_TTL):
+            return
+        app = self.applications[bot]
+        try:
+            await app.process_update(Update.de_json(payload, app.bot))
+        except Exception as exc:  # de_json of a malformed update; handler errors go to on_error
+            log.warning("update %s of the %s bot could not be handled: %s", update_id, bot, type(exc).__name__)
+            services.failed_updates[(bot, update_id)] = f"{type(exc).__name__}: {exc}"[:500]
+        error = services.failed_updates.pop((bot, update_id), None)
+        async with services.uow() as uow:
+            now = services.clock.now()
+            if error is None:
+                await uow.inbox.claim_done(bot, update_id, now)  # no-op if a handler marked it
+            else:
+                await uow.inbox.mark_failed(bot, update_id, now, error)
+            await uow.commit()
+        services.metrics.inc("storelink_updates_failed_total" if error else "storelink_updates_processed_total", bot)
+
+    async def recover(self) -> int:
+        """Handle updates a crashed process recorded but never finished."""
+        services = self.services
+        async with services.uow() as uow:
+            stale = await uow.inbox.unprocessed(services.clock.now() - RECOVER_AFTER, 200)
+        for update in stale:
+            if update.status is InboxStatus.RECEIVED:
+                self._spawn(update.bot, update.payload)
+        return len(stale)
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait for in-flight updates (SIGTERM)."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+
+
+def _chat_of(payload: dict[str, Any]) -> int:
+    for field in ("message", "edited_message", "callback_query", "my_chat_member", "channel_post"):
+        body = payload.get(field)
+        if isinstance(body, dict):
+            chat = body.get("chat") or (body.get("message") or {}).get("chat") or {}
+            if isinstance(chat.get("id"), int):
+                return chat["id"]
+            sender = body.get("from") or {}
+            if isinstance(sender.get("id"), int):
+                return sender["id"]
+    return 0

@@ -1,0 +1,252 @@
+"""Wiring one storelink process: database, backends, both bots, ingress, sender, web server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from telegram import Bot, Update
+from telegram.error import NetworkError, TimedOut
+
+from bot.applications import build_application
+from bot.clock import SystemClock
+from bot.context import Services, StorelinkApplication
+from bot.i18n import Catalog
+from bot.ingress import Ingress
+from bot.metrics import Metrics
+from bot.render import Renderer
+from bot.sender import Sender
+from bot.settings import Settings
+from bot.web import build_web_app, webhook_path
+from commerce.brand import ensure_brand
+from commerce.membership import mark_unreachable
+from commerce.model import BotKind
+from commerce.ports import Clock
+from storage.backends import Backends, SendLimits, open_backends
+from storage.uow import Database
+
+log = logging.getLogger("storelink.runtime")
+POLL_TIMEOUT = 10  # seconds of getUpdates long polling
+
+
+@dataclass
+class Options:
+    """How this process runs; tests and the demo change these, not the handlers."""
+
+    clock: Clock = field(default_factory=SystemClock)
+    limits: SendLimits = field(default_factory=SendLimits)
+    serve_http: bool = True
+    run_sender: bool = True
+    sender_name: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
+    sender_backoff: float = 0.2
+    recover_every: float = 30.0
+
+
+class Runtime:
+    def __init__(self, settings: Settings, options: Options | None = None) -> None:
+        self.settings = settings
+        self.options = options or Options()
+        self.database: Database | None = None
+        self.backends: Backends | None = None
+        self.services: Services | None = None
+        self.applications: dict[BotKind, StorelinkApplication] = {}
+        self.sender: Sender | None = None
+        self.ingress: Ingress | None = None
+        self.metrics = Metrics()
+        self._web: web.AppRunner | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._stopped = asyncio.Event()
+
+    @property
+    def tokens(self) -> dict[BotKind, str]:
+        s = self.settings
+        return {
+            BotKind.CONSUMER: s.token("consumer"),
+            BotKind.ASSOCIATE: s.token("associate"),
+        }
+
+    async def start(self) -> None:
+        s, o = self.settings, self.options
+        self.database = await Database.open(s.database_url, migrate=True)
+        self.backends = await open_backends(s.redis_url, limits=o.limits)
+        async with self.database.uow() as uow:
+            brand = await ensure_brand(uow, s.brand_name, s.default_locale, s.timezone)
+            await uow.commit()
+        catalog = Catalog.load()
+        self.services = services = Services(
+            settings=s,
+            uow=self.database.uow,
+            backends=self.backends,
+            clock=o.clock,
+            catalog=catalog,
+            metrics=self.metrics,
+            brand=brand,
+            render=Renderer(catalog, brand.name),
+        )
+        for kind, token in self.tokens.items():
+            self.applications[kind] = app = build_application(kind, token, services)
+            await app.initialize()
+            await app.start()
+        self.ingress = Ingress(services, self.applications)
+        self.metrics.gauge("storelink_queue_depth", self.backends.queue.depth)
+        if o.run_sender:
+            await self._start_sender(services)
+        if o.serve_http or s.uses_webhooks:
+            await self._serve_http()
+        if s.uses_webhooks:
+            await self._set_webhooks()
+        else:
+            for kind in BotKind:
+                self._spawn(self._poll(kind), f"poll-{kind}")
+        self._spawn(self._recover_loop(), "recover")
+        log.info(
+            "storelink is running: brand %r, %s, %s backends, %s",
+            brand.name,
+            self.database.dialect,
+            self.backends.kind,
+            "webhooks" if s.uses_webhooks else "long polling",
+        )
+
+    async def _start_sender(self, services: Services) -> None:
+        assert self.database and self.backends
+        api = self.settings.bot_api_url
+        bots = {kind: Bot(token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot") for kind, token in self.tokens.items()}
+        for bot in bots.values():
+            await bot.initialize()
+        self.sender = Sender(
+            uow=self.database.uow,
+            queue=self.backends.queue,
+            lock=self.backends.lock,
+            limiter=self.backends.limiter,
+            bots=bots,
+            clock=self.options.clock,
+            metrics=self.metrics,
+            name=self.options.sender_name,
+            on_unreachable=self._on_unreachable,
+            backoff_base=self.options.sender_backoff,
+        )
+        services.notify_outbox = self.sender.notify
+        self._spawn(self.sender.run(), "sender")
+
+    async def _on_unreachable(self, bot: BotKind, chat_id: int) -> None:
+        assert self.services is not None
+        if bot is not BotKind.CONSUMER:
+            log.warning("an associate-bot chat blocked the bot; its messages are marked unreachable")
+            return
+        async with self.services.uow() as uow:
+            assert self.services.brand.id is not None
+            await mark_unreachable(uow, self.services.brand.id, chat_id, self.options.clock.now())
+            await uow.commit()
+
+    async def _serve_http(self) -> None:
+        s = self.settings
+        secret = s.webhook_secret.get_secret_value() if s.webhook_secret else None
+        app = build_web_app(self.ingress if s.uses_webhooks else None, self.metrics, secret, self.health)
+        self._web = web.AppRunner(app, access_log=None)
+        await self._web.setup()
+        await web.TCPSite(self._web, s.http_host, s.http_port).start()
+        log.info("HTTP server on http://%s:%s (/healthz, /metrics%s)", s.http_host, s.http_port, ", webhooks" if secret else "")
+
+    async def _set_webhooks(self) -> None:
+        s = self.settings
+        assert s.webhook_base_url and s.webhook_secret
+        for kind, app in self.applications.items():
+            await app.bot.set_webhook(
+                url=f"{s.webhook_base_url}{webhook_path(kind)}",
+                secret_token=s.webhook_secret.get_secret_value(),
+                allowed_updates=Update.ALL_TYPES,
+            )
+
+    async def _poll(self, kind: BotKind) -> None:
+        """Long polling. The offset moves past an update only after the ingress recorded
+        it: a crash here means getUpdates returns it again."""
+        bot = self.applications[kind].bot
+        assert self.ingress is not None
+        await bot.delete_webhook(drop_pending_updates=False)
+        offset: int | None = None
+        failures = 0
+        while True:
+            try:
+                raw = await bot.do_api_request(
+                    "getUpdates",
+                    api_kwargs={"offset": offset, "timeout": POLL_TIMEOUT, "allowed_updates": Update.ALL_TYPES},
+                    read_timeout=POLL_TIMEOUT + 10,
+                )
+                for payload in raw:
+                    await self.ingress.receive(kind, payload)
+                    offset = payload["update_id"] + 1
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except TimedOut:
+                continue
+            except Exception as exc:  # network trouble, or the database is down: wait and retry
+                failures += 1
+                delay = min(30.0, 0.5 * 2 ** min(failures, 6))
+                log.warning("polling the %s bot failed (%s); retrying in %.1fs", kind, type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+
+    async def _recover_loop(self) -> None:
+        assert self.ingress is not None
+        while True:
+            await asyncio.sleep(self.options.recover_every)
+            try:
+                count = await self.ingress.recover()
+                if count:
+                    log.info("re-handling %d updates left unfinished", count)
+            except Exception:
+                log.exception("recovery sweep failed")
+
+    async def health(self) -> list[str]:
+        problems = []
+        checks: list[tuple[str, Callable[[], Awaitable[Any]]]] = []
+        if self.database:
+            checks.append(("database", self.database.ping))
+        if self.backends:
+            checks.append(("backends", self.backends.queue.depth))
+        for name, check in checks:
+            try:
+                await asyncio.wait_for(check(), 2.0)
+            except Exception as exc:
+                problems.append(f"{name}: {type(exc).__name__}")
+        return problems
+
+    def _spawn(self, coro: Awaitable[Any], name: str) -> None:
+        self._tasks.append(asyncio.create_task(coro, name=name))  # type: ignore[arg-type]
+
+    async def stop(self) -> None:
+        """Graceful: stop taking updates, finish the ones in flight, let the sender finish
+        the chats it is delivering, then close everything."""
+        for task in self._tasks:
+            if task.get_name().startswith(("poll-", "recover")):
+                task.cancel()
+        if self.ingress:
+            await self.ingress.drain()
+        if self.sender:
+            await self.sender.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        for app in self.applications.values():
+            try:
+                await app.stop()
+                await app.shutdown()
+            except (NetworkError, RuntimeError) as exc:
+                log.warning("closing a bot: %s", exc)
+        if self.sender:
+            for bot in self.sender.bots.values():
+                await bot.shutdown()
+        if self._web:
+            await self._web.cleanup()
+        if self.backends:
+            await self.backends.close()
+        if self.database:
+            await self.database.dispose()
+        self._stopped.set()

@@ -1,0 +1,237 @@
+"""The one way messages leave storelink: the outbox, drained chat by chat.
+
+A job on the work queue says "chat C of bot B has pending outbox rows". A worker takes the
+chat's lock, sends that chat's rows oldest first under the shared rate limits, records each
+outcome, and acknowledges the job. Any number of sender processes can run: the per-chat
+lock keeps one chat's messages in order and never sent by two workers at once, and a dead
+worker's jobs are reclaimed by the others. Telegram's answers decide what happens next:
+
+- 429: wait retry_after, send again;
+- 5xx, timeouts, lost connections: back off and retry; after a run of failures leave the
+  row pending and come back later (the sweep republishes it);
+- 403 (the person blocked the bot): the row and the chat's other pending rows become
+  UNREACHABLE, the person is marked unreachable, nothing is retried;
+- 400: the request itself is wrong; FAILED, never retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+
+from bot.metrics import Metrics
+from commerce.model import BotKind, OutboxMessage, OutboxStatus
+from commerce.ports import Clock, Lock, RateLimiter, UnitOfWorkFactory, WorkQueue
+
+log = logging.getLogger("storelink.sender")
+
+LOCK_TTL = 30.0  # seconds; refreshed after every message
+RUN_OF_FAILURES = 6  # consecutive transient failures before a chat is left for later
+GIVE_UP_AFTER = 60  # attempts in all before a row is FAILED
+LATER = 20.0  # seconds before the sweep brings back a chat left for later
+RECLAIM_IDLE_MS = 30_000
+
+
+class Sender:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        queue: WorkQueue,
+        lock: Lock,
+        limiter: RateLimiter,
+        bots: Mapping[BotKind, Bot],
+        clock: Clock,
+        metrics: Metrics,
+        name: str,
+        on_unreachable: Callable[[BotKind, int], Awaitable[None]],
+        concurrency: int = 64,
+        backoff_base: float = 0.2,
+        backoff_cap: float = 10.0,
+    ) -> None:
+        self.uow, self.queue, self.lock, self.limiter = uow, queue, lock, limiter
+        self.bots, self.clock, self.metrics, self.name = bots, clock, metrics, name
+        self.on_unreachable = on_unreachable
+        self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
+        self._slots = asyncio.Semaphore(concurrency)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._later: dict[tuple[BotKind, int], float] = {}
+        self._stopping = asyncio.Event()
+
+    async def notify(self, bot: BotKind, chat_id: int) -> None:
+        """Called after a commit that queued messages for this chat."""
+        await self.queue.publish({"bot": bot.value, "chat_id": str(chat_id)})
+
+    # --- the worker loop ---------------------------------------------------------------
+
+    async def run(self, *, sweep_every: float = 5.0, reclaim_every: float = 10.0) -> None:
+        loop = asyncio.get_running_loop()
+        next_sweep = next_reclaim = loop.time()
+        while not self._stopping.is_set():
+            now = loop.time()
+            if now >= next_sweep:
+                await self._guard(self.sweep())
+                next_sweep = now + sweep_every
+            if now >= next_reclaim:
+                jobs = await self._guard(self.queue.reclaim(self.name, RECLAIM_IDLE_MS, 32)) or []
+                self._start(jobs)
+                next_reclaim = now + reclaim_every
+            await self._slots.acquire()  # wait for a free slot before taking more work
+            self._slots.release()
+            jobs = await self._guard(self.queue.consume(self.name, 16, 500)) or []
+            self._start(jobs)
+
+    async def stop(self, timeout: float = 20.0) -> None:
+        """Take no new jobs; let the chats being delivered finish (SIGTERM)."""
+        self._stopping.set()
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+
+    def _start(self, jobs: Any) -> None:
+        for job in jobs:
+            task = asyncio.create_task(self._deliver_job(job))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _deliver_job(self, job: Any) -> None:
+        async with self._slots:
+            try:
+                bot, chat_id = BotKind(job.payload["bot"]), int(job.payload["chat_id"])
+            except (KeyError, ValueError):
+                log.error("malformed sender job %s dropped", job.id)
+                await self.queue.ack(job.id)
+                return
+            try:
+                await self.deliver_chat(bot, chat_id)
+            except Exception:
+                # Leave the job pending: another worker (or this one) reclaims it later.
+                log.exception("delivery to a %s chat stopped; the job will be reclaimed", bot)
+                return
+            await self.queue.ack(job.id)
+
+    async def sweep(self) -> None:
+        """Republish chats with pending rows: ones left for later, and any whose notify was
+        lost (a crash between commit and publish)."""
+        loop_now = asyncio.get_running_loop().time()
+        async with self.uow() as uow:
+            chats = await uow.outbox.pending_chats(200)
+        for bot, chat_id in chats:
+            if self._later.get((bot, chat_id), 0) <= loop_now:
+                await self.notify(bot, chat_id)
+
+    # --- one chat ---------------------------------------------------------------------
+
+    async def deliver_chat(self, bot: BotKind, chat_id: int) -> None:
+        name = f"chat:{bot.value}:{chat_id}"
+        token = await self._take_lock(name)
+        if token is None:
+            return
+        try:
+            self._later.pop((bot, chat_id), None)
+            while not self._stopping.is_set():
+                async with self.uow() as uow:
+                    batch = await uow.outbox.pending_for_chat(bot, chat_id, 20)
+                if not batch:
+                    return
+                for message in batch:
+                    outcome = await self.deliver(message)
+                    await self.lock.refresh(name, token, LOCK_TTL)
+                    if outcome is OutboxStatus.UNREACHABLE:
+                        await self._mark_rest_unreachable(bot, chat_id)
+                        await self.on_unreachable(bot, chat_id)
+                        return
+                    if outcome is OutboxStatus.PENDING:  # a run of failures: later, in order
+                        self._later[(bot, chat_id)] = asyncio.get_running_loop().time() + LATER
+                        return
+        finally:
+            await self.lock.release(name, token)
+
+    async def _take_lock(self, name: str) -> str | None:
+        # Another worker may be finishing this chat; wait for it rather than drop the job,
+        # or a message committed just after its last read would wait for the sweep.
+        deadline = asyncio.get_running_loop().time() + LOCK_TTL
+        while asyncio.get_running_loop().time() < deadline:
+            token = await self.lock.acquire(name, LOCK_TTL)
+            if token is not None:
+                return token
+            await asyncio.sleep(0.02)
+        raise TimeoutError(f"lock {name} held too long")
+
+    async def deliver(self, message: OutboxMessage) -> OutboxStatus:
+        """Send one row until Telegram gives a final answer or a run of failures ends it."""
+        assert message.id is not None
+        bot = self.bots[message.bot]
+        attempts, failures, response_lost = message.attempts, 0, False
+        paid = bool(message.params.get("allow_paid_broadcast"))
+        while True:
+            wait = await self.limiter.try_acquire(message.bot.value, message.chat_id, paid=paid)
+            if wait > 0:
+                await asyncio.sleep(wait)
+                continue
+            attempts += 1
+            try:
+                result = await bot.do_api_request(message.method, api_kwargs={"chat_id": message.chat_id, **message.params})
+            except RetryAfter as exc:
+                self.metrics.inc("storelink_messages_retried_total", message.bot)
+                await asyncio.sleep(_seconds(exc.retry_after))
+                continue
+            except Forbidden as exc:
+                self.metrics.inc("storelink_messages_unreachable_total", message.bot)
+                return await self._settle(message, OutboxStatus.UNREACHABLE, attempts, error=str(exc))
+            except (BadRequest, InvalidToken) as exc:
+                log.warning("Telegram refused outbox row %s (%s): %s", message.id, message.method, exc)
+                self.metrics.inc("storelink_messages_failed_total", message.bot)
+                return await self._settle(message, OutboxStatus.FAILED, attempts, error=str(exc))
+            except NetworkError as exc:  # 5xx, timeouts, dropped connections
+                response_lost |= isinstance(exc, TimedOut) or exc.__cause__ is not None
+                failures += 1
+                if attempts >= GIVE_UP_AFTER:
+                    self.metrics.inc("storelink_messages_failed_total", message.bot)
+                    return await self._settle(message, OutboxStatus.FAILED, attempts, error=str(exc))
+                if failures >= RUN_OF_FAILURES:
+                    return await self._settle(message, OutboxStatus.PENDING, attempts, error=str(exc))
+                self.metrics.inc("storelink_messages_retried_total", message.bot)
+                await asyncio.sleep(self._backoff(failures))
+                continue
+            if response_lost:
+                self.metrics.inc("storelink_messages_possible_duplicates_total", message.bot)
+            self.metrics.inc("storelink_messages_sent_total", message.bot)
+            message_id = result.get("message_id") if isinstance(result, dict) else None
+            return await self._settle(message, OutboxStatus.SENT, attempts, telegram_message_id=message_id)
+
+    def _backoff(self, failures: int) -> float:
+        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (failures - 1))
+        return ceiling / 2 + random.random() * ceiling / 2  # jitter keeps workers apart
+
+    async def _settle(self, message: OutboxMessage, status: OutboxStatus, attempts: int, **fields: Any) -> OutboxStatus:
+        assert message.id is not None
+        async with self.uow() as uow:
+            await uow.outbox.mark(message.id, status, self.clock.now(), attempts=attempts, **fields)
+            await uow.commit()
+        return status
+
+    async def _mark_rest_unreachable(self, bot: BotKind, chat_id: int) -> None:
+        async with self.uow() as uow:
+            for message in await uow.outbox.pending_for_chat(bot, chat_id, 10_000):
+                assert message.id is not None
+                await uow.outbox.mark(message.id, OutboxStatus.UNREACHABLE, self.clock.now(), error="blocked")
+            await uow.commit()
+
+    async def _guard(self, step: Awaitable[Any]) -> Any:
+        try:
+            return await step
+        except Exception:
+            log.exception("sender step failed; retrying shortly")
+            await asyncio.sleep(1.0)
+            return None
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -1,0 +1,69 @@
+"""The aiohttp server: Telegram webhooks, /healthz and /metrics."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+from aiohttp import web
+
+from bot.ingress import Ingress
+from bot.metrics import Metrics
+from commerce.model import BotKind
+
+log = logging.getLogger("storelink.web")
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_UPDATE_BYTES = 1 << 20  # Telegram updates are small; anything bigger is not from Telegram
+
+INGRESS = web.AppKey("ingress", Ingress)
+SECRET = web.AppKey("secret", bytes)
+METRICS = web.AppKey("metrics", Metrics)
+
+
+def webhook_path(bot: BotKind) -> str:
+    return f"/telegram/{bot.value}"
+
+
+def build_web_app(ingress: Ingress | None, metrics: Metrics, secret: str | None, health: object) -> web.Application:
+    app = web.Application(client_max_size=MAX_UPDATE_BYTES)
+    app[METRICS] = metrics
+    app["health"] = health
+    if ingress is not None and secret is not None:
+        app[INGRESS] = ingress
+        app[SECRET] = secret.encode()
+        for bot in BotKind:
+            app.router.add_post(webhook_path(bot), _webhook(bot))
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/metrics", _metrics)
+    return app
+
+
+def _webhook(bot: BotKind):
+    async def on_update(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, request.app[SECRET]):
+            log.warning("webhook call for the %s bot with a missing or wrong secret from %s", bot, request.remote)
+            return web.Response(status=401, text="unauthorized")
+        try:
+            payload = json.loads(await request.read())
+            if not isinstance(payload, dict):
+                raise ValueError("not an object")
+            await request.app[INGRESS].receive(bot, payload)
+        except ValueError as exc:
+            # Answer 200: Telegram would redeliver a malformed update for 24 hours.
+            log.warning("malformed update for the %s bot ignored: %s", bot, exc)
+        # Anything else (the database is down) propagates as a 500: Telegram delivers again.
+        return web.Response(status=200)
+
+    return on_update
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    problems = await request.app["health"]()
+    body = {"status": "ok" if not problems else "degraded", "problems": problems}
+    return web.json_response(body, status=200 if not problems else 503)
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    return web.Response(text=await request.app[METRICS].render(), content_type="text/plain", charset="utf-8")

@@ -1,0 +1,15 @@
+"""The deployment's brand: one per deployment, created from settings on first start."""
+
+from __future__ import annotations
+
+from commerce.model import Brand
+from commerce.ports import UnitOfWork
+
+
+async def ensure_brand(uow: UnitOfWork, name: str, default_locale: str, timezone: str) -> Brand:
+    """The existing brand, or a new one from the settings. An existing brand keeps its own
+    name: renaming is an HQ action, not a side effect of an environment variable."""
+    brand = await uow.brands.first()
+    if brand is not None:
+        return brand
+    return await uow.brands.add(Brand(name=name, default_locale=default_locale, timezone=timezone))

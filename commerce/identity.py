@@ -1,0 +1,40 @@
+"""Who is talking to us: the role of a Telegram user, from the database by numeric id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from commerce.model import Associate, AssociateStatus, BotKind, HQOperator, Member, Role, Store
+from commerce.ports import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    role: Role
+    telegram_user_id: int
+    member: Member | None = None
+    associate: Associate | None = None  # the person's own associate record, or the member's linked one
+    store: Store | None = None  # the associate's store
+    hq: HQOperator | None = None
+
+
+async def identify(uow: UnitOfWork, bot: BotKind, brand_id: int, telegram_user_id: int) -> Identity:
+    """The same person can be an associate in the staff bot and a member in the consumer bot;
+    usernames are never used, they change and can be taken over."""
+    if bot is BotKind.CONSUMER:
+        member = await uow.members.by_telegram_user(brand_id, telegram_user_id)
+        if member is None or member.id is None:
+            return Identity(Role.GUEST, telegram_user_id)
+        link = await uow.links.current(member.id)
+        associate = await uow.associates.get(link.associate_id) if link else None
+        store = await uow.stores.get(associate.store_id) if associate else None
+        return Identity(Role.MEMBER, telegram_user_id, member=member, associate=associate, store=store)
+
+    operator = await uow.hq.by_telegram_user(telegram_user_id)
+    if operator is not None:
+        return Identity(Role.HQ, telegram_user_id, hq=operator)
+    associate = await uow.associates.by_telegram_user(telegram_user_id)
+    if associate is not None and associate.status is AssociateStatus.ACTIVE:
+        store = await uow.stores.get(associate.store_id)
+        return Identity(Role.ASSOCIATE, telegram_user_id, associate=associate, store=store)
+    return Identity(Role.GUEST, telegram_user_id)

@@ -1,0 +1,36 @@
+"""The error handler: log with context, answer the person politely, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from bot.context import AlreadyProcessed, StorelinkContext
+
+log = logging.getLogger("storelink.handlers")
+
+
+async def on_error(update: object, ctx: StorelinkContext) -> None:
+    if isinstance(ctx.error, AlreadyProcessed):
+        log.info("update %s was processed before; redelivery ignored", ctx.error)
+        return
+    services = ctx.services
+    kind = ctx.bot_kind
+    if not isinstance(update, Update):
+        log.error("error outside an update in the %s bot", kind, exc_info=ctx.error)
+        return
+    user_id = update.effective_user.id if update.effective_user else None
+    log.error(
+        "update %s in the %s bot failed (user %s, %s)",
+        update.update_id,
+        kind,
+        user_id,
+        type(ctx.error).__name__,
+        exc_info=ctx.error,
+    )
+    services.failed_updates[(kind, update.update_id)] = f"{type(ctx.error).__name__}: {ctx.error}"[:500]
+    if update.effective_chat is None or update.effective_chat.type != "private":
+        return
+    async with services.transaction(kind) as tx:  # a fresh transaction: the failed one rolled back
+        await tx.reply(update, services.render.error(services.locale(update)))

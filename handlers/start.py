@@ -1,0 +1,44 @@
+"""/start and /help in both bots. Enrollment payloads arrive here in the consumer bot."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import StorelinkContext
+from commerce.identity import identify
+from commerce.model import BotKind
+
+
+async def on_consumer_start(update: Update, ctx: StorelinkContext) -> None:
+    """A shopper opens the consumer bot."""
+    services = ctx.services
+    async with services.transaction(BotKind.CONSUMER, update) as tx:
+        who = await identify(tx.uow, BotKind.CONSUMER, _brand_id(ctx), update.effective_user.id)
+        await tx.reply(update, services.render.consumer_start(who, services.locale(update)))
+
+
+async def on_consumer_help(update: Update, ctx: StorelinkContext) -> None:
+    services = ctx.services
+    async with services.transaction(BotKind.CONSUMER, update) as tx:
+        await tx.reply(update, services.render.consumer_help(services.locale(update)))
+
+
+async def on_associate_start(update: Update, ctx: StorelinkContext) -> None:
+    """Staff open the associate bot: the role comes from the database, by Telegram user id."""
+    services = ctx.services
+    async with services.transaction(BotKind.ASSOCIATE, update) as tx:
+        who = await identify(tx.uow, BotKind.ASSOCIATE, _brand_id(ctx), update.effective_user.id)
+        await tx.reply(update, services.render.associate_start(who, services.locale(update)))
+
+
+async def on_associate_help(update: Update, ctx: StorelinkContext) -> None:
+    services = ctx.services
+    async with services.transaction(BotKind.ASSOCIATE, update) as tx:
+        who = await identify(tx.uow, BotKind.ASSOCIATE, _brand_id(ctx), update.effective_user.id)
+        await tx.reply(update, services.render.associate_help(who, services.locale(update)))
+
+
+def _brand_id(ctx: StorelinkContext) -> int:
+    brand_id = ctx.services.brand.id
+    assert brand_id is not None
+    return brand_id
