@@ -46,6 +46,8 @@ class Options:
     sender_name: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
     sender_backoff: float = 0.2
     recover_every: float = 30.0
+    database_schema: str | None = None  # PostgreSQL schema (tests isolate runs this way)
+    namespace: str = "storelink"  # Redis key prefix
 
 
 class Runtime:
@@ -73,8 +75,8 @@ class Runtime:
 
     async def start(self) -> None:
         s, o = self.settings, self.options
-        self.database = await Database.open(s.database_url, migrate=True)
-        self.backends = await open_backends(s.redis_url, limits=o.limits)
+        self.database = await Database.open(s.database_url, schema=o.database_schema, migrate=True)
+        self.backends = await open_backends(s.redis_url, namespace=o.namespace, limits=o.limits)
         async with self.database.uow() as uow:
             brand = await ensure_brand(uow, s.brand_name, s.default_locale, s.timezone)
             await uow.commit()

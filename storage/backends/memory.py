@@ -1,0 +1,197 @@
+"""In-process backends: the embedded default when no Redis URL is configured.
+
+They keep the Redis backends' contract for a single process: every method runs
+without an await between its check and its write, so on one event loop each call is
+atomic. State dies with the process, which is why production runs with Redis.
+Clocks are injectable (monotonic seconds) so tests can step time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from commerce.ports import Job
+from storage.backends.limits import MICROS, SendLimits, gcra_step
+
+Clock = Callable[[], float]
+_SWEEP_EVERY = 1024  # writes between sweeps of expired entries
+
+
+def _check_ttl(ttl_seconds: float) -> None:
+    if not ttl_seconds > 0:
+        raise ValueError("ttl_seconds must be positive")
+
+
+class MemoryDeduplicator:
+    def __init__(self, *, clock: Clock = time.monotonic) -> None:
+        self._clock = clock
+        self._expires: dict[str, float] = {}
+        self._writes = 0
+
+    async def first_seen(self, key: str, ttl_seconds: float) -> bool:
+        _check_ttl(ttl_seconds)
+        now = self._clock()
+        expires = self._expires.get(key)
+        if expires is not None and expires > now:
+            return False
+        self._expires[key] = now + ttl_seconds
+        self._writes += 1
+        if self._writes % _SWEEP_EVERY == 0:
+            self._expires = {k: at for k, at in self._expires.items() if at > now}
+        return True
+
+    async def forget(self, key: str) -> None:
+        self._expires.pop(key, None)
+
+
+class MemoryRateLimiter:
+    def __init__(self, limits: SendLimits = SendLimits(), *, clock: Clock = time.monotonic) -> None:
+        self._limits = limits
+        self._clock = clock
+        # (bot, None) is the bot-wide bucket, (bot, chat_id) a chat's bucket.
+        self._tats: dict[tuple[str, int | None], int] = {}
+        self._writes = 0
+
+    async def try_acquire(self, bot: str, chat_id: int | None, *, paid: bool = False) -> float:
+        now = round(self._clock() * MICROS)
+        buckets = [((bot, None), self._limits.bot_rule(paid=paid))]
+        if chat_id is not None:
+            buckets.append(((bot, chat_id), self._limits.chat_rule()))
+        steps = [gcra_step(self._tats.get(key), now, rule) for key, rule in buckets]
+        wait = max(wait for _, wait in steps)
+        if wait:
+            return wait / MICROS
+        for (key, _), (tat, _) in zip(buckets, steps, strict=True):
+            self._tats[key] = tat
+        self._writes += 1
+        if self._writes % _SWEEP_EVERY == 0:
+            # A bucket whose TAT has passed is as good as a fresh one.
+            self._tats = {key: tat for key, tat in self._tats.items() if tat > now}
+        return 0.0
+
+
+@dataclass(slots=True)
+class _Delivery:
+    consumer: str
+    at: float  # clock() when last delivered
+    count: int
+
+
+class MemoryWorkQueue:
+    """A stream with one consumer group, kept in memory (Redis Streams semantics)."""
+
+    def __init__(self, stream: str = "jobs", group: str = "workers", *, clock: Clock = time.monotonic) -> None:
+        self.stream = stream
+        self.group = group
+        self._clock = clock
+        self._ids = itertools.count(1)
+        self._entries: dict[str, dict[str, str]] = {}  # published, not acked; publish order
+        self._undelivered: deque[str] = deque()
+        self._pending: dict[str, _Delivery] = {}  # first-delivery order == publish order
+        self._arrival = asyncio.Event()
+
+    async def publish(self, payload: Mapping[str, str]) -> str:
+        if not payload:
+            raise ValueError("a job needs at least one field")
+        job_id = f"{next(self._ids)}-0"
+        self._entries[job_id] = dict(payload)
+        self._undelivered.append(job_id)
+        # Wake every blocked consumer; the next waiters get a fresh event.
+        self._arrival.set()
+        self._arrival = asyncio.Event()
+        return job_id
+
+    async def consume(self, consumer: str, count: int, block_ms: int) -> Sequence[Job]:
+        """block_ms <= 0 returns at once; otherwise waits up to block_ms for a first job."""
+        _check_count(count)
+        if not self._undelivered and block_ms > 0:
+            await self._wait_for_arrival(block_ms / 1000)
+        jobs = []
+        now = self._clock()
+        while self._undelivered and len(jobs) < count:
+            job_id = self._undelivered.popleft()
+            self._pending[job_id] = _Delivery(consumer, now, 1)
+            jobs.append(Job(job_id, dict(self._entries[job_id]), 1))
+        return jobs
+
+    async def _wait_for_arrival(self, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        # Another consumer may take the job that woke us: wait again until the deadline.
+        while not self._undelivered:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            try:
+                async with asyncio.timeout(remaining):
+                    await self._arrival.wait()
+            except TimeoutError:
+                return
+
+    async def ack(self, job_id: str) -> None:
+        self._pending.pop(job_id, None)
+        if self._entries.pop(job_id, None) is not None and job_id in self._undelivered:
+            self._undelivered.remove(job_id)
+
+    async def reclaim(self, consumer: str, min_idle_ms: int, count: int) -> Sequence[Job]:
+        _check_count(count)
+        now = self._clock()
+        jobs = []
+        for job_id, delivery in self._pending.items():
+            if len(jobs) >= count:
+                break
+            if (now - delivery.at) * 1000 >= min_idle_ms:
+                delivery.consumer, delivery.at, delivery.count = consumer, now, delivery.count + 1
+                jobs.append(Job(job_id, dict(self._entries[job_id]), delivery.count))
+        return jobs
+
+    async def depth(self) -> int:
+        return len(self._entries)
+
+
+def _check_count(count: int) -> None:
+    if count < 1:
+        raise ValueError("count must be at least 1")
+
+
+class MemoryLock:
+    def __init__(self, *, clock: Clock = time.monotonic) -> None:
+        self._clock = clock
+        self._held: dict[str, tuple[str, float]] = {}  # name -> (token, expires at)
+
+    def _holder(self, name: str) -> str | None:
+        held = self._held.get(name)
+        if held is None:
+            return None
+        token, expires = held
+        if expires <= self._clock():
+            del self._held[name]
+            return None
+        return token
+
+    async def acquire(self, name: str, ttl_seconds: float) -> str | None:
+        _check_ttl(ttl_seconds)
+        if self._holder(name) is not None:
+            return None
+        token = secrets.token_hex(16)
+        self._held[name] = (token, self._clock() + ttl_seconds)
+        return token
+
+    async def refresh(self, name: str, token: str, ttl_seconds: float) -> bool:
+        _check_ttl(ttl_seconds)
+        if self._holder(name) != token:
+            return False
+        self._held[name] = (token, self._clock() + ttl_seconds)
+        return True
+
+    async def release(self, name: str, token: str) -> bool:
+        if self._holder(name) != token:
+            return False
+        del self._held[name]
+        return True

@@ -1,0 +1,119 @@
+"""A durable at-least-once work queue on a Redis stream with one consumer group.
+
+A job stays in the stream until it is acknowledged; ack removes it (XACK + XDEL in
+one transaction), so the stream holds exactly the unacknowledged jobs and XLEN is
+the queue's depth. Nothing is ever trimmed by length: MAXLEN would drop jobs that no
+one has finished yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from commerce.ports import Job
+
+T = TypeVar("T")
+
+# KEYS[1]: stream. ARGV: group, consumer, min_idle_ms, count.
+# XAUTOCLAIM bumps each claimed entry's delivery counter; XPENDING then reads it so
+# the caller learns how often the job has been tried. Entries deleted from the stream
+# while pending (Redis < 7 reports them as nil) are acked so they stop coming back.
+_RECLAIM = """
+local want = tonumber(ARGV[4])
+local claimed = {}
+local cursor = '0-0'
+repeat
+  local reply = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], cursor,
+                           'COUNT', want - #claimed)
+  cursor = reply[1]
+  for _, entry in ipairs(reply[2]) do
+    if type(entry) == 'table' and type(entry[2]) == 'table' then
+      local pending = redis.call('XPENDING', KEYS[1], ARGV[1], entry[1], entry[1], 1)
+      local deliveries = pending[1] and pending[1][4] or 1
+      claimed[#claimed + 1] = {entry[1], entry[2], deliveries}
+    elseif type(entry) == 'table' then
+      redis.call('XACK', KEYS[1], ARGV[1], entry[1])
+    end
+  end
+until cursor == '0-0' or #claimed >= want
+return claimed
+"""
+
+
+class RedisWorkQueue:
+    def __init__(self, redis: Redis, stream: str, group: str) -> None:
+        self._redis = redis
+        self.stream = stream
+        self.group = group
+        self._reclaim = redis.register_script(_RECLAIM)
+
+    async def ensure_group(self) -> None:
+        """Create the stream and the group if missing. Starting at id 0 hands the group
+        any jobs published before it existed."""
+        try:
+            await self._redis.xgroup_create(self.stream, self.group, id="0", mkstream=True)
+        except ResponseError as error:
+            if not str(error).startswith("BUSYGROUP"):
+                raise
+
+    async def publish(self, payload: Mapping[str, str]) -> str:
+        if not payload:
+            raise ValueError("a job needs at least one field")
+        return await self._redis.xadd(self.stream, dict(payload))
+
+    async def consume(self, consumer: str, count: int, block_ms: int) -> Sequence[Job]:
+        """block_ms <= 0 returns at once; otherwise waits up to block_ms for a first job."""
+        _check_count(count)
+        reply = await self._with_group(
+            lambda: self._redis.xreadgroup(
+                self.group,
+                consumer,
+                {self.stream: ">"},
+                count=count,
+                block=block_ms if block_ms > 0 else None,
+            )
+        )
+        if not reply:
+            return []
+        [(_stream, entries)] = reply
+        return [Job(job_id, fields, 1) for job_id, fields in entries]
+
+    async def ack(self, job_id: str) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.xack(self.stream, self.group, job_id)
+            pipe.xdel(self.stream, job_id)
+            await pipe.execute()
+
+    async def reclaim(self, consumer: str, min_idle_ms: int, count: int) -> Sequence[Job]:
+        _check_count(count)
+        claimed = await self._with_group(
+            lambda: self._reclaim(keys=[self.stream], args=[self.group, consumer, max(0, min_idle_ms), count])
+        )
+        return [Job(job_id, _pairs(fields), int(deliveries)) for job_id, fields, deliveries in claimed]
+
+    async def depth(self) -> int:
+        return await self._redis.xlen(self.stream)
+
+    async def _with_group(self, call: Callable[[], Awaitable[T]]) -> T:
+        # The stream key can vanish (an operator deletes it, Redis restarts without
+        # persistence): recreate the group rather than failing every call after.
+        try:
+            return await call()
+        except ResponseError as error:
+            if "NOGROUP" not in str(error):
+                raise
+        await self.ensure_group()
+        return await call()
+
+
+def _pairs(flat: list[Any]) -> dict[str, str]:
+    return dict(zip(flat[::2], flat[1::2], strict=True))
+
+
+def _check_count(count: int) -> None:
+    if count < 1:
+        raise ValueError("count must be at least 1")

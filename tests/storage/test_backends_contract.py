@@ -1,0 +1,298 @@
+"""One contract, two backends: every test here runs in-process and on Redis.
+
+Limits and TTLs are milliseconds-scale so real waits stay short.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from storage.backends import Backends, SendLimits
+
+
+# --- dedupe ------------------------------------------------------------------------
+
+
+async def test_first_seen_is_true_once_per_key(backends: Backends):
+    assert await backends.dedupe.first_seen("update:1", ttl_seconds=60) is True
+    assert await backends.dedupe.first_seen("update:1", ttl_seconds=60) is False
+    assert await backends.dedupe.first_seen("update:2", ttl_seconds=60) is True
+
+
+async def test_first_seen_is_true_again_once_the_ttl_has_passed(backends: Backends):
+    assert await backends.dedupe.first_seen("update:1", ttl_seconds=0.1) is True
+    assert await backends.dedupe.first_seen("update:1", ttl_seconds=0.1) is False
+
+    await asyncio.sleep(0.15)
+
+    assert await backends.dedupe.first_seen("update:1", ttl_seconds=0.1) is True
+
+
+async def test_forget_makes_a_key_new_again(backends: Backends):
+    await backends.dedupe.first_seen("update:1", ttl_seconds=60)
+
+    await backends.dedupe.forget("update:1")
+
+    assert await backends.dedupe.first_seen("update:1", ttl_seconds=60) is True
+    await backends.dedupe.forget("never-seen")  # forgetting an unknown key is fine
+
+
+async def test_two_processes_race_for_the_same_key_only_one_wins(backends: Backends, other_process: Backends):
+    contenders = [backends.dedupe, other_process.dedupe] * 10
+
+    results = await asyncio.gather(*(d.first_seen("update:42", ttl_seconds=60) for d in contenders))
+
+    assert results.count(True) == 1
+
+
+# --- rate limiter ------------------------------------------------------------------
+
+# 10 messages/s: a slot comes back every 100 ms, long enough that a burst of calls
+# (a few ms on Redis) never sees one return, short enough to wait for in a test.
+PER_CHAT = SendLimits(global_rate=1000, global_burst=1000, per_chat_rate=10, per_chat_burst=3)
+BOT_WIDE = SendLimits(global_rate=10, global_burst=5, per_chat_rate=10, per_chat_burst=3)
+
+
+async def test_limiter_allows_a_short_burst_per_chat_then_asks_to_wait(connect_backends):
+    limiter = (await connect_backends(PER_CHAT)).limiter
+
+    burst = [await limiter.try_acquire("consumer", 100) for _ in range(3)]
+    wait = await limiter.try_acquire("consumer", 100)
+
+    assert burst == [0.0, 0.0, 0.0]
+    assert 0.0 < wait <= 1 / 10
+    assert await limiter.try_acquire("consumer", 200) == 0.0  # another chat is not held back
+
+
+async def test_limiter_lets_the_chat_send_again_after_the_wait(connect_backends):
+    limiter = (await connect_backends(PER_CHAT)).limiter
+    for _ in range(3):
+        await limiter.try_acquire("consumer", 100)
+    wait = await limiter.try_acquire("consumer", 100)
+
+    await asyncio.sleep(wait + 0.005)
+
+    assert await limiter.try_acquire("consumer", 100) == 0.0
+    assert await limiter.try_acquire("consumer", 100) > 0.0  # only one slot came back
+
+
+async def test_limiter_caps_the_bot_overall_across_chats(connect_backends):
+    limiter = (await connect_backends(BOT_WIDE)).limiter
+
+    burst = [await limiter.try_acquire("consumer", chat) for chat in range(1, 6)]
+    wait = await limiter.try_acquire("consumer", 6)
+
+    assert burst == [0.0] * 5
+    assert 0.0 < wait <= 1 / 10
+    assert await limiter.try_acquire("associate", 6) == 0.0  # each bot has its own budget
+
+
+async def test_limiter_takes_nothing_when_it_says_wait(connect_backends):
+    limiter = (await connect_backends(BOT_WIDE)).limiter
+    for _ in range(3):
+        assert await limiter.try_acquire("consumer", 100) == 0.0
+
+    waits = [await limiter.try_acquire("consumer", 100) for _ in range(10)]
+
+    assert all(w > 0.0 for w in waits)
+    assert waits[-1] <= waits[0]  # refusals did not push the chat's next slot later
+    # The bot budget of 5 still has the 2 slots the refused calls did not take.
+    assert await limiter.try_acquire("consumer", 200) == 0.0
+    assert await limiter.try_acquire("consumer", 300) == 0.0
+
+
+async def test_limiter_without_a_chat_uses_only_the_bot_bucket(connect_backends):
+    limiter = (await connect_backends(BOT_WIDE)).limiter
+
+    results = [await limiter.try_acquire("consumer", None) for _ in range(6)]
+
+    assert results[:5] == [0.0] * 5  # more than the per-chat burst of 3
+    assert 0.0 < results[5] <= 1 / 10
+
+
+async def test_paid_broadcast_allows_more(connect_backends):
+    limits = SendLimits(global_rate=10, global_burst=5, per_chat_rate=1, per_chat_burst=1, paid_rate=200, paid_burst=40)
+    limiter = (await connect_backends(limits)).limiter
+
+    free = [await limiter.try_acquire("consumer", chat) for chat in range(1, 31)]
+    paid = [await limiter.try_acquire("associate", chat, paid=True) for chat in range(1, 61)]
+
+    # A tight loop lasts a few ms: the free bucket (100 ms a slot) gives back nothing,
+    # the paid one (5 ms a slot) a few slots at most.
+    assert 5 <= free.count(0.0) <= 6
+    assert 40 <= paid.count(0.0) < 60
+    assert paid[:40] == [0.0] * 40
+    assert await limiter.try_acquire("associate", 1, paid=True) > 0.0  # the chat limit still holds
+
+
+async def test_limiter_is_shared_by_all_processes(connect_backends):
+    here = (await connect_backends(BOT_WIDE)).limiter
+    there = (await connect_backends(BOT_WIDE)).limiter
+
+    for _ in range(3):
+        assert await there.try_acquire("consumer", 100) == 0.0
+
+    assert await here.try_acquire("consumer", 100) > 0.0
+
+
+# --- work queue --------------------------------------------------------------------
+
+
+async def test_queue_delivers_each_job_to_one_consumer(backends: Backends, other_process: Backends):
+    published = [await backends.queue.publish({"message_id": str(n)}) for n in range(10)]
+
+    consumers = [("a", backends.queue), ("b", other_process.queue), ("c", backends.queue), ("d", other_process.queue)]
+
+    batches = await asyncio.gather(*(queue.consume(name, count=4, block_ms=0) for name, queue in consumers))
+
+    delivered = [job for batch in batches for job in batch]
+    assert sorted(job.id for job in delivered) == sorted(published)
+    assert len({job.id for job in delivered}) == 10
+    assert all(job.deliveries == 1 for job in delivered)
+    assert {job.payload["message_id"] for job in delivered} == {str(n) for n in range(10)}
+
+
+async def test_jobs_come_out_in_publish_order_up_to_count(backends: Backends):
+    published = [await backends.queue.publish({"n": str(n)}) for n in range(5)]
+
+    first = await backends.queue.consume("a", count=2, block_ms=0)
+    rest = await backends.queue.consume("a", count=10, block_ms=0)
+
+    assert [job.id for job in first] == published[:2]
+    assert [job.id for job in rest] == published[2:]
+    assert [dict(job.payload) for job in first] == [{"n": "0"}, {"n": "1"}]
+
+
+async def test_unacked_jobs_of_a_dead_consumer_are_reclaimed_with_delivery_count(backends: Backends):
+    published = [await backends.queue.publish({"n": str(n)}) for n in range(2)]
+    taken = await backends.queue.consume("dead", count=10, block_ms=0)
+    assert [job.id for job in taken] == published
+
+    assert await backends.queue.reclaim("b", min_idle_ms=10_000, count=10) == []  # not idle long enough
+    await asyncio.sleep(0.05)
+    reclaimed = await backends.queue.reclaim("b", min_idle_ms=30, count=10)
+
+    assert [(job.id, dict(job.payload), job.deliveries) for job in reclaimed] == [
+        (published[0], {"n": "0"}, 2),
+        (published[1], {"n": "1"}, 2),
+    ]
+    assert await backends.queue.reclaim("c", min_idle_ms=30, count=10) == []  # b holds them now
+    await asyncio.sleep(0.05)
+    again = await backends.queue.reclaim("c", min_idle_ms=30, count=1)
+    assert [(job.id, job.deliveries) for job in again] == [(published[0], 3)]
+
+
+async def test_acked_jobs_are_not_redelivered(backends: Backends):
+    job_id = await backends.queue.publish({"n": "1"})
+    [job] = await backends.queue.consume("a", count=1, block_ms=0)
+
+    await backends.queue.ack(job.id)
+    await asyncio.sleep(0.02)
+
+    assert job.id == job_id
+    assert await backends.queue.consume("b", count=10, block_ms=0) == []
+    assert await backends.queue.reclaim("b", min_idle_ms=0, count=10) == []
+
+
+async def test_consume_blocks_until_a_job_arrives(backends: Backends, other_process: Backends):
+    started = time.monotonic()
+    waiting = asyncio.create_task(backends.queue.consume("a", count=1, block_ms=3000))
+    await asyncio.sleep(0.1)
+    assert not waiting.done()
+
+    job_id = await other_process.queue.publish({"n": "1"})
+    jobs = await asyncio.wait_for(waiting, timeout=2)
+
+    assert [job.id for job in jobs] == [job_id]
+    assert time.monotonic() - started < 1.0  # woken by the job, not by the timeout
+
+
+async def test_consume_gives_up_after_block_ms(backends: Backends):
+    started = time.monotonic()
+
+    jobs = await backends.queue.consume("a", count=1, block_ms=100)
+
+    assert jobs == []
+    assert 0.09 <= time.monotonic() - started < 1.0
+
+
+async def test_depth_counts_unacked_jobs(backends: Backends):
+    assert await backends.queue.depth() == 0
+    for n in range(3):
+        await backends.queue.publish({"n": str(n)})
+    assert await backends.queue.depth() == 3
+
+    jobs = await backends.queue.consume("a", count=2, block_ms=0)
+    assert await backends.queue.depth() == 3  # delivered is not done
+
+    await backends.queue.ack(jobs[0].id)
+    assert await backends.queue.depth() == 2
+
+    await backends.queue.ack(jobs[0].id)  # acking twice changes nothing
+    assert await backends.queue.depth() == 2
+
+
+# --- lock --------------------------------------------------------------------------
+
+
+async def test_lock_has_one_holder_at_a_time(backends: Backends, other_process: Backends):
+    token = await backends.lock.acquire("scheduler", ttl_seconds=5)
+
+    assert token
+    assert await other_process.lock.acquire("scheduler", ttl_seconds=5) is None
+    assert await backends.lock.acquire("scheduler", ttl_seconds=5) is None
+    assert await other_process.lock.acquire("another-lock", ttl_seconds=5)
+
+
+async def test_released_lock_can_be_taken_again(backends: Backends, other_process: Backends):
+    token = await backends.lock.acquire("scheduler", ttl_seconds=5)
+
+    assert await backends.lock.release("scheduler", token) is True
+
+    new_token = await other_process.lock.acquire("scheduler", ttl_seconds=5)
+    assert new_token and new_token != token
+    assert await backends.lock.release("scheduler", token) is False  # the old token is spent
+
+
+async def test_release_with_a_wrong_token_does_nothing(backends: Backends):
+    token = await backends.lock.acquire("scheduler", ttl_seconds=5)
+
+    assert await backends.lock.release("scheduler", "not-the-token") is False
+
+    assert await backends.lock.acquire("scheduler", ttl_seconds=5) is None
+    assert await backends.lock.refresh("scheduler", "not-the-token", ttl_seconds=5) is False
+    assert await backends.lock.release("scheduler", token) is True
+
+
+async def test_lock_expires_after_its_ttl(backends: Backends, other_process: Backends):
+    token = await backends.lock.acquire("scheduler", ttl_seconds=0.05)
+
+    await asyncio.sleep(0.1)
+
+    new_token = await other_process.lock.acquire("scheduler", ttl_seconds=5)
+    assert new_token and new_token != token
+    assert await backends.lock.refresh("scheduler", token, ttl_seconds=5) is False
+    assert await backends.lock.release("scheduler", token) is False
+    assert await other_process.lock.acquire("scheduler", ttl_seconds=5) is None
+
+
+async def test_refresh_keeps_the_lock_past_its_first_ttl(backends: Backends, other_process: Backends):
+    token = await backends.lock.acquire("scheduler", ttl_seconds=0.15)
+    await asyncio.sleep(0.05)
+
+    assert await backends.lock.refresh("scheduler", token, ttl_seconds=0.3) is True
+    await asyncio.sleep(0.15)  # past the first TTL, within the refreshed one
+
+    assert await other_process.lock.acquire("scheduler", ttl_seconds=5) is None
+    assert await backends.lock.release("scheduler", token) is True
+
+
+@pytest.mark.parametrize("ttl", [0, -1])
+async def test_a_ttl_must_be_positive(backends: Backends, ttl: float):
+    with pytest.raises(ValueError):
+        await backends.lock.acquire("scheduler", ttl_seconds=ttl)
+    with pytest.raises(ValueError):
+        await backends.dedupe.first_seen("update:1", ttl_seconds=ttl)
