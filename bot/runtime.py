@@ -209,7 +209,7 @@ class Runtime:
         problems = []
         checks: list[tuple[str, Callable[[], Awaitable[Any]]]] = []
         if self.database:
-            checks.append(("database", self.database.ping))
+            checks.append(("database", self._ping_database))
         if self.backends:
             checks.append(("backends", self.backends.queue.depth))
         for name, check in checks:
@@ -218,6 +218,11 @@ class Runtime:
             except Exception as exc:
                 problems.append(f"{name}: {type(exc).__name__}")
         return problems
+
+    async def _ping_database(self) -> None:
+        assert self.database is not None
+        async with self.database.uow() as uow:
+            await uow.brands.first()
 
     def _spawn(self, coro: Awaitable[Any], name: str) -> None:
         self._tasks.append(asyncio.create_task(coro, name=name))  # type: ignore[arg-type]

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+pytest_plugins = ["tests.fixtures_db", "tests.fixtures_backends"]
+
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 

@@ -1,0 +1,109 @@
+"""Async engines for the two supported databases: a SQLite file and PostgreSQL.
+
+Accepted URLs (the sync spellings are rewritten to the async drivers):
+
+    sqlite:///var/storelink.db            -> sqlite+aiosqlite:///var/storelink.db
+    postgres://user@host/db               -> postgresql+asyncpg://user@host/db
+    postgresql://user@host/db?schema=s1   -> same, with search_path = s1
+
+The `schema` query parameter (or the `schema` argument, which wins) is ours, not the
+driver's: it points a PostgreSQL engine at one schema, which is how tests isolate runs.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+SQLITE_BUSY_TIMEOUT_MS = 5_000
+_SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+_POSTGRES_DRIVERS = {"postgres", "postgresql", "postgresql+asyncpg", "postgresql+psycopg2", "postgresql+psycopg"}
+_SQLITE_DRIVERS = {"sqlite", "sqlite+aiosqlite", "sqlite+pysqlite"}
+
+
+def parse_url(database_url: str | URL, *, schema: str | None = None) -> tuple[URL, str | None]:
+    """The URL with its async driver, and the schema it asks for (if any)."""
+    url = make_url(database_url)
+    url_schema = url.query.get("schema")
+    url = url.difference_update_query(["schema"])
+    if url.drivername in _SQLITE_DRIVERS:
+        url = url.set(drivername="sqlite+aiosqlite")
+    elif url.drivername in _POSTGRES_DRIVERS:
+        url = url.set(drivername="postgresql+asyncpg")
+    else:
+        raise ValueError(f"unsupported database URL {url.render_as_string(hide_password=True)!r}: "
+                         "use sqlite:///path or postgresql://...")
+    schema = schema or (url_schema if isinstance(url_schema, str) else None)
+    if schema is not None:
+        if url.drivername.startswith("sqlite"):
+            raise ValueError("schema is a PostgreSQL setting; SQLite has one schema per file")
+        check_schema_name(schema)
+    return url, schema
+
+
+def check_schema_name(schema: str) -> str:
+    # The name is spliced into DDL and search_path, so only plain identifiers pass.
+    if not _SCHEMA_NAME.match(schema):
+        raise ValueError(f"invalid schema name {schema!r}")
+    return schema
+
+
+def make_engine(database_url: str | URL, *, schema: str | None = None) -> AsyncEngine:
+    url, schema = parse_url(database_url, schema=schema)
+    if url.drivername.startswith("sqlite"):
+        return _sqlite_engine(url)
+    return _postgres_engine(url, schema)
+
+
+def _postgres_engine(url: URL, schema: str | None) -> AsyncEngine:
+    server_settings = {"application_name": "storelink"}
+    if schema is not None:
+        server_settings["search_path"] = schema
+    return create_async_engine(
+        url,
+        connect_args={"server_settings": server_settings},
+        pool_pre_ping=True,  # survive a PostgreSQL restart without failing one request per connection
+    )
+
+
+def _sqlite_engine(url: URL) -> AsyncEngine:
+    database = url.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url)
+    sa.event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
+    sa.event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
+    return engine
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take BEGIN away from the sqlite3 module (it would skip it for SELECT, DDL and
+    # SAVEPOINT) and emit it ourselves in _on_sqlite_begin.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        # WAL: readers never block the writer. NORMAL sync is durable enough with WAL
+        # (a power cut may lose the last commits, never corrupt the file).
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+
+
+def _on_sqlite_begin(conn: sa.Connection) -> None:
+    # IMMEDIATE takes the write lock up front. A deferred transaction that reads and
+    # then writes fails with "database is locked" (SQLITE_BUSY_SNAPSHOT, which the busy
+    # timeout does not retry) whenever another connection committed in between; taking
+    # the lock first makes concurrent units of work queue up instead of failing.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_sqlite(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "sqlite"

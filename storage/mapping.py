@@ -1,0 +1,143 @@
+"""Table rows <-> domain dataclasses.
+
+The domain never sees a row: repositories turn each row into a commerce.model object on
+the way out and build rows from them on the way in. Enumerations travel as strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from enum import Enum
+from typing import Any
+
+from commerce.model import (
+    Associate,
+    AssociateStatus,
+    AuditEntry,
+    BotKind,
+    Brand,
+    HQOperator,
+    InboundUpdate,
+    InboxStatus,
+    Link,
+    LinkReason,
+    Member,
+    OutboxMessage,
+    OutboxStatus,
+    Store,
+)
+from storage.tables import (
+    AssociateRow,
+    AuditLogRow,
+    BrandRow,
+    HQOperatorRow,
+    InboundUpdateRow,
+    LinkRow,
+    MemberRow,
+    OutboxRow,
+    StoreRow,
+)
+
+
+def values(obj: Any, *, exclude: tuple[str, ...] = ("id",)) -> dict[str, Any]:
+    """A dataclass's fields as column values; enum members become their plain strings."""
+    out: dict[str, Any] = {}
+    for f in fields(obj):
+        if f.name in exclude:
+            continue
+        value = getattr(obj, f.name)
+        out[f.name] = value.value if isinstance(value, Enum) else value
+    return out
+
+
+def _columns(row: Any, cls: type) -> dict[str, Any]:
+    return {f.name: getattr(row, f.name) for f in fields(cls)}
+
+
+# --- rows from domain objects -----------------------------------------------------
+
+
+def brand_row(brand: Brand) -> BrandRow:
+    return BrandRow(id=brand.id, **values(brand))
+
+
+def store_row(store: Store) -> StoreRow:
+    return StoreRow(id=store.id, **values(store))
+
+
+def associate_row(associate: Associate) -> AssociateRow:
+    return AssociateRow(id=associate.id, **values(associate))
+
+
+def hq_operator_row(operator: HQOperator) -> HQOperatorRow:
+    return HQOperatorRow(id=operator.id, **values(operator))
+
+
+def member_row(member: Member) -> MemberRow:
+    return MemberRow(id=member.id, **values(member))
+
+
+def link_row(link: Link) -> LinkRow:
+    return LinkRow(id=link.id, **values(link))
+
+
+def inbound_update_row(update: InboundUpdate) -> InboundUpdateRow:
+    return InboundUpdateRow(**values(update, exclude=()))
+
+
+def outbox_row(message: OutboxMessage) -> OutboxRow:
+    return OutboxRow(id=message.id, **values(message))
+
+
+def audit_row(entry: AuditEntry) -> AuditLogRow:
+    return AuditLogRow(id=entry.id, **values(entry))
+
+
+# --- domain objects from rows -----------------------------------------------------
+
+
+def brand(row: BrandRow) -> Brand:
+    return Brand(**_columns(row, Brand))
+
+
+def store(row: StoreRow) -> Store:
+    return Store(**_columns(row, Store))
+
+
+def associate(row: AssociateRow) -> Associate:
+    out = Associate(**_columns(row, Associate))
+    out.status = AssociateStatus(row.status)
+    return out
+
+
+def hq_operator(row: HQOperatorRow) -> HQOperator:
+    return HQOperator(**_columns(row, HQOperator))
+
+
+def member(row: MemberRow) -> Member:
+    return Member(**_columns(row, Member))
+
+
+def link(row: LinkRow) -> Link:
+    out = Link(**_columns(row, Link))
+    out.reason = LinkReason(row.reason)
+    out.end_reason = LinkReason(row.end_reason) if row.end_reason is not None else None
+    return out
+
+
+def inbound_update(row: InboundUpdateRow) -> InboundUpdate:
+    out = InboundUpdate(**_columns(row, InboundUpdate))
+    out.bot = BotKind(row.bot)
+    out.status = InboxStatus(row.status)
+    return out
+
+
+def outbox_message(row: OutboxRow) -> OutboxMessage:
+    out = OutboxMessage(**_columns(row, OutboxMessage))
+    out.bot = BotKind(row.bot)
+    out.status = OutboxStatus(row.status)
+    return out
+
+
+def audit_entry(row: AuditLogRow) -> AuditEntry:
+    return AuditEntry(**_columns(row, AuditEntry))

@@ -1,0 +1,351 @@
+"""SQL repositories: the commerce.ports repository protocols over one AsyncSession.
+
+They never commit: the unit of work that owns the session does. Every read asks the
+database again (populate_existing), so a row changed by an UPDATE statement earlier in
+the same transaction is never served stale from the session's identity map.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
+
+from commerce.model import (
+    Associate,
+    AuditEntry,
+    BotKind,
+    Brand,
+    HQOperator,
+    InboundUpdate,
+    InboxStatus,
+    Link,
+    LinkReason,
+    Member,
+    OutboxMessage,
+    OutboxStatus,
+    Store,
+)
+from commerce.ports import DuplicateError
+from storage import mapping
+from storage.tables import (
+    AssociateRow,
+    AuditLogRow,
+    BrandRow,
+    HQOperatorRow,
+    InboundUpdateRow,
+    LinkRow,
+    MemberRow,
+    OutboxRow,
+    StoreRow,
+)
+
+RowT = TypeVar("RowT")
+
+_SQLITE_UNIQUE = {"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
+
+
+def is_unique_violation(error: IntegrityError) -> bool:
+    orig = error.orig
+    if getattr(orig, "sqlstate", None) == "23505":  # PostgreSQL unique_violation
+        return True
+    if getattr(orig, "sqlite_errorname", None) in _SQLITE_UNIQUE:
+        return True
+    return "UNIQUE constraint failed" in str(orig)
+
+
+class _Repository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def _get(self, row_type: type[RowT], row_id: int) -> RowT | None:
+        return await self.session.get(row_type, row_id, populate_existing=True)
+
+    async def _first(self, stmt: Select[Any]) -> Any:
+        result = await self.session.scalars(stmt.limit(1).execution_options(populate_existing=True))
+        return result.first()
+
+    async def _all(self, stmt: Select[Any]) -> Sequence[Any]:
+        result = await self.session.scalars(stmt.execution_options(populate_existing=True))
+        return result.all()
+
+    async def _insert(self, row: RowT) -> RowT:
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def _insert_unique(self, row: RowT) -> RowT:
+        # In a savepoint: after a DuplicateError the caller's transaction is still
+        # usable (PostgreSQL would otherwise abort it), e.g. to read the winner's row.
+        try:
+            async with self.session.begin_nested():
+                self.session.add(row)
+        except IntegrityError as error:
+            if is_unique_violation(error):
+                raise DuplicateError(str(error.orig)) from error
+            raise
+        return row
+
+    async def _update_unique(self, row_type: type[Any], row_id: int | None, values: dict[str, Any]) -> None:
+        if row_id is None:
+            raise ValueError(f"cannot update a {row_type.__tablename__} that has no id")
+        stmt = sa.update(row_type).where(row_type.id == row_id).values(**values)
+        try:
+            async with self.session.begin_nested():
+                result = await self.session.execute(stmt, execution_options={"synchronize_session": False})
+        except IntegrityError as error:
+            if is_unique_violation(error):
+                raise DuplicateError(str(error.orig)) from error
+            raise
+        if result.rowcount != 1:
+            raise LookupError(f"{row_type.__tablename__} {row_id} does not exist")
+
+
+class SqlBrandRepository(_Repository):
+    async def get(self, brand_id: int) -> Brand | None:
+        row = await self._get(BrandRow, brand_id)
+        return mapping.brand(row) if row else None
+
+    async def first(self) -> Brand | None:
+        row = await self._first(sa.select(BrandRow).order_by(BrandRow.id))
+        return mapping.brand(row) if row else None
+
+    async def add(self, brand: Brand) -> Brand:
+        row = await self._insert(mapping.brand_row(brand))
+        brand.id = row.id
+        return mapping.brand(row)
+
+
+class SqlStoreRepository(_Repository):
+    async def get(self, store_id: int) -> Store | None:
+        row = await self._get(StoreRow, store_id)
+        return mapping.store(row) if row else None
+
+    async def by_code(self, code: str) -> Store | None:
+        row = await self._first(sa.select(StoreRow).where(StoreRow.code == code))
+        return mapping.store(row) if row else None
+
+    async def list(self, brand_id: int) -> Sequence[Store]:
+        rows = await self._all(sa.select(StoreRow).where(StoreRow.brand_id == brand_id).order_by(StoreRow.id))
+        return [mapping.store(row) for row in rows]
+
+    async def add(self, store: Store) -> Store:
+        row = await self._insert_unique(mapping.store_row(store))
+        store.id = row.id
+        return mapping.store(row)
+
+
+class SqlAssociateRepository(_Repository):
+    async def get(self, associate_id: int) -> Associate | None:
+        row = await self._get(AssociateRow, associate_id)
+        return mapping.associate(row) if row else None
+
+    async def by_telegram_user(self, telegram_user_id: int) -> Associate | None:
+        row = await self._first(sa.select(AssociateRow).where(AssociateRow.telegram_user_id == telegram_user_id))
+        return mapping.associate(row) if row else None
+
+    async def by_short_code(self, short_code: str) -> Associate | None:
+        row = await self._first(sa.select(AssociateRow).where(AssociateRow.short_code == short_code))
+        return mapping.associate(row) if row else None
+
+    async def list_by_store(self, store_id: int) -> Sequence[Associate]:
+        stmt = sa.select(AssociateRow).where(AssociateRow.store_id == store_id).order_by(AssociateRow.id)
+        return [mapping.associate(row) for row in await self._all(stmt)]
+
+    async def add(self, associate: Associate) -> Associate:
+        row = await self._insert_unique(mapping.associate_row(associate))
+        associate.id = row.id
+        return mapping.associate(row)
+
+    async def update(self, associate: Associate) -> None:
+        await self._update_unique(AssociateRow, associate.id, mapping.values(associate))
+
+
+class SqlHQOperatorRepository(_Repository):
+    async def by_telegram_user(self, telegram_user_id: int) -> HQOperator | None:
+        row = await self._first(sa.select(HQOperatorRow).where(HQOperatorRow.telegram_user_id == telegram_user_id))
+        return mapping.hq_operator(row) if row else None
+
+    async def list(self, brand_id: int) -> Sequence[HQOperator]:
+        stmt = sa.select(HQOperatorRow).where(HQOperatorRow.brand_id == brand_id).order_by(HQOperatorRow.id)
+        return [mapping.hq_operator(row) for row in await self._all(stmt)]
+
+    async def add(self, operator: HQOperator) -> HQOperator:
+        row = await self._insert_unique(mapping.hq_operator_row(operator))
+        operator.id = row.id
+        return mapping.hq_operator(row)
+
+
+class SqlMemberRepository(_Repository):
+    async def get(self, member_id: int) -> Member | None:
+        row = await self._get(MemberRow, member_id)
+        return mapping.member(row) if row else None
+
+    async def by_telegram_user(self, brand_id: int, telegram_user_id: int) -> Member | None:
+        stmt = sa.select(MemberRow).where(MemberRow.brand_id == brand_id,
+                                          MemberRow.telegram_user_id == telegram_user_id)
+        row = await self._first(stmt)
+        return mapping.member(row) if row else None
+
+    async def add(self, member: Member) -> Member:
+        row = await self._insert_unique(mapping.member_row(member))
+        member.id = row.id
+        return mapping.member(row)
+
+    async def update(self, member: Member) -> None:
+        await self._update_unique(MemberRow, member.id, mapping.values(member))
+
+
+class SqlLinkRepository(_Repository):
+    async def current(self, member_id: int) -> Link | None:
+        row = await self._first(sa.select(LinkRow).where(LinkRow.member_id == member_id, LinkRow.ended_at.is_(None)))
+        return mapping.link(row) if row else None
+
+    async def history(self, member_id: int) -> Sequence[Link]:
+        stmt = sa.select(LinkRow).where(LinkRow.member_id == member_id).order_by(LinkRow.started_at, LinkRow.id)
+        return [mapping.link(row) for row in await self._all(stmt)]
+
+    async def add(self, link: Link) -> Link:
+        """Raises DuplicateError if the member already has an open link."""
+        row = await self._insert_unique(mapping.link_row(link))
+        link.id = row.id
+        return mapping.link(row)
+
+    async def end(self, link_id: int, at: datetime, reason: Any) -> None:
+        """Close an open link; a link that is already closed keeps its first ending."""
+        stmt = (sa.update(LinkRow)
+                .where(LinkRow.id == link_id, LinkRow.ended_at.is_(None))
+                .values(ended_at=at, end_reason=LinkReason(reason).value))
+        await self.session.execute(stmt, execution_options={"synchronize_session": False})
+
+
+class SqlInboxRepository(_Repository):
+    async def record(self, update: InboundUpdate) -> bool:
+        # ON CONFLICT DO NOTHING: two processes receiving the same redelivered update
+        # both succeed; exactly one of them gets a row back and processes it.
+        insert = postgresql.insert if self.session.bind.dialect.name == "postgresql" else sqlite.insert
+        stmt = (insert(InboundUpdateRow)
+                .values(**mapping.values(update, exclude=()))
+                .on_conflict_do_nothing(index_elements=["bot", "update_id"])
+                .returning(InboundUpdateRow.id))
+        result = await self.session.execute(stmt)
+        return result.first() is not None
+
+    async def get(self, bot: BotKind, update_id: int) -> InboundUpdate | None:
+        row = await self._first(sa.select(InboundUpdateRow).where(*self._key(bot, update_id)))
+        return mapping.inbound_update(row) if row else None
+
+    async def claim_done(self, bot: BotKind, update_id: int, at: datetime) -> bool:
+        """Raises LookupError if the update was never recorded."""
+        # One atomic UPDATE: of two transactions racing, PostgreSQL makes the second
+        # wait on the row lock and re-check the WHERE; SQLite's BEGIN IMMEDIATE makes
+        # it wait for the whole first transaction. Either way exactly one gets rowcount 1.
+        stmt = (sa.update(InboundUpdateRow)
+                .where(*self._key(bot, update_id), InboundUpdateRow.status != InboxStatus.DONE.value)
+                .values(status=InboxStatus.DONE.value, processed_at=at, error=None))
+        result = await self.session.execute(stmt, execution_options={"synchronize_session": False})
+        if result.rowcount == 1:
+            return True
+        if await self.get(bot, update_id) is None:
+            raise LookupError(f"update {bot}:{update_id} was never recorded")
+        return False
+
+    async def mark_failed(self, bot: BotKind, update_id: int, at: datetime, error: str) -> None:
+        # Never downgrade a DONE update: its effects are committed.
+        stmt = (sa.update(InboundUpdateRow)
+                .where(*self._key(bot, update_id), InboundUpdateRow.status != InboxStatus.DONE.value)
+                .values(status=InboxStatus.FAILED.value, processed_at=at, error=error))
+        await self.session.execute(stmt, execution_options={"synchronize_session": False})
+
+    async def unprocessed(self, older_than: datetime, limit: int) -> Sequence[InboundUpdate]:
+        stmt = (sa.select(InboundUpdateRow)
+                .where(InboundUpdateRow.status == InboxStatus.RECEIVED.value,
+                       InboundUpdateRow.received_at < older_than)
+                .order_by(InboundUpdateRow.received_at, InboundUpdateRow.id)
+                .limit(limit))
+        return [mapping.inbound_update(row) for row in await self._all(stmt)]
+
+    @staticmethod
+    def _key(bot: BotKind, update_id: int) -> tuple[sa.ColumnElement[bool], ...]:
+        return InboundUpdateRow.bot == BotKind(bot).value, InboundUpdateRow.update_id == update_id
+
+
+class SqlOutboxRepository(_Repository):
+    async def add(self, message: OutboxMessage) -> OutboxMessage:
+        row = await self._insert(mapping.outbox_row(message))
+        message.id = row.id
+        return mapping.outbox_message(row)
+
+    async def get(self, message_id: int) -> OutboxMessage | None:
+        row = await self._get(OutboxRow, message_id)
+        return mapping.outbox_message(row) if row else None
+
+    async def pending_for_chat(self, bot: BotKind, chat_id: int, limit: int) -> Sequence[OutboxMessage]:
+        # Equality on (status, bot, chat_id) and order by id: one range of
+        # ix_outbox_status_bot_chat_id_id, read in index order, no sort.
+        stmt = (sa.select(OutboxRow)
+                .where(OutboxRow.status == OutboxStatus.PENDING.value,
+                       OutboxRow.bot == BotKind(bot).value,
+                       OutboxRow.chat_id == chat_id)
+                .order_by(OutboxRow.id)
+                .limit(limit))
+        return [mapping.outbox_message(row) for row in await self._all(stmt)]
+
+    async def pending_chats(self, limit: int) -> Sequence[tuple[BotKind, int]]:
+        # Groups come straight from the index's PENDING range; only the per-chat
+        # minimum ids are sorted.
+        oldest = sa.func.min(OutboxRow.id)
+        stmt = (sa.select(OutboxRow.bot, OutboxRow.chat_id)
+                .where(OutboxRow.status == OutboxStatus.PENDING.value)
+                .group_by(OutboxRow.bot, OutboxRow.chat_id)
+                .order_by(oldest)
+                .limit(limit))
+        result = await self.session.execute(stmt)
+        return [(BotKind(bot), chat_id) for bot, chat_id in result.all()]
+
+    async def mark(
+        self,
+        message_id: int,
+        status: OutboxStatus,
+        at: datetime,
+        *,
+        telegram_message_id: int | None = None,
+        error: str | None = None,
+        attempts: int | None = None,
+    ) -> None:
+        """Set the status; the keyword fields change only when given (not None)."""
+        status = OutboxStatus(status)
+        values: dict[str, Any] = {"status": status.value, "updated_at": at}
+        if status is OutboxStatus.SENT:
+            values["sent_at"] = at
+        if telegram_message_id is not None:
+            values["telegram_message_id"] = telegram_message_id
+        if error is not None:
+            values["error"] = error
+        if attempts is not None:
+            values["attempts"] = attempts
+        stmt = sa.update(OutboxRow).where(OutboxRow.id == message_id).values(**values)
+        await self.session.execute(stmt, execution_options={"synchronize_session": False})
+
+    async def count_by_status(self) -> Mapping[OutboxStatus, int]:
+        stmt = sa.select(OutboxRow.status, sa.func.count()).group_by(OutboxRow.status)
+        counts = {status: 0 for status in OutboxStatus}
+        for status, count in (await self.session.execute(stmt)).all():
+            counts[OutboxStatus(status)] = count
+        return counts
+
+
+class SqlAuditLog(_Repository):
+    async def record(self, entry: AuditEntry) -> None:
+        row = await self._insert(mapping.audit_row(entry))
+        entry.id = row.id
+
+    async def recent(self, limit: int) -> Sequence[AuditEntry]:
+        stmt = sa.select(AuditLogRow).order_by(AuditLogRow.id.desc()).limit(limit)
+        return [mapping.audit_entry(row) for row in await self._all(stmt)]

@@ -1,0 +1,162 @@
+"""The SQL unit of work (commerce.ports.UnitOfWork) and the Database that hands them out.
+
+    db = await Database.open(settings.database_url)      # migrates to head by default
+    async with db.uow() as uow:
+        member = await uow.members.add(...)
+        await uow.outbox.add(welcome)
+        uow.after_commit(sender.wake)                    # runs only once this committed
+        await uow.commit()
+    await db.dispose()
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Self
+
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from commerce.ports import (
+    AssociateRepository,
+    AuditLog,
+    BrandRepository,
+    HQOperatorRepository,
+    InboxRepository,
+    LinkRepository,
+    MemberRepository,
+    OutboxRepository,
+    StoreRepository,
+)
+from storage.engine import make_engine, parse_url
+from storage.migrate import upgrade_engine
+from storage.repositories import (
+    SqlAssociateRepository,
+    SqlAuditLog,
+    SqlBrandRepository,
+    SqlHQOperatorRepository,
+    SqlInboxRepository,
+    SqlLinkRepository,
+    SqlMemberRepository,
+    SqlOutboxRepository,
+    SqlStoreRepository,
+)
+
+log = logging.getLogger(__name__)
+
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+class SqlUnitOfWork:
+    """One transaction on one connection. Repositories are usable inside `async with`."""
+
+    # Declared as the port types: a Protocol's attributes must match exactly.
+    brands: BrandRepository
+    stores: StoreRepository
+    associates: AssociateRepository
+    hq: HQOperatorRepository
+    members: MemberRepository
+    links: LinkRepository
+    inbox: InboxRepository
+    outbox: OutboxRepository
+    audit: AuditLog
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._session: AsyncSession | None = None
+        self._after_commit: list[AfterCommit] = []
+
+    @property
+    def session(self) -> AsyncSession:
+        """The SQLAlchemy session, for storage code that adds its own repositories."""
+        if self._session is None:
+            raise RuntimeError("use the unit of work inside `async with`")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("this unit of work is already open")
+        session = self._session = self._sessions()
+        self.brands = SqlBrandRepository(session)
+        self.stores = SqlStoreRepository(session)
+        self.associates = SqlAssociateRepository(session)
+        self.hq = SqlHQOperatorRepository(session)
+        self.members = SqlMemberRepository(session)
+        self.links = SqlLinkRepository(session)
+        self.inbox = SqlInboxRepository(session)
+        self.outbox = SqlOutboxRepository(session)
+        self.audit = SqlAuditLog(session)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        session, self._session = self.session, None
+        self._after_commit.clear()
+        # Closing rolls back whatever was not committed and returns the connection.
+        await session.close()
+
+    async def commit(self) -> None:
+        """Commit, then run the after_commit callbacks in order.
+
+        Every callback runs even if an earlier one raises (the data is committed
+        either way); the first error is raised at the end, the others are logged.
+        """
+        await self.session.commit()
+        callbacks, self._after_commit = self._after_commit, []
+        first_error: BaseException | None = None
+        for callback in callbacks:
+            try:
+                await callback()
+            except Exception as error:
+                if first_error is None:
+                    first_error = error
+                else:
+                    log.exception("after_commit callback %r failed", callback)
+        if first_error is not None:
+            raise first_error
+
+    async def rollback(self) -> None:
+        self._after_commit.clear()
+        await self.session.rollback()
+
+    def after_commit(self, callback: AfterCommit) -> None:
+        self._after_commit.append(callback)
+
+
+class Database:
+    """The engine plus the unit-of-work factory (`db.uow` is a UnitOfWorkFactory)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        # Objects stay readable after commit: repositories hand out domain copies anyway.
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    async def open(cls, database_url: str | URL, *, schema: str | None = None, migrate: bool = True) -> Self:
+        """An engine for the URL; with migrate, the schema is first brought to head."""
+        url, schema = parse_url(database_url, schema=schema)
+        engine = make_engine(url, schema=schema)
+        try:
+            if migrate:
+                await upgrade_engine(engine, schema=schema)
+        except BaseException:
+            await engine.dispose()
+            raise
+        return cls(engine)
+
+    @property
+    def dialect(self) -> str:
+        """"sqlite" or "postgresql"."""
+        return self.engine.dialect.name
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._sessions)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.dispose()

@@ -1,0 +1,114 @@
+"""The outbox hands the sender each chat's messages in the order they were written."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete
+
+from commerce.model import BotKind, OutboxMessage, OutboxStatus
+from storage.tables import OutboxRow
+from storage.uow import Database
+from tests.fixtures_db import T0
+
+ANA, BEN = 7_000_000_001, 7_000_000_002
+
+
+def a_message(chat_id: int, text: str, bot: BotKind = BotKind.CONSUMER) -> OutboxMessage:
+    return OutboxMessage(bot=bot, chat_id=chat_id, method="sendMessage",
+                         params={"text": text, "reply_markup": {"inline_keyboard": []}}, created_at=T0)
+
+
+async def write(database: Database, *messages: OutboxMessage) -> list[OutboxMessage]:
+    async with database.uow() as uow:
+        added = [await uow.outbox.add(message) for message in messages]
+        await uow.commit()
+    return added
+
+
+async def test_a_message_round_trips(database: Database) -> None:
+    [added] = await write(database, a_message(ANA, "Bonjour"))
+    async with database.uow() as uow:
+        stored = await uow.outbox.get(added.id)
+    assert stored == added
+    assert (stored.status, stored.attempts, stored.params["text"]) == (OutboxStatus.PENDING, 0, "Bonjour")
+
+
+async def test_a_chats_pending_messages_come_oldest_first(database: Database) -> None:
+    await write(database, a_message(ANA, "1"), a_message(BEN, "ben"), a_message(ANA, "2"),
+                a_message(ANA, "to the associate bot", bot=BotKind.ASSOCIATE), a_message(ANA, "3"))
+
+    async with database.uow() as uow:
+        for_ana = await uow.outbox.pending_for_chat(BotKind.CONSUMER, ANA, limit=10)
+        first_two = await uow.outbox.pending_for_chat(BotKind.CONSUMER, ANA, limit=2)
+    assert [m.params["text"] for m in for_ana] == ["1", "2", "3"]
+    assert [m.params["text"] for m in first_two] == ["1", "2"]
+    assert [m.id for m in for_ana] == sorted(m.id for m in for_ana)
+
+
+async def test_sent_messages_leave_the_queue_of_their_chat(database: Database) -> None:
+    first, second = await write(database, a_message(ANA, "1"), a_message(ANA, "2"))
+    async with database.uow() as uow:
+        await uow.outbox.mark(first.id, OutboxStatus.SENT, T0 + timedelta(seconds=1), telegram_message_id=55,
+                              attempts=1)
+        await uow.commit()
+
+    async with database.uow() as uow:
+        pending = await uow.outbox.pending_for_chat(BotKind.CONSUMER, ANA, limit=10)
+        sent = await uow.outbox.get(first.id)
+    assert [m.id for m in pending] == [second.id]
+    assert (sent.status, sent.sent_at, sent.telegram_message_id, sent.attempts) == (
+        OutboxStatus.SENT, T0 + timedelta(seconds=1), 55, 1)
+
+
+async def test_pending_chats_are_listed_once_each_by_their_oldest_message(database: Database) -> None:
+    messages = await write(database, a_message(BEN, "b1"), a_message(ANA, "a1"), a_message(BEN, "b2"),
+                           a_message(ANA, "assoc", bot=BotKind.ASSOCIATE), a_message(9, "gone"))
+    async with database.uow() as uow:
+        await uow.outbox.mark(messages[-1].id, OutboxStatus.UNREACHABLE, T0, error="Forbidden: bot was blocked")
+        await uow.commit()
+
+    async with database.uow() as uow:
+        chats = await uow.outbox.pending_chats(limit=10)
+        first_two = await uow.outbox.pending_chats(limit=2)
+    assert chats == [(BotKind.CONSUMER, BEN), (BotKind.CONSUMER, ANA), (BotKind.ASSOCIATE, ANA)]
+    assert first_two == chats[:2]
+    assert all(isinstance(bot, BotKind) for bot, _ in chats)
+
+
+async def test_a_retry_keeps_the_message_pending_with_its_error(database: Database) -> None:
+    [message] = await write(database, a_message(ANA, "1"))
+    async with database.uow() as uow:
+        await uow.outbox.mark(message.id, OutboxStatus.PENDING, T0, error="429: retry after 3", attempts=1)
+        await uow.commit()
+
+    async with database.uow() as uow:
+        stored = await uow.outbox.get(message.id)
+        still_pending = await uow.outbox.pending_for_chat(BotKind.CONSUMER, ANA, limit=10)
+    assert (stored.status, stored.error, stored.attempts, stored.sent_at) == (
+        OutboxStatus.PENDING, "429: retry after 3", 1, None)
+    assert [m.id for m in still_pending] == [message.id]
+
+
+async def test_counts_by_status_include_every_status(database: Database) -> None:
+    a, b, _ = await write(database, a_message(ANA, "1"), a_message(ANA, "2"), a_message(BEN, "3"))
+    async with database.uow() as uow:
+        await uow.outbox.mark(a.id, OutboxStatus.SENT, T0)
+        await uow.outbox.mark(b.id, OutboxStatus.FAILED, T0, error="400: chat not found")
+        await uow.commit()
+
+    async with database.uow() as uow:
+        counts = await uow.outbox.count_by_status()
+    assert counts == {OutboxStatus.PENDING: 1, OutboxStatus.SENT: 1, OutboxStatus.FAILED: 1,
+                      OutboxStatus.UNREACHABLE: 0}
+
+
+async def test_ids_keep_growing_after_the_newest_message_is_deleted(database: Database) -> None:
+    # Order within a chat is the id; a reused id would put a new message before older ones
+    # in a sender that remembered the old id.
+    [first] = await write(database, a_message(ANA, "1"))
+    async with database.uow() as uow:
+        await uow.session.execute(delete(OutboxRow).where(OutboxRow.id == first.id))
+        await uow.commit()
+    [second] = await write(database, a_message(ANA, "2"))
+    assert second.id > first.id
