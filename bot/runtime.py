@@ -46,7 +46,6 @@ class Options:
     sender_name: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
     sender_backoff: float = 0.2
     recover_every: float = 30.0
-    database_schema: str | None = None  # PostgreSQL schema (tests isolate runs this way)
     namespace: str = "storelink"  # Redis key prefix
 
 
@@ -75,7 +74,7 @@ class Runtime:
 
     async def start(self) -> None:
         s, o = self.settings, self.options
-        self.database = await Database.open(s.database_url, schema=o.database_schema, migrate=True)
+        self.database = await Database.open(s.database_url, migrate=True)
         self.backends = await open_backends(s.redis_url, namespace=o.namespace, limits=o.limits)
         async with self.database.uow() as uow:
             brand = await ensure_brand(uow, s.brand_name, s.default_locale, s.timezone)
@@ -218,6 +217,14 @@ class Runtime:
             except Exception as exc:
                 problems.append(f"{name}: {type(exc).__name__}")
         return problems
+
+    async def sender_idle(self, timeout: float = 10.0) -> None:
+        """Wait until the send queue is empty (tests and benchmarks)."""
+        assert self.backends is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while await self.backends.queue.depth() and loop.time() < deadline:
+            await asyncio.sleep(0.02)
 
     async def _ping_database(self) -> None:
         assert self.database is not None

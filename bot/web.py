@@ -19,6 +19,7 @@ MAX_UPDATE_BYTES = 1 << 20  # Telegram updates are small; anything bigger is not
 INGRESS = web.AppKey("ingress", Ingress)
 SECRET = web.AppKey("secret", bytes)
 METRICS = web.AppKey("metrics", Metrics)
+HEALTH = web.AppKey("health", object)
 
 
 def webhook_path(bot: BotKind) -> str:
@@ -28,7 +29,7 @@ def webhook_path(bot: BotKind) -> str:
 def build_web_app(ingress: Ingress | None, metrics: Metrics, secret: str | None, health: object) -> web.Application:
     app = web.Application(client_max_size=MAX_UPDATE_BYTES)
     app[METRICS] = metrics
-    app["health"] = health
+    app[HEALTH] = health
     if ingress is not None and secret is not None:
         app[INGRESS] = ingress
         app[SECRET] = secret.encode()
@@ -60,7 +61,7 @@ def _webhook(bot: BotKind):
 
 
 async def _healthz(request: web.Request) -> web.Response:
-    problems = await request.app["health"]()
+    problems = await request.app[HEALTH]()
     body = {"status": "ok" if not problems else "degraded", "problems": problems}
     return web.json_response(body, status=200 if not problems else 503)
 

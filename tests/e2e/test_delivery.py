@@ -1,0 +1,86 @@
+"""The sender against Telegram's answers: 429, 5xx, 403, 400."""
+
+import asyncio
+
+from bot.render import text
+from commerce.model import BotKind, Member, OutboxStatus
+
+
+async def queue_message(stack, chat_id: int, body: str) -> int:
+    """A message from the brand to a chat, through the outbox like every other."""
+    async with stack.runtime.services.transaction(BotKind.CONSUMER) as tx:
+        message = await tx.send(BotKind.CONSUMER, chat_id, text(body))
+    return message.id
+
+
+async def outbox_status(stack, message_id: int, wanted: OutboxStatus, timeout: float = 10.0):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        async with stack.runtime.services.uow() as uow:
+            message = await uow.outbox.get(message_id)
+        if message.status is wanted or loop.time() > deadline:
+            return message
+        await asyncio.sleep(0.05)
+
+
+async def test_a_429_is_waited_out_and_every_message_still_arrives_in_order(stack):
+    alice = await stack.person("Alice")
+    await stack.people.send_text(alice, stack.consumer_bot, "hi")
+    stack.sandbox.limits.per_chat_burst = 1  # stricter than our own limiter: Telegram says 429
+    stack.sandbox.limits.per_chat_rate = 1.0
+
+    ids = [await queue_message(stack, alice, f"note {n}") for n in range(3)]
+    for message_id in ids:
+        assert (await outbox_status(stack, message_id, OutboxStatus.SENT)).status is OutboxStatus.SENT
+
+    texts = [m["text"] for m in await stack.bot_messages(alice, stack.consumer_bot)]
+    assert texts == ["note 0", "note 1", "note 2"]
+    refusals = await stack.people.calls(bot=stack.consumer_bot, method="sendMessage")
+    assert any(call["status"] == 429 for call in refusals)
+    assert stack.metrics.value("storelink_messages_retried_total") >= 1
+
+
+async def test_a_burst_of_5xx_is_retried(stack):
+    alice = await stack.person("Alice")
+    await stack.people.fail_next(3, status=502, method="sendMessage", bot=stack.consumer_bot)
+    reply = await stack.reply_to(alice, stack.consumer_bot, "/start")
+    assert "Welcome" in reply["text"]
+    statuses = [call["status"] for call in await stack.people.calls(bot=stack.consumer_bot, method="sendMessage")]
+    assert statuses == [502, 502, 502, 200]
+    assert stack.metrics.value("storelink_messages_retried_total") == 3
+
+
+async def test_a_403_is_recorded_and_not_retried(stack):
+    alice = await stack.person("Alice")
+    await stack.people.send_text(alice, stack.consumer_bot, "hi")
+    async with stack.runtime.services.uow() as uow:
+        await uow.members.add(Member(brand_id=stack.runtime.services.brand.id, telegram_user_id=alice, first_name="Alice",
+                                     enrolled_at=stack.runtime.options.clock.now(), consent_marketing=True))
+        await uow.commit()
+    await stack.people.block(alice, stack.consumer_bot)
+
+    first = await queue_message(stack, alice, "new arrivals")
+    second = await queue_message(stack, alice, "more new arrivals")
+
+    assert (await outbox_status(stack, first, OutboxStatus.UNREACHABLE)).status is OutboxStatus.UNREACHABLE
+    assert (await outbox_status(stack, second, OutboxStatus.UNREACHABLE)).status is OutboxStatus.UNREACHABLE
+    await asyncio.sleep(0.3)  # time enough for a retry storm, were there one
+    calls = await stack.people.calls(bot=stack.consumer_bot, method="sendMessage")
+    assert [call["status"] for call in calls] == [403]
+    async with stack.runtime.services.uow() as uow:
+        member = await uow.members.by_telegram_user(stack.runtime.services.brand.id, alice)
+    assert member.reachable is False and member.consent_marketing is False
+    assert stack.metrics.value("storelink_messages_unreachable_total") == 1
+
+
+async def test_text_over_4096_characters_is_refused_as_telegram_refuses_it(stack):
+    alice = await stack.person("Alice")
+    await stack.people.send_text(alice, stack.consumer_bot, "hi")
+    message_id = await queue_message(stack, alice, "x" * 4097)
+
+    message = await outbox_status(stack, message_id, OutboxStatus.FAILED)
+    assert message.status is OutboxStatus.FAILED
+    assert "message is too long" in message.error.lower()
+    calls = await stack.people.calls(bot=stack.consumer_bot, method="sendMessage")
+    assert [call["status"] for call in calls] == [400]

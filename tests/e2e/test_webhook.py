@@ -1,0 +1,91 @@
+"""Webhook mode: the secret is checked in constant time, updates are recorded before the
+200, and a redelivered update has one effect."""
+
+import aiohttp
+import pytest
+
+from commerce.model import BotKind, InboxStatus
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+@pytest.fixture
+def stack_mode():
+    return "webhook"
+
+
+def start_update(update_id: int, user_id: int, text: str = "/start") -> dict:
+    user = {"id": user_id, "is_bot": False, "first_name": "Alice", "language_code": "en"}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 1,
+            "date": 1_700_000_000,
+            "chat": {"id": user_id, "type": "private", "first_name": "Alice"},
+            "from": user,
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
+        },
+    }
+
+
+async def post_update(stack, bot: BotKind, payload: dict, secret: str | None) -> int:
+    url = f"{stack.settings_overrides['webhook_base_url']}/telegram/{bot.value}"
+    headers = {SECRET_HEADER: secret} if secret is not None else {}
+    async with aiohttp.ClientSession() as session, session.post(url, json=payload, headers=headers) as response:
+        return response.status
+
+
+async def test_both_bots_answer_start_through_their_webhooks(stack):
+    alice = await stack.person("Alice")
+    assert "Welcome to Maison Test" in (await stack.reply_to(alice, stack.consumer_bot, "/start"))["text"]
+    assert "invite link" in (await stack.reply_to(alice, stack.associate_bot, "/start"))["text"]
+    assert stack.metrics.value("storelink_updates_received_total") == 2
+
+
+@pytest.mark.parametrize("secret", [None, "wrong-secret", ""])
+async def test_a_call_without_the_right_secret_is_refused_and_changes_nothing(stack, secret):
+    alice = await stack.person("Alice")
+    status = await post_update(stack, BotKind.CONSUMER, start_update(990_001, alice), secret)
+
+    assert status == 401
+    async with stack.runtime.services.uow() as uow:
+        assert await uow.inbox.get(BotKind.CONSUMER, 990_001) is None
+    assert await stack.bot_messages(alice, stack.consumer_bot) == []
+    assert stack.metrics.value("storelink_updates_received_total") == 0
+
+
+async def test_the_same_update_delivered_twice_has_one_effect(stack):
+    alice = await stack.person("Alice")
+    await stack.people.send_text(alice, stack.consumer_bot, "hello")  # opens the chat, as a real person would
+    secret = stack.settings_overrides["webhook_secret"]
+    update = start_update(990_002, alice)
+
+    assert await post_update(stack, BotKind.CONSUMER, update, secret) == 200
+    assert await post_update(stack, BotKind.CONSUMER, update, secret) == 200
+    await stack.people.wait_for(alice, stack.consumer_bot, lambda m: "Welcome" in (m["text"] or ""))
+    await stack.runtime.ingress.drain()
+    await stack.runtime.sender_idle()
+
+    welcomes = [m for m in await stack.bot_messages(alice, stack.consumer_bot) if "Welcome" in (m["text"] or "")]
+    assert len(welcomes) == 1
+    assert stack.metrics.value("storelink_updates_duplicate_total") == 1
+    async with stack.runtime.services.uow() as uow:
+        assert (await uow.inbox.get(BotKind.CONSUMER, 990_002)).status is InboxStatus.DONE
+
+
+async def test_a_malformed_update_is_acknowledged_and_ignored(stack):
+    secret = stack.settings_overrides["webhook_secret"]
+    assert await post_update(stack, BotKind.CONSUMER, {"no": "update_id"}, secret) == 200
+    assert stack.metrics.value("storelink_updates_received_total") == 0
+
+
+async def test_healthz_and_metrics_are_served(stack):
+    base = stack.settings_overrides["webhook_base_url"]
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{base}/healthz") as response:
+            assert response.status == 200 and (await response.json())["status"] == "ok"
+        async with session.get(f"{base}/metrics") as response:
+            body = await response.text()
+    assert 'storelink_updates_received_total{bot="consumer"} 0' in body
+    assert "storelink_queue_depth 0" in body
