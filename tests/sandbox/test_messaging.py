@@ -209,3 +209,34 @@ async def test_commands_set_by_the_bot_can_be_read_back(brand: telegram.Bot) -> 
     commands = await brand.get_my_commands()
 
     assert [(c.command, c.description) for c in commands] == [("start", "Begin"), ("qr", "My poster")]
+
+
+async def test_locations_contacts_and_chat_actions_from_the_bot(
+    people: SandboxClient, brand: telegram.Bot, ada
+) -> None:
+    await brand.send_chat_action(ada["id"], "typing")
+    await brand.send_location(ada["id"], 48.8698, 2.3075)
+    await brand.send_contact(ada["id"], "+33140000000", "Boutique Montaigne")
+
+    location, contact = (await people.transcript(ada["id"], BRAND))[-2:]
+
+    assert location["kind"] == "location" and location["location"] == {"latitude": 48.8698, "longitude": 2.3075}
+    assert contact["contact"] == {"phone_number": "+33140000000", "first_name": "Boutique Montaigne"}
+    with pytest.raises(telegram.error.BadRequest):
+        await brand.send_chat_action(ada["id"], "dancing")
+
+
+async def test_captions_and_keyboards_can_be_edited_on_their_own(
+    people: SandboxClient, brand: telegram.Bot, ada
+) -> None:
+    photo = await brand.send_photo(ada["id"], b"\xff\xd8 jpeg", caption="Blue scarf", reply_markup=YES_NO)
+    text = await brand.send_message(ada["id"], "plain")
+
+    await brand.edit_message_reply_markup(ada["id"], photo.message_id, reply_markup=None)
+    await brand.edit_message_caption(ada["id"], photo.message_id, caption="Blue scarf, sold out")
+    with pytest.raises(telegram.error.BadRequest, match="There is no caption in the message to edit"):
+        await brand.edit_message_caption(ada["id"], text.message_id, caption="nope")
+
+    entry = next(m for m in await people.transcript(ada["id"], BRAND) if m["message_id"] == photo.message_id)
+    assert entry["caption"] == "Blue scarf, sold out" and entry["reply_markup"] is None
+    assert [version["caption"] for version in entry["edits"]] == ["Blue scarf", "Blue scarf"]

@@ -137,6 +137,18 @@ async def test_undelivered_updates_wait_in_the_queue(
     assert receiver.received[0][1]["message"]["text"] == "are you there?"
 
 
+async def test_setting_a_webhook_can_drop_pending_updates(
+    people: SandboxClient, brand: telegram.Bot, receiver: WebhookReceiver, ada
+) -> None:
+    await people.send_text(ada["id"], BRAND, "stale")
+
+    await brand.set_webhook(receiver.url, drop_pending_updates=True)
+    await people.send_text(ada["id"], BRAND, "fresh")
+    await receiver.wait_for(1)
+
+    assert [update["message"]["text"] for _, update in receiver.received] == ["fresh"]
+
+
 async def test_get_updates_is_refused_while_a_webhook_is_set(brand: telegram.Bot, receiver: WebhookReceiver) -> None:
     await brand.set_webhook(receiver.url)
 
