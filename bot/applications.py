@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from telegram.ext import AIORateLimiter, Application, CommandHandler, ContextTypes, filters
+from telegram.ext import AIORateLimiter, Application, ChatMemberHandler, CommandHandler, ContextTypes, filters
 
 from bot.context import AppData, Services, StorelinkApplication, StorelinkContext
 from commerce.model import BotKind
-from handlers import errors, start
+from handlers import errors, membership, start
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -43,6 +43,7 @@ HANDLERS = {
     BotKind.CONSUMER: [
         CommandHandler("start", start.on_consumer_start, filters=PRIVATE),
         CommandHandler("help", start.on_consumer_help, filters=PRIVATE),
+        ChatMemberHandler(membership.on_consumer_bot_status, ChatMemberHandler.MY_CHAT_MEMBER),
     ],
     BotKind.ASSOCIATE: [
         CommandHandler("start", start.on_associate_start, filters=PRIVATE),

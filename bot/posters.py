@@ -3,12 +3,12 @@
 The poster is laid out first (``layout_poster``: which text goes where, at which size)
 and drawn second (``render_poster``), so tests check placement from the layout instead
 of comparing pixels. Everything that does not depend on the associate (fonts, the
-brand header, the QR card and its shadow) is cached per process, which keeps a
-thousand posters to a few seconds.
+brand header, the QR card and its shadow) is cached per process: a thousand posters
+take about ten seconds on two cores.
 
 Text is drawn with the shipped Noto Sans CJK SC subset (assets/fonts/README.md).
-Characters the font lacks (emoji, rare hanzi outside GB2312) are left out rather than
-printed as empty boxes; ``PosterLayout.dropped`` names them so the caller can tell the
+Characters the font lacks (emoji, hanzi of the CJK extension blocks) are left out rather
+than printed as empty boxes; ``PosterLayout.dropped`` names them so the caller can tell the
 associate. Invisible format characters (bidi overrides, zero-width joiners) never reach
 the page: they could make a name read differently from what is stored.
 """
@@ -47,8 +47,8 @@ SHADOW_ALPHA = 46  # darkest point of the card's drop shadow, out of 255
 
 SHORT_CODE_LABELS = {"en": "Code: ", "zh-Hans": "短码："}
 
-Role = Literal["brand", "associate", "store", "short_code", "cta", "subtitle", "link"]
 Box = tuple[int, int, int, int]
+Rgb = tuple[int, int, int]
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class PosterSpec:
 
 @dataclass(frozen=True)
 class TextBox:
-    role: str
+    role: str  # brand, associate, store, short_code, cta, subtitle, link
     text: str  # what is drawn, after unprintable characters were left out
     box: Box  # (x0, y0, x1, y1) on the canvas
     font_path: str
@@ -154,26 +154,20 @@ def render_poster(spec: PosterSpec, fmt: Literal["PNG", "JPEG"] = "PNG") -> byte
     if fmt not in ("PNG", "JPEG"):
         raise ValueError(f"unsupported poster format {fmt!r}")
     layout = layout_poster(spec)
-    colour = _parse_colour(spec.brand_colour)
     logo = (str(spec.logo_path), spec.logo_path.stat().st_mtime_ns) if spec.logo_path else None
-    look = (colour, layout.text("brand"), logo)
-    canvas = _template(*look).copy()
-    canvas.paste(_qr_image(spec.deep_link), layout.qr_box[:2])
-    draw = ImageDraw.Draw(canvas)
-    colours = {"associate": INK, "store": MUTED, "cta": _accent(colour), "subtitle": MUTED, "link": _on(colour)}
+    look = _look(_parse_colour(spec.brand_colour), layout.text("brand"), logo)
+    canvas = look.template.copy()
+    canvas.paste(_qr_image(spec.deep_link, look.qr), layout.qr_box[:2])
     for box in layout.texts:
         if box.role == "short_code":
-            _draw_short_code(draw, box, spec.short_code)
+            _paint_short_code(canvas, box, spec.short_code, look)
         elif box.role != "brand":
-            _draw_text(draw, box, colours[box.role])
+            _paint_text(canvas, box, look.ramps[box.role])
     out = io.BytesIO()
     if fmt == "PNG":
-        # An indexed PNG encodes three times faster than RGB and is half the size; the
-        # palette holds every colour the poster can contain (see _png_palette).
-        indexed = canvas.quantize(palette=_png_palette(*look), dither=Image.Dither.NONE)
-        indexed.save(out, "PNG", optimize=False, compress_level=PNG_COMPRESS_LEVEL, dpi=(DPI, DPI))
+        canvas.save(out, "PNG", optimize=False, compress_level=PNG_COMPRESS_LEVEL, dpi=(DPI, DPI))
     else:
-        canvas.save(out, "JPEG", quality=JPEG_QUALITY, subsampling=0, dpi=(DPI, DPI))
+        canvas.convert("RGB").save(out, "JPEG", quality=JPEG_QUALITY, subsampling=0, dpi=(DPI, DPI))
     return out.getvalue()
 
 
@@ -270,99 +264,153 @@ def _link_caption(deep_link: str) -> str:
 
 
 # --- drawing --------------------------------------------------------------------------
+# Posters are painted straight into a 256-colour palette. Each text colour over its
+# background has a ramp of anti-aliasing shades and the card shadow has every one of
+# its shades, so a glyph's coverage picks a palette entry directly: flat colours stay
+# exact, and an indexed PNG encodes three times faster than an RGB one.
+
+Lut = tuple[int, ...]  # palette index for each coverage value 0..255
+_ANY_COVERAGE = [0] + [255] * 255
 
 
-def _draw_text(draw: ImageDraw.ImageDraw, box: TextBox, fill: tuple[int, int, int]) -> None:
+@dataclass(frozen=True)
+class _Look:
+    """One brand's poster background, cached, and the ramps to paint texts on it."""
+
+    template: Image.Image  # mode "P"
+    ramps: dict[str, Lut]  # by text role
+    qr: Lut  # 0 -> dark module, 255 -> light module
+
+
+class _Palette:
+    def __init__(self) -> None:
+        self.colours: list[Rgb] = []
+
+    def add(self, rgb: Rgb) -> int:
+        self.colours.append(rgb)
+        return len(self.colours) - 1
+
+    def ramp(self, ink: Rgb, ground: Rgb, steps: int = RAMP_STEPS, strength: float = 1.0) -> Lut:
+        first = len(self.colours)
+        self.colours += [_mix(ground, ink, strength * step / steps) for step in range(steps + 1)]
+        return tuple(first + round(coverage * steps / 255) for coverage in range(256))
+
+    def flat(self) -> list[int]:
+        return [channel for rgb in self.colours for channel in rgb]
+
+
+@lru_cache(maxsize=16)
+def _look(colour: Rgb, brand: TextBox | None, logo: tuple[str, int] | None) -> _Look:
+    """Everything but the associate: background, brand header, QR card, footer."""
+    tint, on_colour = _tint(colour, BODY_TINT), _on(colour)
+    palette = _Palette()
+    indices = {name: palette.add(rgb) for name, rgb in
+               [("tint", tint), ("brand", colour), ("rule", _header_rule(colour)), ("paper", PAPER), ("dark", QR_DARK),
+                ("ornament", _mix(colour, on_colour, 0.6))]}
+    on_tint, on_paper = palette.ramp(MUTED, tint), palette.ramp(MUTED, PAPER)
+    ramps = {
+        "associate": palette.ramp(INK, tint), "store": on_tint, "subtitle": on_tint,
+        "cta": palette.ramp(_accent(colour), tint), "short_code": palette.ramp(INK, PAPER), "label": on_paper,
+        "brand": palette.ramp(on_colour, colour),
+    }
+    ramps["link"] = ramps["brand"]
+    shadow = palette.ramp((0, 0, 0), tint, steps=SHADOW_ALPHA, strength=SHADOW_ALPHA / 255)
+    card_edge = palette.ramp(PAPER, _mix(tint, (0, 0, 0), SHADOW_ALPHA / 510))  # over the shadow's middle
+
+    canvas = Image.new("P", (WIDTH, HEIGHT), indices["tint"])
+    _paint_card(canvas, shadow, card_edge)
+    draw = ImageDraw.Draw(canvas)
+    draw.rectangle((0, 0, WIDTH, HEADER_HEIGHT), fill=indices["brand"])
+    draw.rectangle((0, HEADER_HEIGHT, WIDTH, HEADER_HEIGHT + 6), fill=indices["rule"])
+    draw.rectangle((0, FOOTER_TOP, WIDTH, HEIGHT), fill=indices["brand"])
+    if brand is not None:
+        _paint_brand(canvas, brand, ramps["brand"])
+        rule_y = brand.box[3] + 14
+        draw.rectangle((WIDTH // 2 - 28, rule_y, WIDTH // 2 + 28, rule_y + 2), fill=indices["ornament"])
+    if logo is not None:
+        _paint_logo(canvas, Path(logo[0]), colour, palette)
+    canvas.putpalette(palette.flat())
+    qr = tuple(indices["dark"] if value < 128 else indices["paper"] for value in range(256))
+    return _Look(canvas, ramps, qr)
+
+
+def _paint(canvas: Image.Image, coverage: Image.Image, at: tuple[int, int], lut: Lut) -> None:
+    """Paint where ``coverage`` (mode "L") is not zero, each pixel in its ramp shade."""
+    shades = Image.frombytes("P", coverage.size, coverage.point(list(lut)).tobytes())
+    canvas.paste(shades, at, coverage.point(_ANY_COVERAGE))
+
+
+def _paint_text(canvas: Image.Image, box: TextBox, lut: Lut) -> None:
     font = _font(Path(box.font_path), box.font_size)
     x0, y0, _, _ = font.getbbox(box.text, anchor="mm")
-    # Draw at the anchor the layout measured from, so the ink lands exactly in box.
-    draw.text((box.box[0] - x0, box.box[1] - y0), box.text, font=font, fill=fill, anchor="mm")
+    pad = 4
+    coverage = Image.new("L", (box.box[2] - box.box[0] + 2 * pad, box.box[3] - box.box[1] + 2 * pad))
+    # Draw from the anchor the layout measured with, so the ink lands exactly in box.
+    ImageDraw.Draw(coverage).text((pad - x0, pad - y0), box.text, font=font, fill=255, anchor="mm")
+    _paint(canvas, coverage, (box.box[0] - pad, box.box[1] - pad), lut)
 
 
-def _draw_short_code(draw: ImageDraw.ImageDraw, box: TextBox, code: str) -> None:
+def _paint_short_code(canvas: Image.Image, box: TextBox, code: str, look: _Look) -> None:
     """The label in grey and the code itself in ink, as one centred line."""
     font = _font(Path(box.font_path), box.font_size)
     split = len(box.text) - len(code) if box.text.endswith(code) else len(box.text)
     label, value = box.text[:split], box.text[split:]
     x0, y0, _, _ = font.getbbox(box.text, anchor="la")
-    left, top = box.box[0] - x0, box.box[1] - y0
-    draw.text((left, top), label, font=_font(FONT_REGULAR, box.font_size), fill=MUTED, anchor="la")
-    draw.text((left + font.getlength(label), top), value, font=font, fill=INK, anchor="la")
+    pad = 4
+    size = (box.box[2] - box.box[0] + 2 * pad, box.box[3] - box.box[1] + 2 * pad)
+    at = (box.box[0] - pad, box.box[1] - pad)
+    for text, offset, face, lut in [
+        (label, 0.0, _font(FONT_REGULAR, box.font_size), look.ramps["label"]),
+        (value, font.getlength(label), font, look.ramps["short_code"]),
+    ]:
+        coverage = Image.new("L", size)
+        ImageDraw.Draw(coverage).text((pad - x0 + offset, pad - y0), text, font=face, fill=255, anchor="la")
+        _paint(canvas, coverage, at, lut)
 
 
-@lru_cache(maxsize=16)
-def _template(colour: tuple[int, int, int], brand: TextBox | None, logo: tuple[str, int] | None) -> Image.Image:
-    """Everything but the associate: background, brand header, QR card, footer."""
-    canvas = Image.new("RGB", (WIDTH, HEIGHT), _tint(colour, BODY_TINT))
-    _draw_card(canvas)
-    draw = ImageDraw.Draw(canvas)
-    draw.rectangle((0, 0, WIDTH, HEADER_HEIGHT), fill=colour)
-    draw.rectangle((0, HEADER_HEIGHT, WIDTH, HEADER_HEIGHT + 6), fill=_header_rule(colour))
-    draw.rectangle((0, FOOTER_TOP, WIDTH, HEIGHT), fill=colour)
-    if logo is not None:
-        _paste_logo(canvas, Path(logo[0]))
-    if brand is not None:
-        ink = _on(colour)
-        font = _font(Path(brand.font_path), brand.font_size)
-        x = float(brand.box[0])
-        for char in brand.text:
-            draw.text((x, brand.box[1]), char, font=font, fill=ink, anchor="la")
-            x += font.getlength(char) + brand.tracking
-        rule_y = brand.box[3] + 14
-        draw.rectangle((WIDTH // 2 - 28, rule_y, WIDTH // 2 + 28, rule_y + 2), fill=_mix(colour, ink, 0.6))
-    return canvas
+def _paint_brand(canvas: Image.Image, brand: TextBox, lut: Lut) -> None:
+    font = _font(Path(brand.font_path), brand.font_size)
+    coverage = Image.new("L", (WIDTH, HEADER_HEIGHT))
+    draw, x = ImageDraw.Draw(coverage), float(brand.box[0])
+    for char in brand.text:  # letter by letter: Pillow has no tracking of its own
+        draw.text((x, brand.box[1]), char, font=font, fill=255, anchor="la")
+        x += font.getlength(char) + brand.tracking
+    _paint(canvas, coverage, (0, 0), lut)
 
 
-@lru_cache(maxsize=16)
-def _png_palette(colour: tuple[int, int, int], brand: TextBox | None, logo: tuple[str, int] | None) -> Image.Image:
-    """256 colours for one brand's posters: the flat colours exactly, the anti-aliasing
-    ramps of every text colour over the background it is drawn on, and the template's
-    own shades (card shadow, header lettering, logo) quantized into the rest."""
-    tint, accent, on_colour = _tint(colour, BODY_TINT), _accent(colour), _on(colour)
-    flats = list(dict.fromkeys([PAPER, QR_DARK, tint, colour, INK, MUTED, accent, on_colour, _header_rule(colour)]))
-    ramps = []
-    for ink, ground in [(INK, tint), (MUTED, tint), (accent, tint), (INK, PAPER), (MUTED, PAPER), (on_colour, colour)]:
-        ramps += [_mix(ground, ink, step / RAMP_STEPS) for step in range(1, RAMP_STEPS)]
-    ramps += [_mix(tint, (0, 0, 0), alpha / 255) for alpha in range(1, SHADOW_ALPHA + 1)]  # every shade, no banding
-    template = _template(colour, brand, logo).quantize(256 - len(flats) - len(ramps), method=Image.Quantize.MEDIANCUT)
-    flat = template.getpalette() or []
-    used = sorted(index for _, index in template.getcolors(256) or [])
-    shades = [tuple(flat[3 * index : 3 * index + 3]) for index in used]
-
-    # Pillow matches colours through a cache of 4x4x4 cells: a shade close to white or
-    # black could win the cell and turn the card and the QR's light modules grey.
-    def clear_of_paper_and_qr(rgb: tuple[int, ...]) -> bool:
-        return all(max(abs(a - b) for a, b in zip(rgb, exact)) > 7 for exact in (PAPER, QR_DARK))
-
-    others = [rgb for rgb in dict.fromkeys(ramps + shades) if rgb not in flats and clear_of_paper_and_qr(rgb)]
-    colours = (flats + others)[:256]
-    palette = Image.new("P", (1, 1))
-    palette.putpalette([channel for rgb in colours for channel in rgb])
-    return palette
-
-
-def _draw_card(canvas: Image.Image) -> None:
-    """A white card with rounded corners and a soft drop shadow, drawn at 4x and
-    scaled down so the corners are smooth."""
+def _paint_card(canvas: Image.Image, shadow: Lut, edge: Lut) -> None:
+    """A white card with a soft drop shadow; drawn at 4x and scaled down, so the
+    rounded corners are smooth."""
     scale, spread, radius = 4, 72, 28
     x0, y0, x1, y1 = CARD
     size = (x1 - x0 + 2 * spread, y1 - y0 + 2 * spread)
-    inner = (spread * scale, spread * scale, (size[0] - spread) * scale - 1, (size[1] - spread) * scale - 1)
+    at = (x0 - spread, y0 - spread)
 
-    shadow = Image.new("L", size, 0)
-    ImageDraw.Draw(shadow).rounded_rectangle((spread, spread + 12, size[0] - spread, size[1] - spread + 12), radius, fill=SHADOW_ALPHA)
-    canvas.paste((0, 0, 0), (x0 - spread, y0 - spread), shadow.filter(ImageFilter.GaussianBlur(18)))
+    blur = Image.new("L", size, 0)
+    ImageDraw.Draw(blur).rounded_rectangle((spread, spread + 12, size[0] - spread, size[1] - spread + 12), radius, fill=255)
+    _paint(canvas, blur.filter(ImageFilter.GaussianBlur(18)), at, shadow)
 
     card = Image.new("L", (size[0] * scale, size[1] * scale), 0)
+    inner = (spread * scale, spread * scale, (size[0] - spread) * scale - 1, (size[1] - spread) * scale - 1)
     ImageDraw.Draw(card).rounded_rectangle(inner, radius * scale, fill=255)
-    canvas.paste(PAPER, (x0 - spread, y0 - spread), card.resize(size, Image.Resampling.LANCZOS))
+    _paint(canvas, card.resize(size, Image.Resampling.LANCZOS), at, edge)
 
 
-def _paste_logo(canvas: Image.Image, path: Path) -> None:
+def _paint_logo(canvas: Image.Image, path: Path, colour: Rgb, palette: _Palette) -> None:
+    """The logo over the header colour, in the palette entries still free."""
     with Image.open(path) as source:
         logo = source.convert("RGBA")
     logo.thumbnail(LOGO_BOX, Image.Resampling.LANCZOS)
-    canvas.paste(logo, ((WIDTH - logo.width) // 2, 52 + (LOGO_BOX[1] - logo.height) // 2), logo)
+    flattened = Image.new("RGBA", logo.size, colour + (255,))
+    flattened.alpha_composite(logo)
+    free = 256 - len(palette.colours)
+    quantized = flattened.convert("RGB").quantize(free, method=Image.Quantize.MEDIANCUT)
+    own = quantized.getpalette() or []
+    first = len(palette.colours)
+    palette.colours += [tuple(own[3 * i : 3 * i + 3]) for i in range(len(own) // 3)][:free]  # type: ignore[misc]
+    shifted = Image.frombytes("L", logo.size, quantized.tobytes()).point(lambda index: first + index)
+    at = ((WIDTH - logo.width) // 2, 52 + (LOGO_BOX[1] - logo.height) // 2)
+    canvas.paste(Image.frombytes("P", logo.size, shifted.tobytes()), at, logo.getchannel("A").point(_ANY_COVERAGE))
 
 
 @lru_cache(maxsize=64)
@@ -383,13 +431,14 @@ def _module_px(deep_link: str) -> int:
     return max(1, QR_SLOT // _qr_modules(deep_link))  # whole pixels per module keep edges sharp
 
 
-def _qr_image(deep_link: str) -> Image.Image:
+def _qr_image(deep_link: str, lut: Lut) -> Image.Image:
+    """The symbol in palette indices: whole pixels per module, no anti-aliasing."""
     matrix = _qr_matrix(deep_link)
     modules = len(matrix)
-    pixels = bytes(QR_DARK[0] if dark else 255 for row in matrix for dark in row)
-    small = Image.frombytes("L", (modules, modules), pixels)
+    small = Image.frombytes("L", (modules, modules), bytes(0 if dark else 255 for row in matrix for dark in row))
     side = modules * _module_px(deep_link)
-    return small.resize((side, side), Image.Resampling.NEAREST).convert("RGB")
+    big = small.resize((side, side), Image.Resampling.NEAREST).point(list(lut))
+    return Image.frombytes("P", big.size, big.tobytes())
 
 
 # --- fonts and colours ----------------------------------------------------------------
@@ -416,14 +465,14 @@ def _codepoints(font_path: str) -> frozenset[int]:
         return frozenset(font.getBestCmap())
 
 
-def _parse_colour(value: str) -> tuple[int, int, int]:
+def _parse_colour(value: str) -> Rgb:
     if not (isinstance(value, str) and len(value) == 7 and value.startswith("#")):
         raise ValueError(f"brand colour must look like #RRGGBB, got {value!r}")
     red, green, blue = ImageColor.getrgb(value)[:3]
     return red, green, blue
 
 
-def _luminance(colour: tuple[int, int, int]) -> float:
+def _luminance(colour: Rgb) -> float:
     def channel(value: int) -> float:
         c = value / 255
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
@@ -432,28 +481,28 @@ def _luminance(colour: tuple[int, int, int]) -> float:
     return 0.2126 * red + 0.7152 * green + 0.0722 * blue
 
 
-def _contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
+def _contrast(a: Rgb, b: Rgb) -> float:
     light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
     return (light + 0.05) / (dark + 0.05)
 
 
-def _on(colour: tuple[int, int, int]) -> tuple[int, int, int]:
+def _on(colour: Rgb) -> Rgb:
     """White or ink, whichever reads better on the brand colour."""
     return PAPER if _contrast(colour, PAPER) >= _contrast(colour, INK) else INK
 
 
-def _header_rule(colour: tuple[int, int, int]) -> tuple[int, int, int]:
+def _header_rule(colour: Rgb) -> Rgb:
     return _mix(colour, (0, 0, 0), 0.25)
 
 
-def _accent(colour: tuple[int, int, int]) -> tuple[int, int, int]:
+def _accent(colour: Rgb) -> Rgb:
     """The call to action in the brand colour, unless that is too pale to read on paper."""
     return colour if _contrast(colour, PAPER) >= 3.0 else INK
 
 
-def _mix(a: tuple[int, int, int], b: tuple[int, int, int], share_of_b: float) -> tuple[int, int, int]:
+def _mix(a: Rgb, b: Rgb, share_of_b: float) -> Rgb:
     return tuple(round(x + (y - x) * share_of_b) for x, y in zip(a, b))  # type: ignore[return-value]
 
 
-def _tint(colour: tuple[int, int, int], strength: float) -> tuple[int, int, int]:
+def _tint(colour: Rgb, strength: float) -> Rgb:
     return _mix(PAPER, colour, strength)

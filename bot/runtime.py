@@ -130,6 +130,7 @@ class Runtime:
             metrics=self.metrics,
             name=self.options.sender_name,
             on_unreachable=self._on_unreachable,
+            is_reachable=self._is_reachable,
             backoff_base=self.options.sender_backoff,
         )
         services.notify_outbox = self.sender.notify
@@ -144,6 +145,14 @@ class Runtime:
             assert self.services.brand.id is not None
             await mark_unreachable(uow, self.services.brand.id, chat_id, self.options.clock.now())
             await uow.commit()
+
+    async def _is_reachable(self, bot: BotKind, chat_id: int) -> bool:
+        assert self.services is not None and self.services.brand.id is not None
+        if bot is not BotKind.CONSUMER:
+            return True
+        async with self.services.uow() as uow:
+            member = await uow.members.by_telegram_user(self.services.brand.id, chat_id)
+        return member is None or member.reachable
 
     async def _serve_http(self) -> None:
         s = self.settings

@@ -57,13 +57,14 @@ class Sender:
         metrics: Metrics,
         name: str,
         on_unreachable: Callable[[BotKind, int], Awaitable[None]],
+        is_reachable: Callable[[BotKind, int], Awaitable[bool]],
         concurrency: int = 64,
         backoff_base: float = 0.2,
         backoff_cap: float = 10.0,
     ) -> None:
         self.uow, self.queue, self.lock, self.limiter = uow, queue, lock, limiter
         self.bots, self.clock, self.metrics, self.name = bots, clock, metrics, name
-        self.on_unreachable = on_unreachable
+        self.on_unreachable, self.is_reachable = on_unreachable, is_reachable
         self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
         self._slots = asyncio.Semaphore(concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -140,6 +141,9 @@ class Sender:
             return
         try:
             self._later.pop((bot, chat_id), None)
+            if not await self.is_reachable(bot, chat_id):  # known blocked: no call at all
+                await self._mark_rest_unreachable(bot, chat_id)
+                return
             while not self._stopping.is_set():
                 async with self.uow() as uow:
                     batch = await uow.outbox.pending_for_chat(bot, chat_id, 20)

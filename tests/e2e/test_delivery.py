@@ -51,27 +51,64 @@ async def test_a_burst_of_5xx_is_retried(stack):
     assert stack.metrics.value("storelink_messages_retried_total") == 3
 
 
+async def queue_messages(stack, chat_id: int, *bodies: str) -> list[int]:
+    async with stack.runtime.services.transaction(BotKind.CONSUMER) as tx:
+        messages = [await tx.send(BotKind.CONSUMER, chat_id, text(body)) for body in bodies]
+    return [message.id for message in messages]
+
+
 async def test_a_403_is_recorded_and_not_retried(stack):
-    alice = await stack.person("Alice")
-    await stack.people.send_text(alice, stack.consumer_bot, "hi")
-    async with stack.runtime.services.uow() as uow:
-        await uow.members.add(Member(brand_id=stack.runtime.services.brand.id, telegram_user_id=alice, first_name="Alice",
-                                     enrolled_at=stack.runtime.options.clock.now(), consent_marketing=True))
-        await uow.commit()
-    await stack.people.block(alice, stack.consumer_bot)
+    guest = await stack.person("Gina")
+    await stack.people.send_text(guest, stack.consumer_bot, "hi")
+    await stack.people.block(guest, stack.consumer_bot)
 
-    first = await queue_message(stack, alice, "new arrivals")
-    second = await queue_message(stack, alice, "more new arrivals")
+    ids = await queue_messages(stack, guest, "new arrivals", "more new arrivals")
 
-    assert (await outbox_status(stack, first, OutboxStatus.UNREACHABLE)).status is OutboxStatus.UNREACHABLE
-    assert (await outbox_status(stack, second, OutboxStatus.UNREACHABLE)).status is OutboxStatus.UNREACHABLE
+    for message_id in ids:
+        assert (await outbox_status(stack, message_id, OutboxStatus.UNREACHABLE)).status is OutboxStatus.UNREACHABLE
     await asyncio.sleep(0.3)  # time enough for a retry storm, were there one
     calls = await stack.people.calls(bot=stack.consumer_bot, method="sendMessage")
     assert [call["status"] for call in calls] == [403]
-    async with stack.runtime.services.uow() as uow:
-        member = await uow.members.by_telegram_user(stack.runtime.services.brand.id, alice)
-    assert member.reachable is False and member.consent_marketing is False
     assert stack.metrics.value("storelink_messages_unreachable_total") == 1
+
+
+async def test_a_member_who_blocks_the_bot_is_unreachable_and_comes_back_on_unblock(stack):
+    alice = await stack.person("Alice")
+    await stack.people.send_text(alice, stack.consumer_bot, "hi")
+    brand_id = stack.runtime.services.brand.id
+    async with stack.runtime.services.uow() as uow:
+        await uow.members.add(Member(brand_id=brand_id, telegram_user_id=alice, first_name="Alice",
+                                     enrolled_at=stack.runtime.options.clock.now(), consent_marketing=True))
+        await uow.commit()
+
+    await stack.people.block(alice, stack.consumer_bot)
+    ids = await queue_messages(stack, alice, "new arrivals", "more new arrivals")
+
+    for message_id in ids:
+        assert (await outbox_status(stack, message_id, OutboxStatus.UNREACHABLE)).status is OutboxStatus.UNREACHABLE
+    calls = await stack.people.calls(bot=stack.consumer_bot, method="sendMessage")
+    assert [call["status"] for call in calls] in ([], [403])  # the block update may win the race
+    member = await member_of(stack, alice)
+    assert member.reachable is False and member.consent_marketing is False
+
+    await stack.people.unblock(alice, stack.consumer_bot)
+    await wait_until(lambda: member_of(stack, alice), lambda m: m.reachable)
+    later = await queue_message(stack, alice, "welcome back")
+    assert (await outbox_status(stack, later, OutboxStatus.SENT)).status is OutboxStatus.SENT
+
+
+async def member_of(stack, telegram_user_id):
+    async with stack.runtime.services.uow() as uow:
+        return await uow.members.by_telegram_user(stack.runtime.services.brand.id, telegram_user_id)
+
+
+async def wait_until(read, check, timeout: float = 5.0):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not check(value := await read()):
+        assert loop.time() < deadline, f"still {value}"
+        await asyncio.sleep(0.05)
+    return value
 
 
 async def test_text_over_4096_characters_is_refused_as_telegram_refuses_it(stack):

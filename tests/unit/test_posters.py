@@ -18,7 +18,7 @@ from bot.posters import (
     missing_glyphs,
     render_poster,
 )
-from commerce.codes import sign_enrollment_code
+from commerce.codes import parse_start_payload, sign_enrollment_code, verify_enrollment_code
 
 KEY = b"poster-test-signing-key-0123456789"
 DEEP_LINK = f"https://t.me/MaisonLumiereBot?start={sign_enrollment_code(2**40, KEY)}"
@@ -79,6 +79,15 @@ def test_the_qr_code_decodes_back_to_the_exact_deep_link(spec, fmt):
     assert decoded_qr_texts(poster) == [spec.deep_link]
 
 
+def test_the_scanned_payload_verifies_back_to_the_associate():
+    (scanned,) = decoded_qr_texts(render_poster(CHINESE, "JPEG"))
+
+    kind, payload = parse_start_payload(scanned.split("?start=", 1)[1])
+
+    assert kind == "enroll"
+    assert verify_enrollment_code(payload, [KEY]) == 2**40
+
+
 def test_a_png_poster_is_a_1080_by_1620_png():
     poster = render_poster(ENGLISH, "PNG")
 
@@ -107,6 +116,14 @@ def test_a_png_poster_keeps_the_colours_of_the_drawing():
     assert (255, 255, 255) in brand_ink  # white lettering on a dark brand colour
     difference = ImageChops.difference(png, jpeg)
     assert max(ImageStat.Stat(difference).mean) < 1.5  # the same picture: JPEG's own noise aside
+
+
+def test_a_pale_brand_colour_gets_dark_lettering_in_the_header():
+    png = Image.open(io.BytesIO(render_poster(LONG_NAMES, "PNG"))).convert("L")
+
+    header = [png.getpixel((x, y)) for x in range(0, 1080, 3) for y in range(150, HEADER_HEIGHT, 3)]
+
+    assert min(header) < 60  # ink on yellow, where white would vanish
 
 
 def test_the_same_spec_renders_the_same_bytes_so_reprints_match():
