@@ -51,6 +51,8 @@ class Brand:
     colour: str = "#1F3A5F"
     default_locale: str = "en"
     timezone: str = "UTC"
+    welcome_text: str | None = None  # default welcome in the associate's voice ({member}, {associate}, {store})
+    leaderboard_time: str = "21:00"  # local time of the daily recruitment results
     id: int | None = None
 
 
@@ -76,6 +78,7 @@ class Associate:
     telegram_user_id: int | None = None
     locale: str = "en"
     welcome_text: str | None = None
+    is_manager: bool = False  # store manager: sees the store's ranking and escalations
     created_at: datetime | None = None
     id: int | None = None
 
@@ -155,4 +158,78 @@ class AuditEntry:
     action: str  # verb phrase, e.g. "associate.deactivated"
     subject: str = ""  # "member:12"
     details: dict[str, Any] = field(default_factory=dict)
+    id: int | None = None
+
+
+# --- One-scan: onboarding, enrollment and its reward -------------------------------
+
+
+class ScanOutcome(StrEnum):
+    ENROLLED = "enrolled"  # a new member was created and linked
+    RESCANNED = "rescanned"  # the member scanned their own associate's code again
+    OTHER_ASSOCIATE = "other_associate"  # a linked member scanned another associate's code
+    SELF_SCAN = "self_scan"  # an associate scanned their own code
+    DEACTIVATED = "deactivated"  # the code belongs to a deactivated associate
+    INVALID = "invalid"  # tampered or unknown code (no associate known)
+
+
+@dataclass(slots=True)
+class AssociateInvite:
+    """A single-use, expiring invite binding a Telegram account to an associate. Only the
+    token's hash is stored: the link itself is shown once, by the CLI."""
+
+    associate_id: int
+    token_hash: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+    used_by_telegram_user_id: int | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class RewardRule:
+    """What a new member gets for enrolling, e.g. 10% off the first order for 30 days."""
+
+    brand_id: int
+    percent_off: int
+    valid_days: int = 30
+    code_prefix: str = "WELCOME"
+    active: bool = True
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class Coupon:
+    member_id: int
+    rule_id: int
+    code: str
+    percent_off: int
+    issued_at: datetime
+    expires_at: datetime
+    redeemed_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class Scan:
+    """Every scan of an enrollment code, for attribution, whatever its outcome."""
+
+    telegram_user_id: int
+    at: datetime
+    outcome: ScanOutcome
+    associate_id: int | None = None
+    member_id: int | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class Blob:
+    """Bytes to send (a poster, a relayed photo), kept so the outbox can refer to them."""
+
+    sha256: str
+    content: bytes
+    mime_type: str
+    filename: str
+    created_at: datetime
     id: int | None = None

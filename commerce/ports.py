@@ -13,7 +13,12 @@ from typing import Any, Protocol, Self
 
 from commerce.model import (
     Associate,
+    AssociateInvite,
     AuditEntry,
+    Blob,
+    Coupon,
+    RewardRule,
+    Scan,
     BotKind,
     Brand,
     HQOperator,
@@ -39,6 +44,7 @@ class BrandRepository(Protocol):
     async def first(self) -> Brand | None:
         """The deployment's brand (one brand per deployment for now)."""
     async def add(self, brand: Brand) -> Brand: ...
+    async def update(self, brand: Brand) -> None: ...
 
 
 class StoreRepository(Protocol):
@@ -46,6 +52,7 @@ class StoreRepository(Protocol):
     async def by_code(self, code: str) -> Store | None: ...
     async def list(self, brand_id: int) -> Sequence[Store]: ...
     async def add(self, store: Store) -> Store: ...
+    async def update(self, store: Store) -> None: ...
 
 
 class AssociateRepository(Protocol):
@@ -53,6 +60,8 @@ class AssociateRepository(Protocol):
     async def by_telegram_user(self, telegram_user_id: int) -> Associate | None: ...
     async def by_short_code(self, short_code: str) -> Associate | None: ...
     async def list_by_store(self, store_id: int) -> Sequence[Associate]: ...
+    async def list_all(self) -> Sequence[Associate]:
+        """Every associate of the deployment, by id."""
     async def add(self, associate: Associate) -> Associate: ...
     async def update(self, associate: Associate) -> None: ...
 
@@ -114,6 +123,42 @@ class OutboxRepository(Protocol):
     async def count_by_status(self) -> Mapping[OutboxStatus, int]: ...
 
 
+class InviteRepository(Protocol):
+    async def add(self, invite: AssociateInvite) -> AssociateInvite: ...
+    async def by_token_hash(self, token_hash: str) -> AssociateInvite | None: ...
+    async def use(self, invite_id: int, telegram_user_id: int, at: datetime) -> bool:
+        """Atomically mark an unused invite used; False if it was used already."""
+
+
+class RewardRepository(Protocol):
+    async def active_rule(self, brand_id: int) -> RewardRule | None: ...
+    async def add_rule(self, rule: RewardRule) -> RewardRule:
+        """Adding an active rule deactivates the brand's previous ones."""
+    async def add_coupon(self, coupon: Coupon) -> Coupon:
+        """Raises DuplicateError if the code exists."""
+    async def coupons_of(self, member_id: int) -> Sequence[Coupon]: ...
+
+
+class ScanRepository(Protocol):
+    async def add(self, scan: Scan) -> Scan: ...
+    async def of_user(self, telegram_user_id: int) -> Sequence[Scan]: ...
+
+
+class RecruitmentRepository(Protocol):
+    async def enrolled_between(self, brand_id: int, start: datetime, end: datetime) -> Mapping[int, int]:
+        """New members per source associate id, enrolled in [start, end). Members, not
+        scans: each member counts once, for the associate whose code enrolled them."""
+
+
+class BlobRepository(Protocol):
+    async def put(self, blob: Blob) -> Blob:
+        """Store bytes once: the same sha256 returns the existing blob."""
+    async def get(self, blob_id: int) -> Blob | None: ...
+    async def file_id(self, bot: BotKind, blob_id: int) -> str | None:
+        """The Telegram file_id this bot got for the blob, if it sent it before."""
+    async def remember_file_id(self, bot: BotKind, blob_id: int, file_id: str) -> None: ...
+
+
 class AuditLog(Protocol):
     async def record(self, entry: AuditEntry) -> None: ...
     async def recent(self, limit: int) -> Sequence[AuditEntry]: ...
@@ -136,6 +181,11 @@ class UnitOfWork(Protocol):
     inbox: InboxRepository
     outbox: OutboxRepository
     audit: AuditLog
+    invites: InviteRepository
+    rewards: RewardRepository
+    scans: ScanRepository
+    recruitment: RecruitmentRepository
+    blobs: BlobRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *exc: object) -> None: ...
