@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -32,10 +33,17 @@ def run_until_signal(start: Callable[[], Awaitable[object]], stop: Callable[[], 
             loop.add_signal_handler(sig, done.set)
         try:
             await start()
+        except Exception as exc:
+            logging.getLogger("storelink").debug("start-up failed", exc_info=True)
+            click.echo(f"storelink: could not start: {type(exc).__name__}: {exc}", err=True)
+            await stop()
+            sys.exit(1)
+        try:
             await done.wait()
         finally:
             click.echo("storelink: stopping (finishing work in flight)...", err=True)
             await stop()
+            click.echo("storelink: stopped", err=True)
 
     asyncio.run(main())
 
@@ -91,3 +99,7 @@ def db_upgrade() -> None:
     settings = _settings(require_tokens=False)
     asyncio.run(upgrade(settings.database_url))
     click.echo(f"database at revision {asyncio.run(current_revision(settings.database_url))}")
+
+
+if __name__ == "__main__":
+    main()

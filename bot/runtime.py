@@ -252,6 +252,7 @@ class Runtime:
         if self.ingress:
             await self.ingress.drain()
         if self.sender:
+            await self.sender_idle(timeout=10.0)  # replies to the updates just finished
             await self.sender.stop()
         for task in self._tasks:
             task.cancel()

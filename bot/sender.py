@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot
+from telegram import Bot, InputFile
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBUserWarning
 
@@ -42,6 +42,7 @@ RUN_OF_FAILURES = 6  # consecutive transient failures before a chat is left for 
 GIVE_UP_AFTER = 60  # attempts in all before a row is FAILED
 LATER = 20.0  # seconds before the sweep brings back a chat left for later
 RECLAIM_IDLE_MS = 30_000
+FILE_FIELDS = ("photo", "document", "voice", "video", "audio", "animation", "sticker")
 
 
 class Sender:
@@ -186,7 +187,8 @@ class Sender:
                 continue
             attempts += 1
             try:
-                result = await bot.do_api_request(message.method, api_kwargs={"chat_id": message.chat_id, **message.params})
+                params, blob_field = await self._resolve_files(message)
+                result = await bot.do_api_request(message.method, api_kwargs={"chat_id": message.chat_id, **params})
             except RetryAfter as exc:
                 self.metrics.inc("storelink_messages_retried_total", message.bot)
                 await asyncio.sleep(_retry_after(exc))
@@ -213,7 +215,40 @@ class Sender:
                 self.metrics.inc("storelink_messages_possible_duplicates_total", message.bot)
             self.metrics.inc("storelink_messages_sent_total", message.bot)
             message_id = result.get("message_id") if isinstance(result, dict) else None
+            if blob_field is not None and isinstance(result, dict):
+                await self._remember_file_id(message, blob_field, result)
             return await self._settle(message, OutboxStatus.SENT, attempts, telegram_message_id=message_id)
+
+    async def _resolve_files(self, message: OutboxMessage) -> tuple[dict[str, Any], tuple[str, int] | None]:
+        """Outbox rows name stored bytes as {"blob_id": N}. A file_id is valid only for the
+        bot that got it, so each bot uploads a blob once and reuses its own file_id after."""
+        params = dict(message.params)
+        for field in FILE_FIELDS:
+            ref = params.get(field)
+            if not (isinstance(ref, dict) and "blob_id" in ref):
+                continue
+            blob_id = int(ref["blob_id"])
+            async with self.uow() as uow:
+                file_id = await uow.blobs.file_id(message.bot, blob_id)
+                blob = None if file_id else await uow.blobs.get(blob_id)
+            if file_id:
+                params[field] = file_id
+                return params, None
+            if blob is None:
+                raise BadRequest(f"blob {blob_id} is gone")
+            params[field] = InputFile(blob.content, filename=blob.filename, attach=True)
+            return params, (field, blob_id)
+        return params, None
+
+    async def _remember_file_id(self, message: OutboxMessage, blob_field: tuple[str, int], result: dict[str, Any]) -> None:
+        field, blob_id = blob_field
+        sent = result.get(field)
+        if isinstance(sent, list) and sent:  # photos come in sizes; the last is the largest
+            sent = sent[-1]
+        if isinstance(sent, dict) and sent.get("file_id"):
+            async with self.uow() as uow:
+                await uow.blobs.remember_file_id(message.bot, blob_id, sent["file_id"])
+                await uow.commit()
 
     def _backoff(self, failures: int) -> float:
         ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (failures - 1))

@@ -13,6 +13,8 @@ driver's: it points a PostgreSQL engine at one schema, which is how tests isolat
 from __future__ import annotations
 
 import re
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -89,12 +91,28 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     try:
         # WAL: readers never block the writer. NORMAL sync is durable enough with WAL
         # (a power cut may lose the last commits, never corrupt the file).
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _enable_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     finally:
         cursor.close()
+
+
+def _enable_wal(cursor: Any) -> None:
+    # While processes open a new file together, one of them switching it to WAL can get
+    # "database is locked" at once: SQLite skips the busy handler where waiting could
+    # deadlock. The switch is retried for as long as the busy timeout would have waited;
+    # the short blocking sleeps happen only in that start-up race.
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if getattr(error, "sqlite_errorname", None) != "SQLITE_BUSY" or time.monotonic() > deadline:
+                raise
+        time.sleep(0.01)
 
 
 def _on_sqlite_begin(conn: sa.Connection) -> None:

@@ -12,10 +12,13 @@ from typing import Any
 
 from commerce.model import (
     Associate,
+    AssociateInvite,
     AssociateStatus,
     AuditEntry,
+    Blob,
     BotKind,
     Brand,
+    Coupon,
     HQOperator,
     InboundUpdate,
     InboxStatus,
@@ -24,17 +27,25 @@ from commerce.model import (
     Member,
     OutboxMessage,
     OutboxStatus,
+    RewardRule,
+    Scan,
+    ScanOutcome,
     Store,
 )
 from storage.tables import (
+    AssociateInviteRow,
     AssociateRow,
     AuditLogRow,
+    BlobRow,
     BrandRow,
+    CouponRow,
     HQOperatorRow,
     InboundUpdateRow,
     LinkRow,
     MemberRow,
     OutboxRow,
+    RewardRuleRow,
+    ScanRow,
     StoreRow,
 )
 
@@ -93,6 +104,26 @@ def audit_row(entry: AuditEntry) -> AuditLogRow:
     return AuditLogRow(id=entry.id, **values(entry))
 
 
+def invite_row(invite: AssociateInvite) -> AssociateInviteRow:
+    return AssociateInviteRow(id=invite.id, **values(invite))
+
+
+def reward_rule_row(rule: RewardRule) -> RewardRuleRow:
+    return RewardRuleRow(id=rule.id, **values(rule))
+
+
+def coupon_row(coupon: Coupon) -> CouponRow:
+    return CouponRow(id=coupon.id, **values(coupon))
+
+
+def scan_row(scan: Scan) -> ScanRow:
+    return ScanRow(id=scan.id, **values(scan))
+
+
+def blob_row(blob: Blob) -> BlobRow:
+    return BlobRow(id=blob.id, **values(blob))
+
+
 # --- domain objects from rows -----------------------------------------------------
 
 
@@ -141,3 +172,25 @@ def outbox_message(row: OutboxRow) -> OutboxMessage:
 
 def audit_entry(row: AuditLogRow) -> AuditEntry:
     return AuditEntry(**_columns(row, AuditEntry))
+
+
+def invite(row: AssociateInviteRow) -> AssociateInvite:
+    return AssociateInvite(**_columns(row, AssociateInvite))
+
+
+def reward_rule(row: RewardRuleRow) -> RewardRule:
+    return RewardRule(**_columns(row, RewardRule))
+
+
+def coupon(row: CouponRow) -> Coupon:
+    return Coupon(**_columns(row, Coupon))
+
+
+def scan(row: ScanRow) -> Scan:
+    out = Scan(**_columns(row, Scan))
+    out.outcome = ScanOutcome(row.outcome)
+    return out
+
+
+def blob(row: BlobRow) -> Blob:
+    return Blob(**_columns(row, Blob))

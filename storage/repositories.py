@@ -64,6 +64,11 @@ class _Repository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    def _dialect_insert(self, row_type: type[Any]) -> Any:
+        """INSERT with the dialect's ON CONFLICT clauses (both dialects spell them alike)."""
+        insert = postgresql.insert if self.session.bind.dialect.name == "postgresql" else sqlite.insert
+        return insert(row_type)
+
     async def _get(self, row_type: type[RowT], row_id: int) -> RowT | None:
         return await self.session.get(row_type, row_id, populate_existing=True)
 
@@ -121,6 +126,9 @@ class SqlBrandRepository(_Repository):
         brand.id = row.id
         return mapping.brand(row)
 
+    async def update(self, brand: Brand) -> None:
+        await self._update_unique(BrandRow, brand.id, mapping.values(brand))
+
 
 class SqlStoreRepository(_Repository):
     async def get(self, store_id: int) -> Store | None:
@@ -140,6 +148,10 @@ class SqlStoreRepository(_Repository):
         store.id = row.id
         return mapping.store(row)
 
+    async def update(self, store: Store) -> None:
+        """Raises DuplicateError if the new code is another store's."""
+        await self._update_unique(StoreRow, store.id, mapping.values(store))
+
 
 class SqlAssociateRepository(_Repository):
     async def get(self, associate_id: int) -> Associate | None:
@@ -156,6 +168,10 @@ class SqlAssociateRepository(_Repository):
 
     async def list_by_store(self, store_id: int) -> Sequence[Associate]:
         stmt = sa.select(AssociateRow).where(AssociateRow.store_id == store_id).order_by(AssociateRow.id)
+        return [mapping.associate(row) for row in await self._all(stmt)]
+
+    async def list_all(self) -> Sequence[Associate]:
+        stmt = sa.select(AssociateRow).order_by(AssociateRow.id)
         return [mapping.associate(row) for row in await self._all(stmt)]
 
     async def add(self, associate: Associate) -> Associate:
@@ -229,8 +245,7 @@ class SqlInboxRepository(_Repository):
     async def record(self, update: InboundUpdate) -> bool:
         # ON CONFLICT DO NOTHING: two processes receiving the same redelivered update
         # both succeed; exactly one of them gets a row back and processes it.
-        insert = postgresql.insert if self.session.bind.dialect.name == "postgresql" else sqlite.insert
-        stmt = (insert(InboundUpdateRow)
+        stmt = (self._dialect_insert(InboundUpdateRow)
                 .values(**mapping.values(update, exclude=()))
                 .on_conflict_do_nothing(index_elements=["bot", "update_id"])
                 .returning(InboundUpdateRow.id))

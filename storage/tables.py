@@ -1,4 +1,5 @@
-"""SQLModel tables of the core schema (brand, people, links, inbox, outbox, audit).
+"""SQLModel tables: the core schema (brand, people, links, inbox, outbox, audit) and the
+one-scan tables (associate invites, reward rules and coupons, scans, blobs).
 
 These classes describe storage, not the domain: repositories map them to and from the
 commerce.model dataclasses (storage/mapping.py). Enumerations are stored as short
@@ -37,6 +38,10 @@ class BrandRow(SQLModel, table=True):
     colour: str = Field(sa_type=sa.String(16))
     default_locale: str = Field(sa_type=sa.String(16))
     timezone: str = Field(sa_type=sa.String(64))
+    welcome_text: str | None = Field(default=None, sa_type=sa.Text)
+    # Server defaults fill the rows that existed before the column (migration 0002).
+    leaderboard_time: str = Field(default="21:00", sa_type=sa.String(8),
+                                  sa_column_kwargs={"server_default": "21:00"})
 
 
 class StoreRow(SQLModel, table=True):
@@ -73,6 +78,7 @@ class AssociateRow(SQLModel, table=True):
     telegram_user_id: int | None = Field(default=None, sa_type=TelegramId)
     locale: str = Field(sa_type=sa.String(16))
     welcome_text: str | None = Field(default=None, sa_type=sa.Text)
+    is_manager: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     created_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -96,6 +102,8 @@ class MemberRow(SQLModel, table=True):
     __tablename__ = "member"
     __table_args__ = (
         sa.UniqueConstraint("brand_id", "telegram_user_id", name="uq_member_brand_id_telegram_user_id"),
+        # Recruitment counts: one range of a brand's enrolments per reporting period.
+        sa.Index("ix_member_brand_id_enrolled_at", "brand_id", "enrolled_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -192,7 +200,100 @@ class AuditLogRow(SQLModel, table=True):
     details: dict[str, Any] = Field(sa_type=json_type())
 
 
+# --- One-scan: associate onboarding, enrollment rewards, scans, blobs ---------------
+
+
+class AssociateInviteRow(SQLModel, table=True):
+    """Single-use invites binding a Telegram account to an associate (token hash only)."""
+
+    __tablename__ = "associate_invite"
+    __table_args__ = (sa.UniqueConstraint("token_hash", name="uq_associate_invite_token_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    associate_id: int = Field(foreign_key="associate.id")
+    token_hash: str = Field(sa_type=sa.String(64))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    used_by_telegram_user_id: int | None = Field(default=None, sa_type=TelegramId)
+
+
+class RewardRuleRow(SQLModel, table=True):
+    __tablename__ = "reward_rule"
+    __table_args__ = (
+        # One active rule per brand: two rules added at once cannot both stay active.
+        sa.Index("uq_reward_rule_active_brand_id", "brand_id", unique=True, **_partial("active")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    brand_id: int = Field(foreign_key="brand.id")
+    percent_off: int
+    valid_days: int
+    code_prefix: str = Field(sa_type=sa.String(32))
+    active: bool
+
+
+class CouponRow(SQLModel, table=True):
+    __tablename__ = "coupon"
+    __table_args__ = (sa.UniqueConstraint("code", name="uq_coupon_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    rule_id: int = Field(foreign_key="reward_rule.id")
+    code: str = Field(sa_type=sa.String(64))
+    percent_off: int
+    issued_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    redeemed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ScanRow(SQLModel, table=True):
+    """Every scan of an enrollment code, whatever its outcome, for attribution."""
+
+    __tablename__ = "scan"
+    __table_args__ = (
+        # An associate's scans over a period.
+        sa.Index("ix_scan_associate_id_at", "associate_id", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_user_id: int = Field(sa_type=TelegramId, index=True)
+    at: datetime = Field(sa_type=UTCDateTime)
+    outcome: str = Field(sa_type=sa.String(32))
+    associate_id: int | None = Field(default=None, foreign_key="associate.id")
+    member_id: int | None = Field(default=None, foreign_key="member.id")
+
+
+class BlobRow(SQLModel, table=True):
+    """Bytes the bots send (posters, relayed photos), stored once per content hash."""
+
+    __tablename__ = "blob"
+    __table_args__ = (sa.UniqueConstraint("sha256", name="uq_blob_sha256"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    sha256: str = Field(sa_type=sa.String(64))  # hex digest of content
+    content: bytes = Field(sa_type=sa.LargeBinary)
+    mime_type: str = Field(sa_type=sa.String(128))
+    filename: str = Field(sa_type=sa.String(255))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class BlobFileRow(SQLModel, table=True):
+    """The file_id a bot got from Telegram for a blob: file_ids are per bot, and reusing
+    one saves uploading the bytes again."""
+
+    __tablename__ = "blob_file"
+    __table_args__ = (sa.UniqueConstraint("bot", "blob_id", name="uq_blob_file_bot_blob_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    bot: str = Field(sa_type=sa.String(16))
+    blob_id: int = Field(foreign_key="blob.id")
+    file_id: str = Field(sa_type=sa.Text)
+
+
 CORE_TABLES = (
     BrandRow, StoreRow, AssociateRow, HQOperatorRow, MemberRow, LinkRow,
     InboundUpdateRow, OutboxRow, AuditLogRow,
 )
+
+ONE_SCAN_TABLES = (AssociateInviteRow, RewardRuleRow, CouponRow, ScanRow, BlobRow, BlobFileRow)

@@ -21,12 +21,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from commerce.ports import (
     AssociateRepository,
     AuditLog,
+    BlobRepository,
     BrandRepository,
     HQOperatorRepository,
     InboxRepository,
+    InviteRepository,
     LinkRepository,
     MemberRepository,
     OutboxRepository,
+    RecruitmentRepository,
+    RewardRepository,
+    ScanRepository,
     StoreRepository,
 )
 from storage.engine import make_engine, parse_url
@@ -41,6 +46,13 @@ from storage.repositories import (
     SqlMemberRepository,
     SqlOutboxRepository,
     SqlStoreRepository,
+)
+from storage.repositories_one_scan import (
+    SqlBlobRepository,
+    SqlInviteRepository,
+    SqlRecruitmentRepository,
+    SqlRewardRepository,
+    SqlScanRepository,
 )
 
 log = logging.getLogger(__name__)
@@ -61,6 +73,11 @@ class SqlUnitOfWork:
     inbox: InboxRepository
     outbox: OutboxRepository
     audit: AuditLog
+    invites: InviteRepository
+    rewards: RewardRepository
+    scans: ScanRepository
+    recruitment: RecruitmentRepository
+    blobs: BlobRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -87,6 +104,11 @@ class SqlUnitOfWork:
         self.inbox = SqlInboxRepository(session)
         self.outbox = SqlOutboxRepository(session)
         self.audit = SqlAuditLog(session)
+        self.invites = SqlInviteRepository(session)
+        self.rewards = SqlRewardRepository(session)
+        self.scans = SqlScanRepository(session)
+        self.recruitment = SqlRecruitmentRepository(session)
+        self.blobs = SqlBlobRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

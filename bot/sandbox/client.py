@@ -185,6 +185,11 @@ class SandboxClient:
     async def _send(self, user_id: int, bot: str, **body: Any) -> dict[str, Any]:
         return await self._call("POST", _chat(user_id, bot, "messages"), body)
 
+    async def watch(self, user_id: int, bot: str, *, after_version: int = -1, wait: float = 0.0) -> dict[str, Any]:
+        """The whole chat once it changed after after_version (long-polls up to wait seconds):
+        {"version": int, "messages": [...]}. Edits and deletions change the version too."""
+        return await self._transcript_page(user_id, bot, after_version=after_version, wait=wait)
+
     async def _transcript_page(
         self, user_id: int, bot: str, *, after_version: int = -1, wait: float = 0.0, after_message_id: int = 0
     ) -> dict[str, Any]:

@@ -35,7 +35,7 @@ async def test_an_empty_database_is_brought_to_the_newest_revision(empty_databas
 
     await upgrade(empty_database_url)
 
-    assert head_revision() == "0001"
+    assert head_revision() == "0002"
     assert await current_revision(empty_database_url) == head_revision()
 
 
@@ -60,6 +60,39 @@ async def test_upgrading_an_up_to_date_database_changes_nothing(database_url: st
     await upgrade(database_url)
     assert await current_revision(database_url) == head_revision()
     assert await schema_diff(database_url) == []
+
+
+async def test_a_database_at_0001_keeps_its_rows_when_upgraded(empty_database_url: str) -> None:
+    await upgrade(empty_database_url, revision="0001")
+    engine = make_engine(empty_database_url)
+    try:
+        async with engine.begin() as conn:
+            # 0001's columns only; the member makes `associate` a referenced table.
+            for statement in (
+                "INSERT INTO brand (id, name, colour, default_locale, timezone) VALUES (1, 'Maison', '#000', 'en', 'UTC')",
+                "INSERT INTO store (id, brand_id, code, name, address, timezone, hours)"
+                " VALUES (1, 1, 'PAR01', 'Opera', '', 'UTC', '')",
+                "INSERT INTO associate (id, store_id, display_name, short_code, status, locale)"
+                " VALUES (1, 1, 'Claire', 'CLAIRE1', 'active', 'en')",
+                "INSERT INTO member (id, brand_id, telegram_user_id, first_name, source_associate_id, consent_chat,"
+                " consent_marketing, reachable, enrolled_at) VALUES (1, 1, 7000000001, 'Ana', 1, true, false, true,"
+                " '2025-01-06 09:00:00')",
+            ):
+                await conn.execute(sa.text(statement))
+    finally:
+        await engine.dispose()
+
+    await upgrade(empty_database_url)
+
+    assert await current_revision(empty_database_url) == head_revision()
+    async with await Database.open(empty_database_url, migrate=False) as database:
+        async with database.uow() as uow:
+            associate = await uow.associates.get(1)
+            brand = await uow.brands.get(1)
+            member = await uow.members.get(1)
+    assert (associate.display_name, associate.is_manager) == ("Claire", False)
+    assert (brand.welcome_text, brand.leaderboard_time) == (None, "21:00")
+    assert member.source_associate_id == 1
 
 
 async def test_processes_starting_together_migrate_once(empty_database_url: str) -> None:

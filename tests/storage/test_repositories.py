@@ -35,6 +35,18 @@ async def test_a_brand_comes_back_as_it_was_added(database: Database) -> None:
         assert await uow.brands.get(added.id + 1) is None
 
 
+async def test_a_brand_update_is_stored(shop: Shop, database: Database) -> None:
+    assert (shop.brand.welcome_text, shop.brand.leaderboard_time) == (None, "21:00")
+    changed = Brand(**{**_fields(shop.brand), "welcome_text": "Hello {member}, I am {associate} at {store}.",
+                       "leaderboard_time": "20:30", "timezone": "Europe/Paris"})
+    async with database.uow() as uow:
+        await uow.brands.update(changed)
+        await uow.commit()
+
+    async with database.uow() as uow:
+        assert await uow.brands.get(shop.brand.id) == changed
+
+
 async def test_stores_are_found_by_code_and_listed_per_brand(database: Database) -> None:
     async with database.uow() as uow:
         brand = await uow.brands.add(Brand(name="Maison"))
@@ -57,6 +69,22 @@ async def test_a_second_store_with_the_same_code_is_a_duplicate(shop: Shop, data
             await uow.stores.add(Store(brand_id=shop.brand.id, code=shop.store.code, name="Copy"))
 
 
+async def test_a_store_update_is_stored_and_its_code_stays_unique(shop: Shop, database: Database) -> None:
+    changed = Store(**{**_fields(shop.store), "name": "Paris Opera (flagship)", "hours": "Mon-Sat 10:00-20:00",
+                       "latitude": 48.8719, "longitude": 2.3316})
+    async with database.uow() as uow:
+        other = await uow.stores.add(Store(brand_id=shop.brand.id, code="PAR02", name="Marais"))
+        await uow.stores.update(changed)
+        other.code = shop.store.code
+        with pytest.raises(DuplicateError):
+            await uow.stores.update(other)
+        await uow.commit()
+
+    async with database.uow() as uow:
+        assert await uow.stores.get(shop.store.id) == changed
+        assert (await uow.stores.get(other.id)).code == "PAR02"
+
+
 async def test_associates_are_found_by_telegram_user_short_code_and_store(shop: Shop, database: Database) -> None:
     async with database.uow() as uow:
         unbound = await uow.associates.add(Associate(store_id=shop.store.id, display_name="Marc",
@@ -70,9 +98,22 @@ async def test_associates_are_found_by_telegram_user_short_code_and_store(shop: 
         assert await uow.associates.list_by_store(shop.store.id) == [shop.associate, unbound]
 
 
+async def test_every_associate_is_listed_by_id_and_managers_are_marked(shop: Shop, database: Database) -> None:
+    async with database.uow() as uow:
+        marais = await uow.stores.add(Store(brand_id=shop.brand.id, code="PAR02", name="Marais"))
+        manager = await uow.associates.add(Associate(store_id=marais.id, display_name="Marc", short_code="MARC1",
+                                                     is_manager=True))
+        await uow.commit()
+
+    async with database.uow() as uow:
+        everyone = await uow.associates.list_all()
+    assert everyone == [shop.associate, manager]
+    assert [associate.is_manager for associate in everyone] == [False, True]
+
+
 async def test_an_associate_update_is_stored(shop: Shop, database: Database) -> None:
     changed = Associate(**{**_fields(shop.associate), "status": AssociateStatus.DEACTIVATED,
-                           "telegram_user_id": None, "locale": "zh-Hans"})
+                           "telegram_user_id": None, "locale": "zh-Hans", "is_manager": True})
     async with database.uow() as uow:
         await uow.associates.update(changed)
         await uow.commit()
