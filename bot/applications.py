@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from telegram.ext import AIORateLimiter, Application, ChatMemberHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
+from bot.callbacks import ConsentChoice, PickAssociate, PickStore, ShowCard, SwitchChoice
 from bot.context import AppData, Services, StorelinkApplication, StorelinkContext
 from commerce.model import BotKind
-from handlers import errors, membership, start
+from handlers import enrollment, errors, member, membership, start, welcome
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -41,12 +51,22 @@ def build_application(kind: BotKind, token: str, services: Services) -> Storelin
 # catch-all message handlers that later features add.
 HANDLERS = {
     BotKind.CONSUMER: [
-        CommandHandler("start", start.on_consumer_start, filters=PRIVATE),
+        CommandHandler("start", enrollment.on_consumer_start, filters=PRIVATE),
         CommandHandler("help", start.on_consumer_help, filters=PRIVATE),
+        CommandHandler("me", member.on_me, filters=PRIVATE),
+        CallbackQueryHandler(enrollment.on_switch_choice, pattern=SwitchChoice.pattern()),
+        CallbackQueryHandler(enrollment.on_pick_store, pattern=PickStore.pattern()),
+        CallbackQueryHandler(enrollment.on_pick_associate, pattern=PickAssociate.pattern()),
+        CallbackQueryHandler(member.on_consent, pattern=ConsentChoice.pattern()),
+        CallbackQueryHandler(member.on_me, pattern=ShowCard.pattern()),
+        MessageHandler(PRIVATE & filters.CONTACT, member.on_contact),
         ChatMemberHandler(membership.on_consumer_bot_status, ChatMemberHandler.MY_CHAT_MEMBER),
+        # Last: plain text that no command claimed (a short code, for now).
+        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, enrollment.on_consumer_text),
     ],
     BotKind.ASSOCIATE: [
         CommandHandler("start", start.on_associate_start, filters=PRIVATE),
         CommandHandler("help", start.on_associate_help, filters=PRIVATE),
+        CommandHandler("welcome", welcome.on_welcome, filters=PRIVATE),
     ],
 }

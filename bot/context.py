@@ -17,6 +17,7 @@ from commerce.model import BotKind, Brand, OutboxMessage
 from commerce.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 if TYPE_CHECKING:
+    from bot.render_member import MemberRenderer
     from storage.backends import Backends
 
 
@@ -34,6 +35,10 @@ class Services:
     metrics: Metrics
     brand: Brand
     render: Renderer
+    # Enrollment code keys: the first signs, all verify (rotation).
+    signing_keys: list[bytes] = field(default_factory=list)
+    # Telegram usernames of the two bots (from getMe at start-up), for deep links.
+    bot_usernames: dict[BotKind, str] = field(default_factory=dict)
     # Called after a commit that queued outbound messages for (bot, chat_id).
     notify_outbox: Callable[[BotKind, int], Awaitable[None]] = field(default=lambda bot, chat: _noop())
     # Failures the error handler saw, read back by the ingress for the update it is processing.
@@ -42,6 +47,12 @@ class Services:
     def locale(self, update: Update) -> str:
         user = update.effective_user
         return locale_for(user.language_code if user else None, self.settings.default_locale)
+
+    @property
+    def member_views(self) -> MemberRenderer:
+        from bot.render_member import MemberRenderer
+
+        return MemberRenderer(self.catalog, self.brand)
 
     def transaction(self, bot: BotKind, update: Update | None = None) -> UpdateTransaction:
         return UpdateTransaction(self, bot, update)

@@ -52,11 +52,13 @@ class Catalog:
                 if _fields(table[key]) != _fields(template):
                     raise ValueError(f"{locale} {key} has placeholders {_fields(table[key])}, expected {_fields(template)}")
 
-    def text(self, locale: str, key: str, **params: object) -> str:
-        """The message in HTML; parameters are escaped, so user text can never inject markup."""
+    def text(self, locale: str, key: str, *, markup: Mapping[str, str] | None = None, **params: object) -> str:
+        """The message in HTML; parameters are escaped, so user text can never inject markup.
+        `markup` carries fragments this code rendered itself (already safe HTML)."""
         table = self.messages.get(locale) or self.messages[self.fallback]
         template = table.get(key) or self.messages[self.fallback][key]
-        return template.format(**{name: html.escape(str(value), quote=False) for name, value in params.items()})
+        values = {name: html.escape(str(value), quote=False) for name, value in params.items()}
+        return template.format(**values, **(markup or {}))
 
 
 def _flatten(tree: Mapping[str, object], prefix: str = ""):

@@ -89,11 +89,13 @@ class Runtime:
             metrics=self.metrics,
             brand=brand,
             render=Renderer(catalog, brand.name),
+            signing_keys=s.signing_keys(),
         )
         for kind, token in self.tokens.items():
             self.applications[kind] = app = build_application(kind, token, services)
             await app.initialize()
             await app.start()
+            services.bot_usernames[kind] = app.bot.username
         self.ingress = Ingress(services, self.applications)
         self.metrics.gauge("storelink_queue_depth", self.backends.queue.depth)
         if o.run_sender:

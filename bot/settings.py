@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(8080, ge=1, le=65535)
     signing_key: SecretStr | None = None
+    previous_signing_keys: SecretStr | None = None  # comma-separated, still accepted after a rotation
     brand_name: str = "Storelink Demo"
     default_locale: str = "en"
     timezone: str = "UTC"
@@ -148,10 +149,13 @@ class Settings(BaseSettings):
         return self.webhook_base_url is not None
 
     def signing_keys(self) -> list[bytes]:
-        """The current key first; more may follow after a rotation."""
+        """The current key first (it signs), then the previous ones (they still verify)."""
         if self.signing_key is not None:
-            return [self.signing_key.get_secret_value().encode()]
-        return [load_or_create_signing_key(VAR_DIR / "signing.key")]
+            current = self.signing_key.get_secret_value().encode()
+        else:
+            current = load_or_create_signing_key(VAR_DIR / "signing.key")
+        previous = self.previous_signing_keys.get_secret_value().split(",") if self.previous_signing_keys else []
+        return [current, *(key.strip().encode() for key in previous if key.strip())]
 
 
 def load_or_create_signing_key(path: Path) -> bytes:

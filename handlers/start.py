@@ -1,4 +1,4 @@
-"""/start and /help in both bots. Enrollment payloads arrive here in the consumer bot."""
+"""/start and /help in the associate bot, /help in the consumer bot (its /start is enrollment)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,6 @@ from telegram import Update
 from bot.context import StorelinkContext
 from commerce.identity import identify
 from commerce.model import BotKind
-
-
-async def on_consumer_start(update: Update, ctx: StorelinkContext) -> None:
-    """A shopper opens the consumer bot."""
-    services = ctx.services
-    async with services.transaction(BotKind.CONSUMER, update) as tx:
-        who = await identify(tx.uow, BotKind.CONSUMER, _brand_id(ctx), update.effective_user.id)
-        await tx.reply(update, services.render.consumer_start(who, services.locale(update)))
 
 
 async def on_consumer_help(update: Update, ctx: StorelinkContext) -> None:

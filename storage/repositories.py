@@ -197,6 +197,9 @@ class SqlHQOperatorRepository(_Repository):
         operator.id = row.id
         return mapping.hq_operator(row)
 
+    async def update(self, operator: HQOperator) -> None:
+        await self._update_unique(HQOperatorRow, operator.id, mapping.values(operator))
+
 
 class SqlMemberRepository(_Repository):
     async def get(self, member_id: int) -> Member | None:

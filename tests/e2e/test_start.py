@@ -8,7 +8,7 @@ async def test_the_consumer_bot_welcomes_a_new_shopper(stack):
     reply = await stack.reply_to(alice, stack.consumer_bot, "/start")
     assert reply["text"].startswith("Welcome to Maison Test!")
     assert {"type": "bold", "offset": 11, "length": 11} in reply["entities"]
-    assert "scan your store associate" in reply["text"]
+    assert "short code" in reply["text"]
 
 
 async def test_the_associate_bot_tells_a_stranger_to_ask_for_an_invite(stack):

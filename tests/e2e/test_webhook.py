@@ -59,16 +59,16 @@ async def test_the_same_update_delivered_twice_has_one_effect(stack):
     alice = await stack.person("Alice")
     await stack.people.send_text(alice, stack.consumer_bot, "hello")  # opens the chat, as a real person would
     secret = stack.settings_overrides["webhook_secret"]
-    update = start_update(990_002, alice)
+    update = start_update(990_002, alice, "/help")
 
     assert await post_update(stack, BotKind.CONSUMER, update, secret) == 200
     assert await post_update(stack, BotKind.CONSUMER, update, secret) == 200
-    await stack.people.wait_for(alice, stack.consumer_bot, lambda m: "Welcome" in (m["text"] or ""))
+    await stack.people.wait_for(alice, stack.consumer_bot, lambda m: "shopping assistant" in (m["text"] or ""))
     await stack.runtime.ingress.drain()
     await stack.runtime.sender_idle()
 
-    welcomes = [m for m in await stack.bot_messages(alice, stack.consumer_bot) if "Welcome" in (m["text"] or "")]
-    assert len(welcomes) == 1
+    helps = [m for m in await stack.bot_messages(alice, stack.consumer_bot) if "shopping assistant" in (m["text"] or "")]
+    assert len(helps) == 1
     assert stack.metrics.value("storelink_updates_duplicate_total") == 1
     async with stack.runtime.services.uow() as uow:
         assert (await uow.inbox.get(BotKind.CONSUMER, 990_002)).status is InboxStatus.DONE

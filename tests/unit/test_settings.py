@@ -112,3 +112,9 @@ def test_signing_key_is_generated_once_and_kept(tmp_path):
     assert len(first[0]) >= 32
     assert load_settings().signing_keys() == first
     assert (tmp_path / "var" / "signing.key").stat().st_mode & 0o077 == 0
+
+
+def test_previous_signing_keys_still_verify_after_a_rotation(monkeypatch):
+    monkeypatch.setenv("STORELINK_SIGNING_KEY", "n" * 40)
+    monkeypatch.setenv("STORELINK_PREVIOUS_SIGNING_KEYS", "o" * 40 + ", " + "p" * 40)
+    assert load_settings().signing_keys() == [b"n" * 40, b"o" * 40, b"p" * 40]

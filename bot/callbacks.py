@@ -1,0 +1,87 @@
+"""Typed callback data: small dataclasses packed as "<prefix>:<field>:<field>", ids only.
+
+Telegram returns whatever the client sends, so unpacking is parsing untrusted input:
+a malformed or unknown string unpacks to None, and every handler re-checks on the server
+that the person may do what the data says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, Self
+
+CALLBACK_LIMIT = 64  # bytes, Telegram's limit for callback_data
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackData:
+    prefix: ClassVar[str]
+
+    def pack(self) -> str:
+        parts = [self.prefix]
+        for field in fields(self):
+            value = getattr(self, field.name)
+            parts.append(("1" if value else "0") if isinstance(value, bool) else str(value))
+        data = ":".join(parts)
+        if len(data.encode()) > CALLBACK_LIMIT or any(":" in p for p in parts[1:]):
+            raise ValueError(f"callback data {data!r} does not fit Telegram's 64 bytes")
+        return data
+
+    @classmethod
+    def unpack(cls, data: str | None) -> Self | None:
+        if not data:
+            return None
+        parts = data.split(":")
+        own = fields(cls)
+        if parts[0] != cls.prefix or len(parts) != len(own) + 1:
+            return None
+        values: dict[str, Any] = {}
+        for field, raw in zip(own, parts[1:], strict=True):
+            kind = field.type if isinstance(field.type, str) else field.type.__name__
+            if kind == "bool":
+                if raw not in ("0", "1"):
+                    return None
+                values[field.name] = raw == "1"
+            elif kind == "int":
+                if not raw.isdigit() or len(raw) > 18:
+                    return None
+                values[field.name] = int(raw)
+            else:
+                values[field.name] = raw
+        return cls(**values)
+
+    @classmethod
+    def pattern(cls) -> str:
+        """For PTB's CallbackQueryHandler(pattern=...)."""
+        return f"^{cls.prefix}:"
+
+
+@dataclass(frozen=True, slots=True)
+class SwitchChoice(CallbackData):
+    prefix: ClassVar[str] = "sw"
+    associate_id: int  # the associate whose code was scanned
+    switch: bool  # True: switch to them; False: keep the current associate
+
+
+@dataclass(frozen=True, slots=True)
+class PickStore(CallbackData):
+    prefix: ClassVar[str] = "ps"
+    store_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PickAssociate(CallbackData):
+    prefix: ClassVar[str] = "pa"
+    associate_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentChoice(CallbackData):
+    prefix: ClassVar[str] = "cs"
+    kind: str  # "marketing" or "chat"
+    allowed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ShowCard(CallbackData):
+    prefix: ClassVar[str] = "me"

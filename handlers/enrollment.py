@@ -1,0 +1,164 @@
+"""The consumer bot's side of one scan: /start <code>, short codes, pickers, switching."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.callbacks import PickAssociate, PickStore, SwitchChoice
+from bot.context import StorelinkContext, UpdateTransaction
+from bot.render import Outgoing, text
+from commerce.codes import normalise_short_code, parse_start_payload
+from commerce.enrollment import (
+    AssociateUnavailable,
+    Enrolled,
+    InvalidCode,
+    Kept,
+    OwnCode,
+    ScanResult,
+    Scanner,
+    SwitchOffered,
+    Switched,
+    WelcomeBack,
+    choose_associate,
+    scan_associate,
+    scan_code,
+)
+from commerce.identity import identify
+from commerce.model import AssociateStatus, BotKind, Role
+
+CONSUMER = BotKind.CONSUMER
+
+
+def scanner_of(update: Update) -> Scanner:
+    user = update.effective_user
+    assert user is not None
+    return Scanner(user.id, user.first_name, user.last_name, user.username, user.language_code)
+
+
+async def on_consumer_start(update: Update, ctx: StorelinkContext) -> None:
+    """/start with an enrollment code from a poster, or without one (some desktop clients
+    drop the payload): then the person can type the short code or pick a store."""
+    services = ctx.services
+    locale = services.locale(update)
+    views = services.member_views
+    payload = ctx.args[0] if ctx.args else ""
+    async with services.transaction(CONSUMER, update) as tx:
+        if payload:
+            kind, code = parse_start_payload(payload)
+            if kind == "enroll":
+                result = await scan_code(tx.uow, services.brand, code, services.signing_keys, scanner_of(update), services.clock.now())
+            else:
+                result = InvalidCode()
+            await deliver(tx, update, result, locale)
+            return
+        who = await identify(tx.uow, CONSUMER, services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
+        if who.role is Role.MEMBER:
+            await tx.reply(update, services.render.consumer_start(who, locale))
+        else:
+            stores = list(await tx.uow.stores.list(services.brand.id))  # type: ignore[arg-type]
+            await tx.reply(update, views.ask_code(stores, locale))
+
+
+async def on_consumer_text(update: Update, ctx: StorelinkContext) -> None:
+    """Text from someone who is not a member yet may be an associate's short code."""
+    services = ctx.services
+    locale = services.locale(update)
+    views = services.member_views
+    body = (update.effective_message.text or "").strip()  # type: ignore[union-attr]
+    async with services.transaction(CONSUMER, update) as tx:
+        who = await identify(tx.uow, CONSUMER, services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
+        if who.role is Role.MEMBER:
+            if body == views.t(locale, "enroll.phone_skip"):
+                await tx.reply(update, Outgoing("sendMessage", {"text": views.t(locale, "enroll.phone_skipped"), "reply_markup": {"remove_keyboard": True}}))
+            return  # conversations with the associate are the relay's (a later feature)
+        short = normalise_short_code(body)
+        associate = await tx.uow.associates.by_short_code(short) if short else None
+        if associate is None:
+            if short:
+                await tx.reply(update, text(views.t(locale, "enroll.unknown_short_code", code=short)))
+            else:
+                await tx.reply(update, views.ask_code(list(await tx.uow.stores.list(services.brand.id)), locale))  # type: ignore[arg-type]
+            return
+        result = await scan_associate(tx.uow, services.brand, associate, scanner_of(update), services.clock.now())
+        await deliver(tx, update, result, locale)
+
+
+async def on_pick_store(update: Update, ctx: StorelinkContext) -> None:
+    services = ctx.services
+    query = update.callback_query
+    choice = PickStore.unpack(query.data if query else None)
+    locale = services.locale(update)
+    async with services.transaction(CONSUMER, update) as tx:
+        store = await tx.uow.stores.get(choice.store_id) if choice else None
+        if store is not None and store.brand_id == services.brand.id:
+            team = [a for a in await tx.uow.associates.list_by_store(store.id) if a.status is AssociateStatus.ACTIVE]  # type: ignore[arg-type]
+            await tx.reply(update, services.member_views.pick_associate(store, team, locale))
+    await query.answer()  # type: ignore[union-attr]
+
+
+async def on_pick_associate(update: Update, ctx: StorelinkContext) -> None:
+    """Picking from the store's list is as good as typing the associate's short code."""
+    services = ctx.services
+    query = update.callback_query
+    choice = PickAssociate.unpack(query.data if query else None)
+    locale = services.locale(update)
+    async with services.transaction(CONSUMER, update) as tx:
+        associate = await tx.uow.associates.get(choice.associate_id) if choice else None
+        store = await tx.uow.stores.get(associate.store_id) if associate else None
+        if associate is not None and store is not None and store.brand_id == services.brand.id:
+            result = await scan_associate(tx.uow, services.brand, associate, scanner_of(update), services.clock.now())
+            await deliver(tx, update, result, locale)
+    await query.answer()  # type: ignore[union-attr]
+
+
+async def on_switch_choice(update: Update, ctx: StorelinkContext) -> None:
+    """"Keep X / switch to Y". The button's data is re-checked against this member's scans."""
+    services = ctx.services
+    query = update.callback_query
+    assert query is not None
+    choice = SwitchChoice.unpack(query.data)
+    locale = services.locale(update)
+    views = services.member_views
+    refused = False
+    async with services.transaction(CONSUMER, update) as tx:
+        if choice is None:
+            refused = True
+        else:
+            outcome = await choose_associate(tx.uow, services.brand, update.effective_user.id, choice.associate_id, choice.switch, services.clock.now())  # type: ignore[union-attr]
+            if isinstance(outcome, Switched):
+                await tx.reply(update, _edit(query, views.t(locale, "enroll.switched", associate=outcome.associate.display_name, store=outcome.store.name)))
+                await notify_associate(tx, outcome.associate, views.associate_notice(outcome.associate, "switched_in", outcome.member, previous=outcome.previous.display_name))
+                await notify_associate(tx, outcome.previous, views.associate_notice(outcome.previous, "switched_out", outcome.member, associate=outcome.associate.display_name))
+            elif isinstance(outcome, Kept):
+                await tx.reply(update, _edit(query, views.t(locale, "enroll.kept", associate=outcome.associate.display_name)))
+            else:
+                refused = True
+    await query.answer(views.t(locale, "enroll.switch_refused") if refused else None, show_alert=refused)
+
+
+def _edit(query, body: str) -> Outgoing:  # noqa: ANN001
+    return Outgoing("editMessageText", {"message_id": query.message.message_id, "text": body, "parse_mode": "HTML"})
+
+
+async def deliver(tx: UpdateTransaction, update: Update, result: ScanResult, locale: str) -> None:
+    """Render a scan's result to the person and, for a new member, to their associate."""
+    views = tx.services.member_views
+    if isinstance(result, Enrolled):
+        for message in views.welcome(result, locale):
+            await tx.reply(update, message)
+        await notify_associate(tx, result.associate, views.new_member_notice(result))
+    elif isinstance(result, WelcomeBack):
+        await tx.reply(update, views.welcome_back(result, locale))
+    elif isinstance(result, SwitchOffered):
+        await tx.reply(update, views.switch_offer(result, locale))
+    elif isinstance(result, OwnCode):
+        await tx.reply(update, text(views.t(locale, "enroll.own_code", associate=result.associate.display_name)))
+    elif isinstance(result, AssociateUnavailable):
+        await tx.reply(update, views.unavailable(result, locale))
+    else:
+        await tx.reply(update, text(views.t(locale, "enroll.invalid_code")))
+
+
+async def notify_associate(tx: UpdateTransaction, associate, message: Outgoing) -> None:  # noqa: ANN001
+    if associate.telegram_user_id is not None and associate.status is AssociateStatus.ACTIVE:
+        await tx.send(BotKind.ASSOCIATE, associate.telegram_user_id, message)

@@ -1,0 +1,67 @@
+"""The member card (/me) and the consent buttons, in the consumer bot."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.callbacks import ConsentChoice
+from bot.context import StorelinkContext
+from bot.render import Outgoing, text
+from commerce.consent import attach_phone, member_card, set_consent
+from commerce.model import BotKind
+from handlers.enrollment import notify_associate
+
+CONSUMER = BotKind.CONSUMER
+_CONFIRM = {("marketing", False): "member.marketing_now_off", ("marketing", True): "member.marketing_now_on",
+            ("chat", False): "member.chat_now_off", ("chat", True): "member.chat_now_on"}
+
+
+async def on_me(update: Update, ctx: StorelinkContext) -> None:
+    """/me, or the "My membership" button."""
+    services = ctx.services
+    locale = services.locale(update)
+    views = services.member_views
+    async with services.transaction(CONSUMER, update) as tx:
+        card = await member_card(tx.uow, services.brand, update.effective_user.id, services.clock.now())  # type: ignore[union-attr]
+        await tx.reply(update, views.card(card, locale) if card else text(views.t(locale, "member.not_a_member")))
+    if update.callback_query:
+        await update.callback_query.answer()
+
+
+async def on_consent(update: Update, ctx: StorelinkContext) -> None:
+    services = ctx.services
+    query = update.callback_query
+    assert query is not None
+    choice = ConsentChoice.unpack(query.data)
+    locale = services.locale(update)
+    views = services.member_views
+    async with services.transaction(CONSUMER, update) as tx:
+        if choice is None or choice.kind not in ("marketing", "chat"):
+            card = None
+        else:
+            card = await set_consent(tx.uow, services.brand, update.effective_user.id, kind=choice.kind, allowed=choice.allowed, now=services.clock.now())  # type: ignore[union-attr]
+        if card is None:
+            await tx.reply(update, text(views.t(locale, "member.not_a_member")))
+        else:
+            await tx.reply(update, text(views.t(locale, _CONFIRM[(choice.kind, choice.allowed)])))  # type: ignore[union-attr]
+            if choice.kind == "chat" and card.associate is not None:  # type: ignore[union-attr]
+                key = "resumed_chat" if choice.allowed else "stopped_chat"  # type: ignore[union-attr]
+                await notify_associate(tx, card.associate, views.associate_notice(card.associate, key, card.member))
+    await query.answer()
+
+
+async def on_contact(update: Update, ctx: StorelinkContext) -> None:
+    """A shared contact becomes the member's phone only if it is the sender's own: a person
+    can share anyone's contact card. The number is never logged."""
+    services = ctx.services
+    message = update.effective_message
+    assert message is not None and message.contact is not None and update.effective_user is not None
+    locale = services.locale(update)
+    views = services.member_views
+    async with services.transaction(CONSUMER, update) as tx:
+        if message.contact.user_id != update.effective_user.id:
+            await tx.reply(update, text(views.t(locale, "enroll.phone_not_yours")))
+            return
+        member = await attach_phone(tx.uow, services.brand, update.effective_user.id, message.contact.phone_number, services.clock.now())
+        body = views.t(locale, "enroll.phone_thanks" if member else "member.not_a_member")
+        await tx.reply(update, Outgoing("sendMessage", {"text": body, "parse_mode": "HTML", "reply_markup": {"remove_keyboard": True}}))
