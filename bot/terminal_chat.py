@@ -10,12 +10,17 @@ import json
 import sys
 import textwrap
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 from typing import Any
 
 from bot.sandbox import SandboxClient, SandboxError
 
 DEMO_FILE = Path("var/demo.json")
-HELP = "Type a message and press Enter. A number presses a button, /photo PATH sends a picture, /quit leaves."
+HELP = (
+    "Type a message and press Enter. A number presses a button, /scan LINK opens a QR code's link,\n"
+    "/photo PATH sends a picture, /quit leaves. Pictures you receive are saved under var/chat/."
+)
+SAVED = Path("var/chat")
 
 
 def _bold(text: str) -> str:
@@ -91,6 +96,11 @@ class TerminalChat:
                 print(f"  (no button {line}; there are {len(self.buttons)})")
                 return
             await self._press(self.buttons[index])
+        elif line.startswith("/scan "):
+            # What a phone camera does with the poster: open t.me/<bot>?start=<code>.
+            query = parse_qs(urlsplit(line.removeprefix("/scan ").strip()).query)
+            payload = (query.get("start") or [""])[0]
+            await self.client.send_text(self.user_id, self.bot, f"/start {payload}".strip())
         elif line.startswith("/photo "):
             path = Path(line.removeprefix("/photo ").strip()).expanduser()
             await self.client.send_photo(self.user_id, self.bot, path.read_bytes())
@@ -129,9 +139,23 @@ class TerminalChat:
         prefix = "(edited) " if shown is not None else ""
         label = {"photo": "[photo]", "document": "[file]", "voice": "[voice]", "video": "[video]", "location": "[location]"}.get(message["kind"], "")
         print(_bold(f"\n@{self.bot} ›") + f" {prefix}{label}")
+        if message.get("file") and shown is None:
+            asyncio.create_task(self._save(message))
         for paragraph in body.splitlines() or [""]:
             print(textwrap.fill(paragraph, width=78, initial_indent="  ", subsequent_indent="  ") or "")
         self._show_buttons(message)
+
+    async def _save(self, message: dict[str, Any]) -> None:
+        info = message["file"]
+        try:
+            data = await self.client.download_file(info["file_unique_id"])
+        except (SandboxError, KeyError):
+            return
+        SAVED.mkdir(parents=True, exist_ok=True)
+        suffix = Path(info.get("file_name") or info.get("file_path") or "").suffix or (".jpg" if message["kind"] == "photo" else ".bin")
+        path = SAVED / f"{self.bot}-{message['message_id']}{suffix}"
+        path.write_bytes(data)
+        print(f"  saved {path}")
 
     def _show_buttons(self, message: dict[str, Any]) -> None:
         markup = message.get("reply_markup") or {}

@@ -19,10 +19,9 @@ async def on_welcome(update: Update, ctx: StorelinkContext) -> None:
     views = services.member_views
     message = update.effective_message
     assert message is not None and update.effective_user is not None
-    # The text after the command, as typed (line breaks kept).
-    argument = (message.text or "").partition(" ")[2].strip() if " " in (message.text or "") else ""
-    if "\n" in (message.text or "").split(" ", 1)[0]:
-        argument = (message.text or "").split("\n", 1)[1].strip()
+    # The text after the command, as typed: line breaks inside it are kept.
+    parts = (message.text or "").split(maxsplit=1)
+    argument = parts[1].strip() if len(parts) > 1 else ""
     async with services.transaction(ASSOCIATE, update) as tx:
         who = await identify(tx.uow, ASSOCIATE, services.brand.id, update.effective_user.id)  # type: ignore[arg-type]
         associate = who.associate
