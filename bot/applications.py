@@ -16,7 +16,8 @@ from telegram.ext import (
 from bot.callbacks import ConsentChoice, PickAssociate, PickStore, ShowCard, SwitchChoice
 from bot.context import AppData, Services, StorelinkApplication, StorelinkContext
 from commerce.model import BotKind
-from handlers import enrollment, errors, member, membership, start, welcome
+from handlers import enrollment, errors, member, membership, qr, start, welcome
+from handlers import leaderboard
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -68,5 +69,7 @@ HANDLERS = {
         CommandHandler("start", start.on_associate_start, filters=PRIVATE),
         CommandHandler("help", start.on_associate_help, filters=PRIVATE),
         CommandHandler("welcome", welcome.on_welcome, filters=PRIVATE),
+        CommandHandler("qr", qr.on_qr, filters=PRIVATE),
+        CommandHandler("leaderboard", leaderboard.on_leaderboard, filters=PRIVATE),
     ],
 }

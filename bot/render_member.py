@@ -133,5 +133,5 @@ class MemberRenderer:
             reward=reward,
         ))
 
-    def associate_notice(self, associate: Associate, key: str, member: Member, **params: str) -> Outgoing:
-        return text(self.t(associate.locale, f"associate_notice.{key}", member=member.first_name, **params))
+    def associate_notice(self, recipient: Associate, key: str, member: Member, **params: str) -> Outgoing:
+        return text(self.t(recipient.locale, f"associate_notice.{key}", member=member.first_name, **params))

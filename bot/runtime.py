@@ -21,6 +21,7 @@ from bot.i18n import Catalog
 from bot.ingress import Ingress
 from bot.metrics import Metrics
 from bot.render import Renderer
+from bot.scheduler import LeaderboardScheduler
 from bot.sender import Sender
 from bot.settings import Settings
 from bot.web import build_web_app, webhook_path
@@ -43,6 +44,7 @@ class Options:
     limits: SendLimits = field(default_factory=SendLimits)
     serve_http: bool = True
     run_sender: bool = True
+    run_scheduler: bool = True  # timed jobs (the daily leaderboard); each day's run is sent by one process
     sender_name: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
     sender_backoff: float = 0.2
     recover_every: float = 30.0
@@ -58,6 +60,7 @@ class Runtime:
         self.services: Services | None = None
         self.applications: dict[BotKind, StorelinkApplication] = {}
         self.sender: Sender | None = None
+        self.scheduler: LeaderboardScheduler | None = None
         self.ingress: Ingress | None = None
         self.metrics = Metrics()
         self._web: web.AppRunner | None = None
@@ -108,6 +111,9 @@ class Runtime:
             for kind in BotKind:
                 self._spawn(self._poll(kind), f"poll-{kind}")
         self._spawn(self._recover_loop(), "recover")
+        if o.run_scheduler:
+            self.scheduler = LeaderboardScheduler(services)
+            self.scheduler.start()
         log.info(
             "storelink is running: brand %r, %s, %s backends, %s",
             brand.name,
@@ -248,6 +254,8 @@ class Runtime:
     async def stop(self) -> None:
         """Graceful: stop taking updates, finish the ones in flight, let the sender finish
         the chats it is delivering, then close everything."""
+        if self.scheduler:
+            await self.scheduler.stop()  # no new jobs; a running one finishes its transaction
         for task in self._tasks:
             if task.get_name().startswith(("poll-", "recover")):
                 task.cancel()

@@ -122,7 +122,8 @@ class _stack:  # noqa: N801
         if self.mode == "webhook":
             overrides["webhook_base_url"] = f"http://127.0.0.1:{overrides['http_port']}"
             overrides["webhook_secret"] = secrets.token_urlsafe(24)
-        options = Options(limits=self.limits, namespace=namespace, sender_backoff=0.02, recover_every=1.0)
+        # The daily jobs run on the real clock; tests call them with an injected time instead.
+        options = Options(limits=self.limits, namespace=namespace, sender_backoff=0.02, recover_every=1.0, run_scheduler=False)
         runtime = Runtime(load_settings(_env_file=None, **overrides), options)
         await runtime.start()
         people = SandboxClient(sandbox.url)
