@@ -53,7 +53,7 @@ class CallbackData:
     @classmethod
     def pattern(cls) -> str:
         """For PTB's CallbackQueryHandler(pattern=...)."""
-        return f"^{cls.prefix}:"
+        return f"^{cls.prefix}(:|$)"
 
 
 @dataclass(frozen=True, slots=True)

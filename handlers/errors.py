@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.error import TelegramError
 
 from bot.context import AlreadyProcessed, StorelinkContext
 
@@ -30,6 +31,11 @@ async def on_error(update: object, ctx: StorelinkContext) -> None:
         exc_info=ctx.error,
     )
     services.failed_updates[(kind, update.update_id)] = f"{type(ctx.error).__name__}: {ctx.error}"[:500]
+    if update.callback_query is not None:  # stop the button's spinner; the apology follows
+        try:
+            await update.callback_query.answer()
+        except TelegramError:
+            pass
     if update.effective_chat is None or update.effective_chat.type != "private":
         return
     async with services.transaction(kind) as tx:  # a fresh transaction: the failed one rolled back

@@ -16,3 +16,12 @@ def test_forged_or_malformed_data_unpacks_to_nothing(forged):
 def test_data_over_64_bytes_is_refused_when_packing():
     with pytest.raises(ValueError, match="64 bytes"):
         ConsentChoice("m" * 70, True).pack()
+
+
+def test_the_handler_pattern_matches_its_own_data_and_not_other_kinds():
+    import re
+
+    for data in (SwitchChoice(12, True), PickAssociate(3), ConsentChoice("marketing", False), ShowCard()):
+        assert re.match(type(data).pattern(), data.pack())
+    assert not re.match(ShowCard.pattern(), "meow:1")
+    assert not re.match(PickAssociate.pattern(), SwitchChoice(1, True).pack())
