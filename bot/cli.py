@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 import click
 
 from bot import logs
+from bot.cli_admin import register_admin_commands
 from bot.settings import Settings, SettingsError, load_settings
 
 
@@ -100,6 +101,8 @@ def db_upgrade() -> None:
     asyncio.run(upgrade(settings.database_url))
     click.echo(f"database at revision {asyncio.run(current_revision(settings.database_url))}")
 
+
+register_admin_commands(main)  # storelink brand ..., storelink sa ...
 
 if __name__ == "__main__":
     main()

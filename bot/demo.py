@@ -9,11 +9,12 @@ from typing import Any
 
 import yaml
 
+from bot.brandfile import document_from_mapping, load_document
+from bot.clock import SystemClock
 from bot.runtime import Options, Runtime
 from bot.sandbox import Sandbox, SandboxClient
-from bot.settings import VAR_DIR, load_settings
-from commerce.codes import make_short_code
-from commerce.model import Associate, HQOperator, Store
+from bot.settings import VAR_DIR, Settings, load_settings
+from storage.uow import Database
 
 log = logging.getLogger("storelink.demo")
 DEMO_BRAND = Path(__file__).resolve().parent.parent / "assets" / "demo" / "brand.yaml"
@@ -25,6 +26,7 @@ class Demo:
         self.sandbox = Sandbox(port=sandbox_port)
         self.http_port = http_port
         self.data: dict[str, Any] = yaml.safe_load(data.read_text())
+        self.source = data.name
         self.runtime: Runtime | None = None
         self.people: dict[str, dict[str, Any]] = {}
 
@@ -46,9 +48,9 @@ class Demo:
             timezone=brand.get("timezone", "UTC"),
         )
         await self._create_people()
+        await self._load_brand(settings)
         self.runtime = Runtime(settings, Options())
         await self.runtime.start()
-        await self._seed(settings.signing_keys()[0])
         self._write_demo_file()
         print(self.instructions())
 
@@ -61,28 +63,20 @@ class Demo:
                 code = "zh-hans" if language.lower().startswith("zh") else language
                 self.people[username] = await client.create_user(name, username=username, language_code=code)
 
-    async def _seed(self, key: bytes) -> None:
-        assert self.runtime and self.runtime.services
-        services = self.runtime.services
-        brand_id = services.brand.id
-        assert brand_id is not None
-        async with services.uow() as uow:
-            brand = services.brand
-            brand.colour = self.data["brand"].get("colour", brand.colour)
-            stores = {}
-            for row in self.data.get("stores", []):
-                stores[row["code"]] = await uow.stores.add(Store(brand_id=brand_id, **row))
-            for row in self.data.get("associates", []):
-                associate = await uow.associates.add(
-                    Associate(store_id=stores[row["store"]].id, display_name=row["name"], short_code="pending",
-                              locale=row.get("locale", "en"), telegram_user_id=self.people[row["telegram"]]["id"],
-                              created_at=services.clock.now())
-                )
-                associate.short_code = make_short_code(associate.id, key)
-                await uow.associates.update(associate)
-            for row in self.data.get("hq_operators", []):
-                await uow.hq.add(HQOperator(brand_id=brand_id, name=row["name"], telegram_user_id=self.people[row["telegram"]]["id"]))
-            await uow.commit()
+    async def _load_brand(self, settings: Settings) -> None:
+        """The demo brand goes in the way `storelink brand load` loads one. The YAML names
+        staff by their sandbox username: their numeric ids replace those first."""
+        data = {section: value for section, value in self.data.items() if section != "shoppers"}
+        for section in ("associates", "hq_operators"):
+            data[section] = [{**row, "telegram": self.people[row["telegram"]]["id"]} for row in data.get(section) or []]
+        document = document_from_mapping(data, self.source)
+        database = await Database.open(settings.database_url)
+        try:
+            async with database.uow() as uow:
+                await load_document(uow, document, settings=settings, now=SystemClock().now(), actor="demo")
+                await uow.commit()
+        finally:
+            await database.dispose()
 
     def _write_demo_file(self) -> None:
         staff = {a["telegram"]: "associate" for a in self.data.get("associates", [])}

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 LOCALES = ("en", "zh-Hans")
@@ -34,6 +35,8 @@ _COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 _CLOCK = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 _CODE_PREFIX = re.compile(r"[A-Za-z0-9]{1,16}")
 _TRUE, _FALSE = {"true", "yes", "y", "1"}, {"false", "no", "n", "0"}
+S = TypeVar("S")
+Problem = tuple[int, str]  # (position in the file, 0 for the file as a whole; the line to show)
 
 
 class BrandFileError(Exception):
@@ -49,6 +52,7 @@ class Entry:
     label: str  # prefixes this entry's problems: "brand.yaml: stores[2]", "brand.csv line 7"
     where: str  # names it in another entry's problem: "stores[2]", "line 7"
     fields: Mapping[str, object]
+    position: int = 0  # where it is in the file (CSV: the line): problems are listed in this order
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +63,7 @@ class BrandDocument:
     associates: Sequence[Entry] = ()
     hq_operators: Sequence[Entry] = ()
     reward: Entry | None = None
-    problems: Sequence[str] = ()  # what the reader found wrong with the file's shape
+    problems: Sequence[Problem] = ()  # what the reader found wrong with the file's shape
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,106 +124,124 @@ class BrandPlan:
 def plan_brand(document: BrandDocument, existing_store_codes: Collection[str] = ()) -> BrandPlan:
     """The checked plan, or BrandFileError with every problem of the document. Associates
     may name a store of the file or one that exists already (``existing_store_codes``)."""
-    problems = list(document.problems)
-    brand = _brand(_Fields(document.brand, problems, "brand")) if document.brand else None
-    stores = _unique([(entry, _store(_Fields(entry, problems, "store"))) for entry in document.stores],
-                     lambda spec: spec.code, lambda spec: f"store code '{spec.code}'", problems)
-    known = set(existing_store_codes) | {spec.code for spec in stores}
+    problems: list[Problem] = list(document.problems)
+    brand = _valid(_brand, document.brand, problems, "brand") if document.brand else None
+    checked_stores = [_checked(_store, entry, problems, "store") for entry in document.stores]
+    stores = _unique(checked_stores, lambda spec: spec.code, lambda spec: f"store code '{spec.code}'", problems)
+    # A store entry with a wrong field still defines its code: its associates are not
+    # reported again for it.
+    known = set(existing_store_codes) | {spec.code for _, spec, _ in checked_stores if spec.code}
     associates = _unique(
-        [(entry, _associate(_Fields(entry, problems, "associate"), known)) for entry in document.associates],
+        [_checked(lambda f: _associate(f, known), entry, problems, "associate") for entry in document.associates],
         lambda spec: (spec.store_code, spec.name), lambda spec: f"associate '{spec.name}' of store '{spec.store_code}'", problems)
-    operators = _unique([(entry, _hq(_Fields(entry, problems, "hq"))) for entry in document.hq_operators],
+    operators = _unique([_checked(_hq, entry, problems, "hq") for entry in document.hq_operators],
                         lambda spec: spec.name, lambda spec: f"HQ operator '{spec.name}'", problems)
     _no_shared_accounts(document, associates, operators, problems)
-    reward = _reward(_Fields(document.reward, problems, "reward")) if document.reward else None
+    reward = _valid(_reward, document.reward, problems, "reward") if document.reward else None
     if problems:
-        raise BrandFileError(problems)
+        raise BrandFileError([text for _, text in sorted(problems, key=lambda problem: problem[0])])
     return BrandPlan(document.source, brand, stores, associates, operators, reward)
 
 
 def associate_spec(label: str, store_code: str, name: str, locale: str | None, manager: bool) -> AssociateSpec:
     """One associate typed on the command line, checked like a file entry."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     entry = Entry(label, label, {"store": store_code, "name": name, "locale": locale, "manager": manager})
-    spec = _associate(_Fields(entry, problems, "associate"), known_stores=None)
+    spec = _valid(lambda f: _associate(f, known_stores=None), entry, problems, "associate")
     if problems or spec is None:
-        raise BrandFileError(problems)
+        raise BrandFileError([text for _, text in problems])
     return spec
 
 
 # --- one kind of entry each -----------------------------------------------------------
 
 
-def _brand(f: _Fields) -> BrandSpec | None:
+def _brand(f: _Fields) -> BrandSpec:
     name = f.text("name", required=True, limit=64)
     colour = f.matching("colour", _COLOUR, "is not a colour like #8C1D40") or "#1F3A5F"
     locale = f.choice("default_locale", LOCALES) or "en"
     timezone = f.timezone("timezone") or "UTC"
     welcome = f.text("welcome_text", limit=4096)
     clock = f.matching("leaderboard_time", _CLOCK, "is not a time like 21:00") or "21:00"
-    return BrandSpec(name, colour, locale, timezone, welcome, clock) if f.ok and name else None
+    return BrandSpec(name or "", colour, locale, timezone, welcome, clock)
 
 
-def _store(f: _Fields) -> StoreSpec | None:
+def _store(f: _Fields) -> StoreSpec:
     code = f.matching("code", _STORE_CODE, "may only hold letters, digits, '-' and '_' (at most 32)", required=True)
     name = f.text("name", required=True)
     latitude, longitude = f.number("latitude", -90, 90), f.number("longitude", -180, 180)
     if f.has("latitude") != f.has("longitude"):
         f.problem("latitude and longitude go together: " + ("longitude" if f.has("latitude") else "latitude") + " is missing")
-    spec = StoreSpec(code or "", name or "", f.text("address", limit=500) or "", latitude, longitude,
+    return StoreSpec(code or "", name or "", f.text("address", limit=500) or "", latitude, longitude,
                      f.timezone("timezone"), f.text("hours") or "")
-    return spec if f.ok else None
 
 
-def _associate(f: _Fields, known_stores: Collection[str] | None) -> AssociateSpec | None:
+def _associate(f: _Fields, known_stores: Collection[str] | None) -> AssociateSpec:
     name = f.text("name", required=True)
     store = f.text("store", required=True, limit=32)
     if store is not None and known_stores is not None and store not in known_stores:
         f.problem(f"store '{store}' is not defined")
-    spec = AssociateSpec(f.entry.label, store or "", name or "", f.choice("locale", LOCALES), f.boolean("manager"),
+    return AssociateSpec(f.entry.label, store or "", name or "", f.choice("locale", LOCALES), f.boolean("manager"),
                          f.telegram_id("telegram"))
-    return spec if f.ok else None
 
 
-def _hq(f: _Fields) -> HQSpec | None:
-    spec = HQSpec(f.entry.label, f.text("name", required=True) or "", f.telegram_id("telegram"))
-    return spec if f.ok else None
+def _hq(f: _Fields) -> HQSpec:
+    return HQSpec(f.entry.label, f.text("name", required=True) or "", f.telegram_id("telegram"))
 
 
-def _reward(f: _Fields) -> RewardSpec | None:
+def _reward(f: _Fields) -> RewardSpec:
     percent = f.whole("percent_off", 1, 100, required=True)
     days = f.whole("valid_days", 1, 3650)
     prefix = f.matching("code_prefix", _CODE_PREFIX, "may only hold letters and digits (at most 16)")
-    return RewardSpec(percent or 0, days or 30, (prefix or "WELCOME").upper()) if f.ok else None
+    return RewardSpec(percent or 0, days or 30, (prefix or "WELCOME").upper())
 
 
-def _unique(checked, key, describe, problems: list[str]) -> list:  # noqa: ANN001
-    """The valid specs, each key once; a repeated key is a problem of the later entry."""
-    first_at: dict[object, str] = {}
+def _checked(build: Callable[[_Fields], S], entry: Entry, problems: list[Problem], kind: str) -> tuple[Entry, S, bool]:
+    """The entry's spec, built even when some field is wrong (its key may still clash),
+    and whether it is valid."""
+    fields = _Fields(entry, problems, kind)
+    spec = build(fields)
+    return entry, spec, fields.ok
+
+
+def _valid(build: Callable[[_Fields], S], entry: Entry, problems: list[Problem], kind: str) -> S | None:
+    _, spec, ok = _checked(build, entry, problems, kind)
+    return spec if ok else None
+
+
+def _unique(checked: Sequence[tuple[Entry, S, bool]], key: Callable[[S], Hashable], describe: Callable[[S], str],
+            problems: list[Problem]) -> list[S]:
+    """The valid specs. A key given twice is a problem of the later entry, whether or not
+    the first one is valid otherwise; an entry whose key itself is wrong is not compared."""
+    first_at: dict[Hashable, str] = {}
     specs = []
-    for entry, spec in checked:
-        if spec is None:
+    for entry, spec, ok in checked:
+        spec_key = key(spec)
+        complete = all(spec_key) if isinstance(spec_key, tuple) else bool(spec_key)
+        if complete and spec_key in first_at:
+            problems.append((entry.position, f"{entry.label}: {describe(spec)} is already defined at {first_at[spec_key]}"))
             continue
-        if key(spec) in first_at:
-            problems.append(f"{entry.label}: {describe(spec)} is already defined at {first_at[key(spec)]}")
-            continue
-        first_at[key(spec)] = entry.where
-        specs.append(spec)
+        if complete:
+            first_at[spec_key] = entry.where
+        if ok:
+            specs.append(spec)
     return specs
 
 
 def _no_shared_accounts(document: BrandDocument, associates: Sequence[AssociateSpec], operators: Sequence[HQSpec],
-                        problems: list[str]) -> None:
+                        problems: list[Problem]) -> None:
     """One Telegram account is one person with one role in the staff bot."""
-    where = {entry.label: entry.where for entry in [*document.associates, *document.hq_operators]}
+    entries = {entry.label: entry for entry in [*document.associates, *document.hq_operators]}
     first_at: dict[int, str] = {}
     for spec in [*associates, *operators]:
         if spec.telegram_user_id is None:
             continue
+        entry = entries[spec.label]
         if spec.telegram_user_id in first_at:
-            problems.append(f"{spec.label}: Telegram user {spec.telegram_user_id} is already given to {first_at[spec.telegram_user_id]}")
+            problems.append((entry.position, f"{spec.label}: Telegram user {spec.telegram_user_id} is already given to "
+                                             f"{first_at[spec.telegram_user_id]}"))
         else:
-            first_at[spec.telegram_user_id] = where[spec.label]
+            first_at[spec.telegram_user_id] = entry.where
 
 
 # --- reading one field ---------------------------------------------------------------------
@@ -229,15 +251,14 @@ class _Fields:
     """Reads an entry's fields, noting problems under the entry's label. Absent, None and
     blank values are all "not given"."""
 
-    def __init__(self, entry: Entry | None, problems: list[str], kind: str) -> None:
-        assert entry is not None
+    def __init__(self, entry: Entry, problems: list[Problem], kind: str) -> None:
         self.entry, self.problems, self.ok = entry, problems, True
         for name in entry.fields:
             if name not in FIELDS[kind]:
                 self.problem(f"unknown field '{name}' (expected {', '.join(FIELDS[kind])})")
 
     def problem(self, message: str) -> None:
-        self.problems.append(f"{self.entry.label}: {message}")
+        self.problems.append((self.entry.position, f"{self.entry.label}: {message}"))
         self.ok = False
 
     def has(self, name: str) -> bool:

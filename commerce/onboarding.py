@@ -79,7 +79,8 @@ async def apply_brand_plan(uow: UnitOfWork, brand: Brand, plan: BrandPlan, *, ke
         summary.stores.count(outcome)
     for spec in plan.associates:
         store = stores.get(spec.store_code) or await uow.stores.by_code(spec.store_code)
-        assert store is not None, "plan_brand checked the store codes"
+        if store is None:  # plan_brand saw it; it went in the meantime
+            raise BrandFileError([f"{spec.label}: store '{spec.store_code}' is not defined"])
         outcome, associate = await _upsert_associate(uow, brand, store, spec, key, now, actor)
         summary.associates.count(outcome)
         if outcome == CREATED and associate.telegram_user_id is None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import StorelinkContext
+from commerce.codes import parse_start_payload
 from commerce.identity import identify
 from commerce.model import BotKind
+from handlers import onboarding
 
 
 async def on_consumer_help(update: Update, ctx: StorelinkContext) -> None:
@@ -16,7 +18,10 @@ async def on_consumer_help(update: Update, ctx: StorelinkContext) -> None:
 
 
 async def on_associate_start(update: Update, ctx: StorelinkContext) -> None:
-    """Staff open the associate bot: the role comes from the database, by Telegram user id."""
+    """Staff open the associate bot: the role comes from the database, by Telegram user id.
+    An invite link from their manager arrives here as `/start i<token>`."""
+    if ctx.args and parse_start_payload(ctx.args[0])[0] == "invite":
+        return await onboarding.on_invite(update, ctx, ctx.args[0])
     services = ctx.services
     async with services.transaction(BotKind.ASSOCIATE, update) as tx:
         who = await identify(tx.uow, BotKind.ASSOCIATE, _brand_id(ctx), update.effective_user.id)
