@@ -11,9 +11,11 @@ import yaml
 
 from bot.brandfile import document_from_mapping, load_document
 from bot.clock import SystemClock
+from bot.links import start_link
 from bot.runtime import Options, Runtime
 from bot.sandbox import Sandbox, SandboxClient
 from bot.settings import VAR_DIR, Settings, load_settings
+from commerce.codes import sign_enrollment_code
 from storage.uow import Database
 
 log = logging.getLogger("storelink.demo")
@@ -52,7 +54,7 @@ class Demo:
         self.runtime = Runtime(settings, Options())
         await self.runtime.start()
         self._write_demo_file()
-        print(self.instructions())
+        print(self.instructions(await self._associate_links(settings)))
 
     async def _create_people(self) -> None:
         async with SandboxClient(self.sandbox.url) as client:
@@ -88,7 +90,15 @@ class Demo:
             "staff": staff,
         }, indent=2))
 
-    def instructions(self) -> str:
+    async def _associate_links(self, settings: Settings) -> list[tuple[str, str, str]]:
+        """(name, short code, deep link) of each associate: what their poster carries."""
+        assert self.runtime and self.runtime.services
+        key = settings.signing_keys()[0]
+        async with self.runtime.services.uow() as uow:
+            associates = await uow.associates.list_all()
+        return [(a.display_name, a.short_code, start_link(CONSUMER_BOT, sign_enrollment_code(a.id, key))) for a in associates if a.id]
+
+    def instructions(self, links: list[tuple[str, str, str]]) -> str:
         staff = {a["telegram"]: f"associate, {a['store']}" for a in self.data.get("associates", [])}
         staff |= {h["telegram"]: "HQ operator" for h in self.data.get("hq_operators", [])}
         lines = [
@@ -102,9 +112,18 @@ class Demo:
         for username, person in self.people.items():
             role = staff.get(username, "shopper")
             lines.append(f"  .venv/bin/storelink chat --as {username:<9} # {person['first_name']}, {role}")
+        lines += ["", "Associates' posters (the QR code opens the link; the short code is the fallback):"]
+        lines += [f"  {name:<10} {code}  {link}" for name, code, link in links]
+        first = links[0] if links else ("", "", "")
         lines += [
             "",
-            "Try: as an associate send /start and /help in the associate bot; as a shopper send /start.",
+            "Try the one scan:",
+            f"  1. as bob, send /qr: his poster arrives (saved under var/chat/)",
+            f"  2. as alice, type  /scan {first[2]}",
+            f"     (what scanning the poster does) or send the short code {first[1]}",
+            "  3. alice gets the welcome in Bob's voice with her coupon; Bob gets her member card",
+            "  4. as alice: /me for the membership card; as hannah: /leaderboard",
+            "",
             "Press Ctrl-C to stop.",
             "",
         ]
