@@ -43,7 +43,7 @@ class CallbackData:
                     return None
                 values[field.name] = raw == "1"
             elif kind == "int":
-                if not raw.isdigit() or len(raw) > 18:
+                if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
                     return None
                 values[field.name] = int(raw)
             else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -85,11 +86,16 @@ class UpdateTransaction:
 
     async def __aenter__(self) -> UpdateTransaction:
         self._uow = await self.services.uow().__aenter__()
-        if self.update is not None:
+        if self.update is None:
+            return self
+        try:
             done = await self._uow.inbox.claim_done(self.bot, self.update.update_id, self.services.clock.now())
-            if not done:
-                await self._uow.__aexit__(None, None, None)
-                raise AlreadyProcessed(f"{self.bot}:{self.update.update_id}")
+        except BaseException as exc:
+            await self._uow.__aexit__(type(exc), exc, exc.__traceback__)
+            raise
+        if not done:
+            await self._uow.__aexit__(None, None, None)
+            raise AlreadyProcessed(f"{self.bot}:{self.update.update_id}")
         return self
 
     async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
@@ -116,7 +122,15 @@ class UpdateTransaction:
 
 
 def _bind(notify: Callable[[BotKind, int], Awaitable[None]], bot: BotKind, chat_id: int) -> Callable[[], Awaitable[None]]:
-    return lambda: notify(bot, chat_id)
+    async def after_commit() -> None:
+        # The effects are committed; a queue hiccup must not turn them into an error for
+        # the person. The rows are in the outbox and the sender's sweep publishes them.
+        try:
+            await notify(bot, chat_id)
+        except Exception as exc:
+            logging.getLogger("storelink.outbox").warning("could not notify the sender (%s); the sweep will", type(exc).__name__)
+
+    return after_commit
 
 
 class AppData:

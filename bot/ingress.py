@@ -108,13 +108,17 @@ class Ingress:
 
 
 def _chat_of(payload: dict[str, Any]) -> int:
-    for field in ("message", "edited_message", "callback_query", "my_chat_member", "channel_post"):
-        body = payload.get(field)
-        if isinstance(body, dict):
-            chat = body.get("chat") or (body.get("message") or {}).get("chat") or {}
+    """The chat (or, for chat-less updates such as inline queries, the user) an update
+    belongs to; updates of one key are handled in order."""
+    for field, body in payload.items():
+        if field == "update_id" or not isinstance(body, dict):
+            continue
+        for holder in (body, body.get("message") or {}):
+            chat = holder.get("chat") or {}
             if isinstance(chat.get("id"), int):
                 return chat["id"]
-            sender = body.get("from") or {}
-            if isinstance(sender.get("id"), int):
-                return sender["id"]
+        for key in ("from", "user"):
+            person = body.get(key) or {}
+            if isinstance(person.get("id"), int):
+                return person["id"]
     return 0

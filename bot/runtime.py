@@ -66,6 +66,8 @@ class Runtime:
         self._web: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._stopped = asyncio.Event()
+        self._stopping = False
+        self._dead_tasks: list[str] = []
 
     @property
     def tokens(self) -> dict[BotKind, str]:
@@ -186,11 +188,14 @@ class Runtime:
         it: a crash here means getUpdates returns it again."""
         bot = self.applications[kind].bot
         assert self.ingress is not None
-        await bot.delete_webhook(drop_pending_updates=False)
         offset: int | None = None
         failures = 0
+        webhook_deleted = False
         while True:
             try:
+                if not webhook_deleted:  # getUpdates is refused while a webhook is set
+                    await bot.delete_webhook(drop_pending_updates=False)
+                    webhook_deleted = True
                 raw = await bot.do_api_request(
                     "getUpdates",
                     api_kwargs={"offset": offset, "timeout": POLL_TIMEOUT, "allowed_updates": Update.ALL_TYPES},
@@ -233,6 +238,7 @@ class Runtime:
                 await asyncio.wait_for(check(), 2.0)
             except Exception as exc:
                 problems.append(f"{name}: {type(exc).__name__}")
+        problems += [f"{name}: stopped" for name in self._dead_tasks]
         return problems
 
     async def sender_idle(self, timeout: float = 10.0) -> None:
@@ -249,11 +255,25 @@ class Runtime:
             await uow.brands.first()
 
     def _spawn(self, coro: Awaitable[Any], name: str) -> None:
-        self._tasks.append(asyncio.create_task(coro, name=name))  # type: ignore[arg-type]
+        task = asyncio.create_task(coro, name=name)  # type: ignore[arg-type]
+        task.add_done_callback(self._on_task_end)
+        self._tasks.append(task)
+
+    def _on_task_end(self, task: asyncio.Task[Any]) -> None:
+        """These loops run until stop(): an early end is a fault that /healthz must show."""
+        if task.cancelled() or self._stopping:
+            return
+        error = task.exception()
+        self._dead_tasks.append(task.get_name())
+        log.error("background task %s ended unexpectedly: %r", task.get_name(), error)
 
     async def stop(self) -> None:
         """Graceful: stop taking updates, finish the ones in flight, let the sender finish
         the chats it is delivering, then close everything."""
+        self._stopping = True
+        if self._web:  # no new webhook updates: Telegram keeps them and delivers them again
+            await self._web.cleanup()
+            self._web = None
         if self.scheduler:
             await self.scheduler.stop()  # no new jobs; a running one finishes its transaction
         for task in self._tasks:

@@ -25,7 +25,7 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, InputFile
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBUserWarning
 
 from bot.metrics import Metrics
@@ -42,6 +42,7 @@ RUN_OF_FAILURES = 6  # consecutive transient failures before a chat is left for 
 GIVE_UP_AFTER = 60  # attempts in all before a row is FAILED
 LATER = 20.0  # seconds before the sweep brings back a chat left for later
 RECLAIM_IDLE_MS = 30_000
+MAX_DELIVERIES = 5  # a job redelivered this often is dropped; its rows wait for the sweep
 FILE_FIELDS = ("photo", "document", "voice", "video", "audio", "animation", "sticker")
 
 
@@ -70,6 +71,7 @@ class Sender:
         self._slots = asyncio.Semaphore(concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
         self._later: dict[tuple[BotKind, int], float] = {}
+        self._active: set[tuple[BotKind, int]] = set()  # chats this process is delivering now
         self._stopping = asyncio.Event()
 
     async def notify(self, bot: BotKind, chat_id: int) -> None:
@@ -115,6 +117,11 @@ class Sender:
                 log.error("malformed sender job %s dropped", job.id)
                 await self.queue.ack(job.id)
                 return
+            if job.deliveries > MAX_DELIVERIES:  # keeps failing: stop the churn, the sweep retries later
+                log.error("sender job for a %s chat failed %d times; left for the sweep", bot, job.deliveries)
+                self._later[(bot, chat_id)] = asyncio.get_running_loop().time() + LATER
+                await self.queue.ack(job.id)
+                return
             try:
                 await self.deliver_chat(bot, chat_id)
             except Exception:
@@ -127,11 +134,12 @@ class Sender:
         """Republish chats with pending rows: ones left for later, and any whose notify was
         lost (a crash between commit and publish)."""
         loop_now = asyncio.get_running_loop().time()
+        self._later = {chat: until for chat, until in self._later.items() if until > loop_now}
         async with self.uow() as uow:
             chats = await uow.outbox.pending_chats(200)
-        for bot, chat_id in chats:
-            if self._later.get((bot, chat_id), 0) <= loop_now:
-                await self.notify(bot, chat_id)
+        for chat in chats:
+            if chat not in self._later and chat not in self._active:
+                await self.notify(*chat)
 
     # --- one chat ---------------------------------------------------------------------
 
@@ -140,6 +148,8 @@ class Sender:
         token = await self._take_lock(name)
         if token is None:
             return
+        lease = _Lease(self.lock, name, token)
+        self._active.add((bot, chat_id))
         try:
             self._later.pop((bot, chat_id), None)
             if not await self.is_reachable(bot, chat_id):  # known blocked: no call at all
@@ -151,8 +161,9 @@ class Sender:
                 if not batch:
                     return
                 for message in batch:
-                    outcome = await self.deliver(message)
-                    await self.lock.refresh(name, token, LOCK_TTL)
+                    if self._stopping.is_set():  # the rest waits for the next process
+                        return
+                    outcome = await self.deliver(message, lease)
                     if outcome is OutboxStatus.UNREACHABLE:
                         await self._mark_rest_unreachable(bot, chat_id)
                         await self.on_unreachable(bot, chat_id)
@@ -161,6 +172,7 @@ class Sender:
                         self._later[(bot, chat_id)] = asyncio.get_running_loop().time() + LATER
                         return
         finally:
+            self._active.discard((bot, chat_id))
             await self.lock.release(name, token)
 
     async def _take_lock(self, name: str) -> str | None:
@@ -174,8 +186,10 @@ class Sender:
             await asyncio.sleep(0.02)
         raise TimeoutError(f"lock {name} held too long")
 
-    async def deliver(self, message: OutboxMessage) -> OutboxStatus:
-        """Send one row until Telegram gives a final answer or a run of failures ends it."""
+    async def deliver(self, message: OutboxMessage, lease: _Lease | None = None) -> OutboxStatus:
+        """Send one row until Telegram gives a final answer or a run of failures ends it.
+        The chat's lock is renewed before every attempt: a worker that lost it (a long
+        retry_after, a stall) stops before sending, instead of racing the new holder."""
         assert message.id is not None
         bot = self.bots[message.bot]
         attempts, failures, response_lost = message.attempts, 0, False
@@ -185,6 +199,8 @@ class Sender:
             if wait > 0:
                 await asyncio.sleep(wait)
                 continue
+            if lease is not None:
+                await lease.keep()
             attempts += 1
             try:
                 params, blob_field = await self._resolve_files(message)
@@ -200,7 +216,7 @@ class Sender:
                 log.warning("Telegram refused outbox row %s (%s): %s", message.id, message.method, exc)
                 self.metrics.inc("storelink_messages_failed_total", message.bot)
                 return await self._settle(message, OutboxStatus.FAILED, attempts, error=str(exc))
-            except NetworkError as exc:  # 5xx, timeouts, dropped connections
+            except NetworkError as exc:  # 5xx, timeouts, dropped connections (BadRequest caught above)
                 response_lost |= isinstance(exc, TimedOut) or exc.__cause__ is not None
                 failures += 1
                 if attempts >= GIVE_UP_AFTER:
@@ -211,13 +227,18 @@ class Sender:
                 self.metrics.inc("storelink_messages_retried_total", message.bot)
                 await asyncio.sleep(self._backoff(failures))
                 continue
+            except TelegramError as exc:  # unknown method, chat migrated, conflict: final answers
+                log.warning("Telegram refused outbox row %s (%s): %s", message.id, message.method, type(exc).__name__)
+                self.metrics.inc("storelink_messages_failed_total", message.bot)
+                return await self._settle(message, OutboxStatus.FAILED, attempts, error=f"{type(exc).__name__}: {exc}")
             if response_lost:
                 self.metrics.inc("storelink_messages_possible_duplicates_total", message.bot)
             self.metrics.inc("storelink_messages_sent_total", message.bot)
             message_id = result.get("message_id") if isinstance(result, dict) else None
-            if blob_field is not None and isinstance(result, dict):
+            status = await self._settle(message, OutboxStatus.SENT, attempts, telegram_message_id=message_id)
+            if blob_field is not None and isinstance(result, dict):  # after settling: a cache miss costs an upload, not a resend
                 await self._remember_file_id(message, blob_field, result)
-            return await self._settle(message, OutboxStatus.SENT, attempts, telegram_message_id=message_id)
+            return status
 
     async def _resolve_files(self, message: OutboxMessage) -> tuple[dict[str, Any], tuple[str, int] | None]:
         """Outbox rows name stored bytes as {"blob_id": N}. A file_id is valid only for the
@@ -282,3 +303,16 @@ def _retry_after(exc: RetryAfter) -> float:
         warnings.simplefilter("ignore")
         value: int | float | timedelta = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class LockLost(Exception):
+    """Another worker holds the chat now; this one must not send."""
+
+
+class _Lease:
+    def __init__(self, lock: Lock, name: str, token: str) -> None:
+        self.lock, self.name, self.token = lock, name, token
+
+    async def keep(self) -> None:
+        if not await self.lock.refresh(self.name, self.token, LOCK_TTL):
+            raise LockLost(self.name)

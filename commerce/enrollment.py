@@ -152,7 +152,7 @@ async def _enroll(uow: UnitOfWork, brand: Brand, associate: Associate, store: St
     await uow.scans.add(Scan(scanner.telegram_user_id, now, ScanOutcome.ENROLLED, associate.id, member.id))
     await uow.audit.record(
         AuditEntry(at=now, actor=f"member:{member.id}", action="member.enrolled", subject=f"associate:{associate.id}",
-                   details={"store_id": store.id, "coupon": coupon.code if coupon else None, "consent_marketing": True})
+                   details={"store_id": store.id, "coupon": coupon.code if coupon else None, "consent_chat": True, "consent_marketing": True})
     )
     return Enrolled(member, associate, store, coupon)
 

@@ -16,9 +16,13 @@ async def mark_unreachable(uow: UnitOfWork, brand_id: int, telegram_user_id: int
     if member is None or not member.reachable:
         return False
     member.reachable = False
-    member.consent_marketing = False
-    await uow.members.update(member)
     await uow.audit.record(AuditEntry(at=at, actor="system", action="member.unreachable", subject=f"member:{member.id}"))
+    if member.consent_marketing:
+        member.consent_marketing = False
+        await uow.audit.record(
+            AuditEntry(at=at, actor="system", action="consent.marketing.withdrawn", subject=f"member:{member.id}", details={"reason": "blocked the bot"})
+        )
+    await uow.members.update(member)
     return True
 
 

@@ -70,6 +70,7 @@ def _postgres_engine(url: URL, schema: str | None) -> AsyncEngine:
         url,
         connect_args={"server_settings": server_settings},
         pool_pre_ping=True,  # survive a PostgreSQL restart without failing one request per connection
+        hide_parameters=True,  # errors quote the statement, never the values (phone numbers, names)
     )
 
 
@@ -77,7 +78,7 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
     database = url.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url)
+    engine = create_async_engine(url, hide_parameters=True)  # see _postgres_engine
     sa.event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
     sa.event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
     return engine

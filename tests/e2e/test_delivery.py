@@ -128,3 +128,16 @@ async def test_text_over_4096_characters_is_refused_as_telegram_refuses_it(stack
     assert message.status is OutboxStatus.FAILED
     assert "message is too long" in message.error.lower()
     assert await calls_since(stack, baseline) == [400]
+
+
+async def test_a_row_telegram_cannot_handle_fails_and_does_not_block_the_chat(stack):
+    alice, baseline = await open_chat(stack, "Alice")
+    async with stack.runtime.services.transaction(BotKind.CONSUMER) as tx:
+        from bot.render import Outgoing
+
+        broken = await tx.send(BotKind.CONSUMER, alice, Outgoing("sendHologram", {"text": "?"}))
+        after = await tx.send(BotKind.CONSUMER, alice, text("still here"))
+
+    assert (await outbox_status(stack, broken.id, OutboxStatus.FAILED)).status is OutboxStatus.FAILED
+    assert (await outbox_status(stack, after.id, OutboxStatus.SENT)).status is OutboxStatus.SENT
+    assert (await stack.bot_messages(alice, stack.consumer_bot))[-1]["text"] == "still here"

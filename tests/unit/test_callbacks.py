@@ -8,7 +8,7 @@ def test_callback_data_round_trips():
         assert type(data).unpack(data.pack()) == data
 
 
-@pytest.mark.parametrize("forged", ["", "sw", "sw:12", "sw:12:2", "sw:x:1", "sw:-1:1", "pa:1:2", "ps:3", "sw:" + "9" * 40 + ":1", None])
+@pytest.mark.parametrize("forged", ["", "sw", "sw:12", "sw:12:2", "sw:x:1", "sw:-1:1", "pa:1:2", "ps:3", "sw:" + "9" * 40 + ":1", "sw:²:1", "sw:١٢:1", None])
 def test_forged_or_malformed_data_unpacks_to_nothing(forged):
     assert SwitchChoice.unpack(forged) is None
 
