@@ -9,8 +9,9 @@ so redeliveries have no second effect.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -60,12 +61,30 @@ class Ingress:
         lock = self._chat_locks.setdefault(key, asyncio.Lock())
         self._chat_waiters[key] = self._chat_waiters.get(key, 0) + 1
         try:
-            async with lock:
+            async with lock, self._shared_chat_lock(key):
                 await self.handle(bot, payload)
         finally:
             self._chat_waiters[key] -= 1
             if not self._chat_waiters[key]:
                 del self._chat_waiters[key], self._chat_locks[key]
+
+    @contextlib.asynccontextmanager
+    async def _shared_chat_lock(self, key: tuple[BotKind, int]) -> AsyncIterator[None]:
+        """Several processes (webhooks behind a load balancer) may get updates of one chat:
+        the shared lock keeps them from being handled at the same time."""
+        lock = self.services.backends.lock
+        name = f"in:{key[0].value}:{key[1]}"
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CLAIM_TTL
+        token = await lock.acquire(name, CLAIM_TTL)
+        while token is None and loop.time() < deadline:
+            await asyncio.sleep(0.02)
+            token = await lock.acquire(name, CLAIM_TTL)
+        try:
+            yield  # past the deadline the holder is presumed dead: go on without the lock
+        finally:
+            if token is not None:
+                await lock.release(name, token)
 
     async def handle(self, bot: BotKind, payload: dict[str, Any]) -> None:
         """Run the update through its Application once (a claim keeps two processes from

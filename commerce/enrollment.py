@@ -194,6 +194,35 @@ async def _rescan(uow: UnitOfWork, member: Member, associate: Associate, store: 
     return SwitchOffered(member, current, current_store, associate, store)
 
 
+async def store_team(uow: UnitOfWork, brand: Brand, store_id: int) -> tuple[Store, list[Associate]] | None:
+    """A store of this brand and its associates who take new members, for the picker."""
+    store = await uow.stores.get(store_id)
+    if store is None or store.id is None or store.brand_id != brand.id:
+        return None
+    team = [a for a in await uow.associates.list_by_store(store.id) if a.status is AssociateStatus.ACTIVE]
+    return store, team
+
+
+async def pick_associate(uow: UnitOfWork, brand: Brand, associate_id: int, scanner: Scanner, now: datetime) -> ScanResult | None:
+    """Joining by picking an associate from a store's list (when the code was dropped or the
+    code's associate left). Picking is for joining only: a member who has an associate
+    switches by scanning the other associate's code, so a forged pick cannot move them."""
+    associate = await uow.associates.get(associate_id)
+    store = await uow.stores.get(associate.store_id) if associate else None
+    if associate is None or store is None or store.brand_id != brand.id:
+        return None
+    assert brand.id is not None
+    member = await uow.members.by_telegram_user(brand.id, scanner.telegram_user_id)
+    if member is not None and member.id is not None:
+        link = await uow.links.current(member.id)
+        current = await uow.associates.get(link.associate_id) if link else None
+        if current is not None and current.id != associate.id:
+            current_store = await uow.stores.get(current.store_id)
+            assert current_store is not None
+            return WelcomeBack(member, current, current_store)
+    return await scan_associate(uow, brand, associate, scanner, now)
+
+
 @dataclass(frozen=True, slots=True)
 class Switched:
     member: Member

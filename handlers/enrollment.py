@@ -20,10 +20,13 @@ from commerce.enrollment import (
     Switched,
     WelcomeBack,
     choose_associate,
+    pick_associate,
     scan_associate,
     scan_code,
+    store_team,
 )
 from commerce.identity import identify
+from handlers.buttons import answer
 from commerce.model import AssociateStatus, BotKind, Role
 
 CONSUMER = BotKind.CONSUMER
@@ -89,11 +92,10 @@ async def on_pick_store(update: Update, ctx: StorelinkContext) -> None:
     choice = PickStore.unpack(query.data if query else None)
     locale = services.locale(update)
     async with services.transaction(CONSUMER, update) as tx:
-        store = await tx.uow.stores.get(choice.store_id) if choice else None
-        if store is not None and store.brand_id == services.brand.id:
-            team = [a for a in await tx.uow.associates.list_by_store(store.id) if a.status is AssociateStatus.ACTIVE]  # type: ignore[arg-type]
-            await tx.reply(update, services.member_views.pick_associate(store, team, locale))
-    await query.answer()  # type: ignore[union-attr]
+        found = await store_team(tx.uow, services.brand, choice.store_id) if choice else None
+        if found is not None:
+            await tx.reply(update, services.member_views.pick_associate(*found, locale))
+    await answer(query)
 
 
 async def on_pick_associate(update: Update, ctx: StorelinkContext) -> None:
@@ -103,12 +105,10 @@ async def on_pick_associate(update: Update, ctx: StorelinkContext) -> None:
     choice = PickAssociate.unpack(query.data if query else None)
     locale = services.locale(update)
     async with services.transaction(CONSUMER, update) as tx:
-        associate = await tx.uow.associates.get(choice.associate_id) if choice else None
-        store = await tx.uow.stores.get(associate.store_id) if associate else None
-        if associate is not None and store is not None and store.brand_id == services.brand.id:
-            result = await scan_associate(tx.uow, services.brand, associate, scanner_of(update), services.clock.now())
+        result = await pick_associate(tx.uow, services.brand, choice.associate_id, scanner_of(update), services.clock.now()) if choice else None
+        if result is not None:
             await deliver(tx, update, result, locale)
-    await query.answer()  # type: ignore[union-attr]
+    await answer(query)
 
 
 async def on_switch_choice(update: Update, ctx: StorelinkContext) -> None:
@@ -133,7 +133,7 @@ async def on_switch_choice(update: Update, ctx: StorelinkContext) -> None:
                 await tx.reply(update, _edit(query, views.t(locale, "enroll.kept", associate=outcome.associate.display_name)))
             else:
                 refused = True
-    await query.answer(views.t(locale, "enroll.switch_refused") if refused else None, show_alert=refused)
+    await answer(query, views.t(locale, "enroll.switch_refused") if refused else None, alert=refused)
 
 
 def _edit(query, body: str) -> Outgoing:  # noqa: ANN001

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
 
 from bot.context import AlreadyProcessed, StorelinkContext
+from handlers.buttons import answer
 
 log = logging.getLogger("storelink.handlers")
 
@@ -31,11 +31,7 @@ async def on_error(update: object, ctx: StorelinkContext) -> None:
         exc_info=ctx.error,
     )
     services.failed_updates[(kind, update.update_id)] = f"{type(ctx.error).__name__}: {ctx.error}"[:500]
-    if update.callback_query is not None:  # stop the button's spinner; the apology follows
-        try:
-            await update.callback_query.answer()
-        except TelegramError:
-            pass
+    await answer(update.callback_query)  # stop the button's spinner; the apology follows
     if update.effective_chat is None or update.effective_chat.type != "private":
         return
     async with services.transaction(kind) as tx:  # a fresh transaction: the failed one rolled back

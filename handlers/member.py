@@ -9,6 +9,7 @@ from bot.context import StorelinkContext
 from bot.render import Outgoing, text
 from commerce.consent import attach_phone, member_card, set_consent
 from commerce.model import BotKind
+from handlers.buttons import answer
 from handlers.enrollment import notify_associate
 
 CONSUMER = BotKind.CONSUMER
@@ -25,7 +26,7 @@ async def on_me(update: Update, ctx: StorelinkContext) -> None:
         card = await member_card(tx.uow, services.brand, update.effective_user.id, services.clock.now())  # type: ignore[union-attr]
         await tx.reply(update, views.card(card, locale) if card else text(views.t(locale, "member.not_a_member")))
     if update.callback_query:
-        await update.callback_query.answer()
+        await answer(update.callback_query)
 
 
 async def on_consent(update: Update, ctx: StorelinkContext) -> None:
@@ -47,7 +48,7 @@ async def on_consent(update: Update, ctx: StorelinkContext) -> None:
             if choice.kind == "chat" and card.associate is not None:  # type: ignore[union-attr]
                 key = "resumed_chat" if choice.allowed else "stopped_chat"  # type: ignore[union-attr]
                 await notify_associate(tx, card.associate, views.associate_notice(card.associate, key, card.member))
-    await query.answer()
+    await answer(query)
 
 
 async def on_contact(update: Update, ctx: StorelinkContext) -> None:

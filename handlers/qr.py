@@ -23,18 +23,20 @@ async def on_qr(update: Update, ctx: StorelinkContext) -> None:
     locale = services.locale(update)
     t = services.catalog.text
     brand = services.brand
-    async with services.transaction(ASSOCIATE, update) as tx:
-        who = await identify(tx.uow, ASSOCIATE, brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
-        if who.role is not Role.ASSOCIATE or who.associate is None or who.store is None:
+    async with services.uow() as uow:  # read only: the poster is drawn outside any transaction
+        who = await identify(uow, ASSOCIATE, brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
+    if who.role is not Role.ASSOCIATE or who.associate is None or who.store is None:
+        async with services.transaction(ASSOCIATE, update) as tx:
             await tx.reply(update, text(t(locale, "qr.associates_only")))
-            return
-        associate, store = who.associate, who.store
-        spec = poster_spec_for(associate, store, brand, services.bot_usernames[BotKind.CONSUMER], services.signing_keys[0], services.catalog)
-        # Rendering takes tens of milliseconds of CPU: keep it off the event loop.
-        png = await asyncio.get_running_loop().run_in_executor(None, render_poster, spec, "PNG")
+        return
+    associate, store = who.associate, who.store
+    spec = poster_spec_for(associate, store, brand, services.bot_usernames[BotKind.CONSUMER], services.signing_keys[0], services.catalog)
+    # Rendering takes tens of milliseconds of CPU: keep it off the event loop.
+    png = await asyncio.get_running_loop().run_in_executor(None, render_poster, spec, "PNG")
+    caption = t(locale, "qr.caption", associate=associate.display_name, brand=brand.name, code=associate.short_code, link=spec.deep_link)
+    share = share_link(spec.deep_link, t(locale, "qr.share_text", brand=brand.name, associate=associate.display_name, store=store.name))
+    async with services.transaction(ASSOCIATE, update) as tx:
         blob = await tx.uow.blobs.put(Blob(hashlib.sha256(png).hexdigest(), png, "image/png", f"qr-{associate.short_code}.png", services.clock.now()))
-        caption = t(locale, "qr.caption", associate=associate.display_name, brand=brand.name, code=associate.short_code, link=spec.deep_link)
-        share = share_link(spec.deep_link, t(locale, "qr.share_text", brand=brand.name, associate=associate.display_name, store=store.name))
         await tx.reply(update, Outgoing("sendPhoto", {
             "photo": {"blob_id": blob.id},
             "caption": caption,

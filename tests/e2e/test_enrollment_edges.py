@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bot.callbacks import ConsentChoice, SwitchChoice
+from bot.callbacks import PickAssociate, ConsentChoice, SwitchChoice
 from commerce.model import AssociateStatus, BotKind, InboundUpdate, InboxStatus, ScanOutcome
 from tests.e2e.test_enrollment import (
     STORE_NAME,
@@ -151,6 +151,22 @@ async def test_a_forged_switch_to_an_associate_never_scanned_is_refused(stack):
     malformed = await push_callback(stack, alice, stack.consumer_bot, welcome["message_id"], f"sw:{shop.lina.id}:yes")
     assert malformed["text"] == "This choice is no longer available." and malformed["show_alert"] is True
     assert (await membership(stack, alice)).links == before.links
+
+
+async def test_a_forged_pick_cannot_move_a_linked_member_to_another_associate(stack):
+    shop = await open_shop(stack)
+    alice = await stack.person("Alice")
+    welcome = await enrol(stack, shop, alice, shop.bob)
+    before = await membership(stack, alice)
+
+    await push_callback(stack, alice, stack.consumer_bot, welcome["message_id"], PickAssociate(shop.lina.id).pack())
+    await push_callback(stack, alice, stack.consumer_bot, welcome["message_id"], SwitchChoice(shop.lina.id, True).pack())
+    await settle(stack)
+
+    after = await membership(stack, alice)
+    assert after.links == before.links and after.current.associate_id == shop.bob.id
+    assert count(await consumer_texts(stack, alice), "Welcome back") == 1
+    assert await notices(stack, shop.lina_user, "🔁") == []
 
 
 async def test_switching_to_an_associate_deactivated_since_the_offer_is_refused(stack):
