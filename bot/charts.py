@@ -21,9 +21,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from PIL import Image, ImageColor, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont
 
-from bot.posters import FONT_BOLD, FONT_REGULAR, INK, MUTED, PAPER, missing_glyphs
+from bot.colours import INK, PAPER, Rgb, contrast, parse_colour, readable_on
+from bot.posters import FONT_BOLD, FONT_REGULAR, MUTED, missing_glyphs
 
 WIDTH = 1080
 MARGIN = 60
@@ -38,7 +39,6 @@ MAX_SECTIONS = 12  # store tables per image: six rows of two cards
 PNG_COMPRESS_LEVEL = 6
 
 Box = tuple[int, int, int, int]
-Rgb = tuple[int, int, int]
 Ink = Literal["ink", "muted", "accent", "on_header", "on_header_muted", "on_medal"]
 Style = Literal["header", "stripe", "highlight", "bar", "bar_highlight", "track", "medal1", "medal2", "medal3",
                 "card", "card_edge", "card_bar", "card_bar_highlight", "rule", "gap"]
@@ -137,7 +137,7 @@ def render_leaderboard(
 ) -> bytes:
     """The chart as PNG bytes, ready to send as a photo."""
     layout = layout_leaderboard(title, rows, locale=locale, subtitle=subtitle, sections=sections)
-    colours = _colours(_parse_colour(brand_colour))
+    colours = _colours(parse_colour(brand_colour))
     canvas = Image.new("RGB", layout.size, colours["page"])
     draw = ImageDraw.Draw(canvas)
     for shape in layout.shapes:
@@ -329,8 +329,8 @@ def _fit(text: str, font: Path, max_size: int, min_size: int, max_width: int) ->
 
 
 def _colours(brand: Rgb) -> dict[str, Rgb]:
-    on_brand = _on(brand)
-    readable = _contrast(brand, PAPER) >= 3.0  # pale brand colours give way to ink for text
+    on_brand = readable_on(brand)
+    readable = contrast(brand, PAPER) >= 3.0  # pale brand colours give way to ink for text
     accent = brand if readable else INK
     return {
         "page": _mix(PAPER, brand, 0.04),
@@ -382,32 +382,6 @@ def _disc(diameter: int) -> Image.Image:
 @lru_cache(maxsize=64)
 def _font(path: Path, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), size)
-
-
-def _parse_colour(value: str) -> Rgb:
-    if not (isinstance(value, str) and len(value) == 7 and value.startswith("#")):
-        raise ValueError(f"brand colour must look like #RRGGBB, got {value!r}")
-    red, green, blue = ImageColor.getrgb(value)[:3]
-    return red, green, blue
-
-
-def _luminance(colour: Rgb) -> float:
-    def channel(value: int) -> float:
-        c = value / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    red, green, blue = (channel(v) for v in colour)
-    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
-
-
-def _contrast(a: Rgb, b: Rgb) -> float:
-    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
-
-
-def _on(colour: Rgb) -> Rgb:
-    """White or ink, whichever reads better on the brand colour."""
-    return PAPER if _contrast(colour, PAPER) >= _contrast(colour, INK) else INK
 
 
 def _mix(a: Rgb, b: Rgb, share_of_b: float) -> Rgb:

@@ -24,7 +24,9 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 import qrcode
-from PIL import Image, ImageColor, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from bot.colours import INK, PAPER, Rgb, contrast, parse_colour, readable_on
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 FONT_REGULAR = ASSETS / "fonts" / "NotoSansCJKsc-Subset-Regular.otf"
@@ -37,9 +39,7 @@ MARGIN = 84
 JPEG_QUALITY = 88
 PNG_COMPRESS_LEVEL = 6
 
-INK = (26, 26, 28)
 MUTED = (104, 104, 110)
-PAPER = (255, 255, 255)
 QR_DARK = (0, 0, 0)  # pure black on white: the most forgiving contrast for phone cameras
 BODY_TINT = 0.06  # share of the brand colour in the page background
 RAMP_STEPS = 17  # anti-aliasing shades per text colour kept exactly in a PNG's palette
@@ -48,7 +48,6 @@ SHADOW_ALPHA = 46  # darkest point of the card's drop shadow, out of 255
 SHORT_CODE_LABELS = {"en": "Code: ", "zh-Hans": "短码："}
 
 Box = tuple[int, int, int, int]
-Rgb = tuple[int, int, int]
 
 
 @dataclass(frozen=True)
@@ -155,7 +154,7 @@ def render_poster(spec: PosterSpec, fmt: Literal["PNG", "JPEG"] = "PNG") -> byte
         raise ValueError(f"unsupported poster format {fmt!r}")
     layout = layout_poster(spec)
     logo = (str(spec.logo_path), spec.logo_path.stat().st_mtime_ns) if spec.logo_path else None
-    look = _look(_parse_colour(spec.brand_colour), layout.text("brand"), logo)
+    look = _look(parse_colour(spec.brand_colour), layout.text("brand"), logo)
     canvas = look.template.copy()
     canvas.paste(_qr_image(spec.deep_link, look.qr), layout.qr_box[:2])
     for box in layout.texts:
@@ -302,7 +301,7 @@ class _Palette:
 @lru_cache(maxsize=16)
 def _look(colour: Rgb, brand: TextBox | None, logo: tuple[str, int] | None) -> _Look:
     """Everything but the associate: background, brand header, QR card, footer."""
-    tint, on_colour = _tint(colour, BODY_TINT), _on(colour)
+    tint, on_colour = _tint(colour, BODY_TINT), readable_on(colour)
     palette = _Palette()
     indices = {name: palette.add(rgb) for name, rgb in
                [("tint", tint), ("brand", colour), ("rule", _header_rule(colour)), ("paper", PAPER), ("dark", QR_DARK),
@@ -465,39 +464,13 @@ def _codepoints(font_path: str) -> frozenset[int]:
         return frozenset(font.getBestCmap())
 
 
-def _parse_colour(value: str) -> Rgb:
-    if not (isinstance(value, str) and len(value) == 7 and value.startswith("#")):
-        raise ValueError(f"brand colour must look like #RRGGBB, got {value!r}")
-    red, green, blue = ImageColor.getrgb(value)[:3]
-    return red, green, blue
-
-
-def _luminance(colour: Rgb) -> float:
-    def channel(value: int) -> float:
-        c = value / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    red, green, blue = (channel(v) for v in colour)
-    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
-
-
-def _contrast(a: Rgb, b: Rgb) -> float:
-    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
-
-
-def _on(colour: Rgb) -> Rgb:
-    """White or ink, whichever reads better on the brand colour."""
-    return PAPER if _contrast(colour, PAPER) >= _contrast(colour, INK) else INK
-
-
 def _header_rule(colour: Rgb) -> Rgb:
     return _mix(colour, (0, 0, 0), 0.25)
 
 
 def _accent(colour: Rgb) -> Rgb:
     """The call to action in the brand colour, unless that is too pale to read on paper."""
-    return colour if _contrast(colour, PAPER) >= 3.0 else INK
+    return colour if contrast(colour, PAPER) >= 3.0 else INK
 
 
 def _mix(a: Rgb, b: Rgb, share_of_b: float) -> Rgb:
