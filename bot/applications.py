@@ -17,7 +17,7 @@ from bot.callbacks import ConsentChoice, PickAssociate, PickStore, ShowCard, Swi
 from bot.context import AppData, Services, StorelinkApplication, StorelinkContext
 from commerce.model import BotKind
 from handlers import enrollment, errors, member, membership, qr, start, welcome
-from handlers import leaderboard
+from handlers import leaderboard, relay
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -62,7 +62,8 @@ HANDLERS = {
         CallbackQueryHandler(member.on_me, pattern=ShowCard.pattern()),
         MessageHandler(PRIVATE & filters.CONTACT, member.on_contact),
         ChatMemberHandler(membership.on_consumer_bot_status, ChatMemberHandler.MY_CHAT_MEMBER),
-        # Last: plain text that no command claimed (a short code, for now).
+        MessageHandler(PRIVATE & filters.PHOTO, relay.on_member_photo),
+        # Last: plain text that no command claimed (a member's message, or a short code).
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, enrollment.on_consumer_text),
     ],
     BotKind.ASSOCIATE: [
@@ -71,5 +72,8 @@ HANDLERS = {
         CommandHandler("welcome", welcome.on_welcome, filters=PRIVATE),
         CommandHandler("qr", qr.on_qr, filters=PRIVATE),
         CommandHandler("leaderboard", leaderboard.on_leaderboard, filters=PRIVATE),
+        CommandHandler("history", relay.on_history, filters=PRIVATE),
+        # Last: an associate's text or photo, a reply to a relayed member's message.
+        MessageHandler(PRIVATE & (filters.PHOTO | (filters.TEXT & ~filters.COMMAND)), relay.on_associate_message),
     ],
 }

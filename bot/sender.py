@@ -17,6 +17,7 @@ worker's jobs are reclaimed by the others. Telegram's answers decide what happen
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import random
 import warnings
@@ -29,7 +30,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, Re
 from telegram.warnings import PTBUserWarning
 
 from bot.metrics import Metrics
-from commerce.model import BotKind, OutboxMessage, OutboxStatus
+from commerce.model import Blob, BotKind, OutboxMessage, OutboxStatus
 from commerce.ports import Clock, Lock, RateLimiter, UnitOfWorkFactory, WorkQueue
 
 log = logging.getLogger("storelink.sender")
@@ -44,6 +45,8 @@ LATER = 20.0  # seconds before the sweep brings back a chat left for later
 RECLAIM_IDLE_MS = 30_000
 MAX_DELIVERIES = 5  # a job redelivered this often is dropped; its rows wait for the sweep
 FILE_FIELDS = ("photo", "document", "voice", "video", "audio", "animation", "sticker")
+# Telegram re-encodes photos as JPEG; the name is what the upload is called.
+_MEDIA_NAMES = {"photo": ("image/jpeg", "photo.jpg")}
 
 
 class Sender:
@@ -246,6 +249,8 @@ class Sender:
         params = dict(message.params)
         for field in FILE_FIELDS:
             ref = params.get(field)
+            if isinstance(ref, dict) and "from_bot" in ref and "file_id" in ref:
+                ref = {"blob_id": await self._carry_across(field, ref)}
             if not (isinstance(ref, dict) and "blob_id" in ref):
                 continue
             blob_id = int(ref["blob_id"])
@@ -260,6 +265,25 @@ class Sender:
             params[field] = InputFile(blob.content, filename=blob.filename, attach=True)
             return params, (field, blob_id)
         return params, None
+
+    async def _carry_across(self, field: str, ref: dict[str, Any]) -> int:
+        """A file another of our bots received, named {"from_bot": ..., "file_id": ...}: its
+        file_id means nothing to this bot and copyMessage cannot cross bots, so download it
+        through the bot that owns it and keep the bytes as a blob (content-addressed, so a
+        retry stores nothing new); the upload and the per-bot file_id cache follow."""
+        try:
+            source = self.bots[BotKind(ref["from_bot"])]
+        except (KeyError, ValueError):
+            raise BadRequest(f"unknown source bot {ref.get('from_bot')!r}") from None
+        file = await source.get_file(str(ref["file_id"]))
+        content = bytes(await file.download_as_bytearray())
+        mime, filename = _MEDIA_NAMES.get(field, ("application/octet-stream", field))
+        blob = Blob(sha256=hashlib.sha256(content).hexdigest(), content=content, mime_type=mime, filename=filename, created_at=self.clock.now())
+        async with self.uow() as uow:
+            stored = await uow.blobs.put(blob)
+            await uow.commit()
+        assert stored.id is not None
+        return stored.id
 
     async def _remember_file_id(self, message: OutboxMessage, blob_field: tuple[str, int], result: dict[str, Any]) -> None:
         field, blob_id = blob_field

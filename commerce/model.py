@@ -233,3 +233,31 @@ class Blob:
     filename: str
     created_at: datetime
     id: int | None = None
+
+
+# --- Relay: the brand-owned conversation between a member and their associate ---------
+
+
+class Direction(StrEnum):
+    IN = "in"  # member -> associate (written to the consumer bot)
+    OUT = "out"  # associate -> member (written to the associate bot)
+
+
+class MessageKind(StrEnum):
+    TEXT = "text"  # plain text
+    PHOTO = "photo"  # a photo, with its caption in `text`
+
+
+@dataclass(slots=True)
+class ConversationMessage:
+    """One message of a member's conversation, kept by the brand whoever the associate is."""
+
+    member_id: int
+    associate_id: int  # the member's associate when the message was written
+    direction: Direction
+    kind: MessageKind
+    created_at: datetime
+    text: str | None = None  # the text, or a photo's caption, as the person wrote it
+    source_message_id: int | None = None  # Telegram message id in the writer's own chat
+    relay_outbox_id: int | None = None  # the outbox row carrying it to the other side
+    id: int | None = None

@@ -16,6 +16,7 @@ from commerce.model import (
     AssociateInvite,
     AuditEntry,
     Blob,
+    ConversationMessage,
     Coupon,
     RewardRule,
     Scan,
@@ -123,6 +124,8 @@ class OutboxRepository(Protocol):
         attempts: int | None = None,
     ) -> None: ...
     async def count_by_status(self) -> Mapping[OutboxStatus, int]: ...
+    async def by_telegram_message(self, bot: BotKind, chat_id: int, telegram_message_id: int) -> OutboxMessage | None:
+        """The row Telegram delivered as this message of this chat (found once SENT)."""
 
 
 class InviteRepository(Protocol):
@@ -161,6 +164,14 @@ class BlobRepository(Protocol):
     async def remember_file_id(self, bot: BotKind, blob_id: int, file_id: str) -> None: ...
 
 
+class ConversationRepository(Protocol):
+    async def add(self, message: ConversationMessage) -> ConversationMessage: ...
+    async def by_relay_outbox(self, outbox_id: int) -> ConversationMessage | None:
+        """The conversation message that this outbox row carried to the other side."""
+    async def of_member(self, member_id: int, limit: int, before_id: int | None = None) -> Sequence[ConversationMessage]:
+        """A member's messages, newest first; before_id pages back to older ones."""
+
+
 class AuditLog(Protocol):
     async def record(self, entry: AuditEntry) -> None: ...
     async def recent(self, limit: int) -> Sequence[AuditEntry]: ...
@@ -188,6 +199,7 @@ class UnitOfWork(Protocol):
     scans: ScanRepository
     recruitment: RecruitmentRepository
     blobs: BlobRepository
+    conversations: ConversationRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *exc: object) -> None: ...

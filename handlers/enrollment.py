@@ -27,6 +27,7 @@ from commerce.enrollment import (
 )
 from commerce.identity import identify
 from handlers.buttons import answer
+from handlers.relay import relay_member_message
 from commerce.model import AssociateStatus, BotKind, Role
 
 CONSUMER = BotKind.CONSUMER
@@ -63,7 +64,8 @@ async def on_consumer_start(update: Update, ctx: StorelinkContext) -> None:
 
 
 async def on_consumer_text(update: Update, ctx: StorelinkContext) -> None:
-    """Text from someone who is not a member yet may be an associate's short code."""
+    """A member's text is for their associate (the relay); from someone who is not a
+    member yet, it may be an associate's short code."""
     services = ctx.services
     locale = services.locale(update)
     views = services.member_views
@@ -73,7 +75,9 @@ async def on_consumer_text(update: Update, ctx: StorelinkContext) -> None:
         if who.role is Role.MEMBER:
             if body == views.t(locale, "enroll.phone_skip"):
                 await tx.reply(update, Outgoing("sendMessage", {"text": views.t(locale, "enroll.phone_skipped"), "reply_markup": {"remove_keyboard": True}}))
-            return  # conversations with the associate are the relay's (a later feature)
+                return
+            await relay_member_message(tx, update, who.member, locale)  # type: ignore[arg-type]
+            return
         short = normalise_short_code(body)
         associate = await tx.uow.associates.by_short_code(short) if short else None
         if associate is None:

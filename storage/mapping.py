@@ -17,6 +17,9 @@ from commerce.model import (
     AuditEntry,
     Blob,
     BotKind,
+    ConversationMessage,
+    Direction,
+    MessageKind,
     Brand,
     Coupon,
     HQOperator,
@@ -37,6 +40,7 @@ from storage.tables import (
     AssociateRow,
     AuditLogRow,
     BlobRow,
+    ConversationMessageRow,
     BrandRow,
     CouponRow,
     HQOperatorRow,
@@ -194,3 +198,14 @@ def scan(row: ScanRow) -> Scan:
 
 def blob(row: BlobRow) -> Blob:
     return Blob(**_columns(row, Blob))
+
+
+def conversation_row(message: ConversationMessage) -> ConversationMessageRow:
+    return ConversationMessageRow(id=message.id, **values(message))
+
+
+def conversation_message(row: ConversationMessageRow) -> ConversationMessage:
+    out = ConversationMessage(**_columns(row, ConversationMessage))
+    out.direction = Direction(row.direction)
+    out.kind = MessageKind(row.kind)
+    return out

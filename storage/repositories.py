@@ -351,6 +351,16 @@ class SqlOutboxRepository(_Repository):
         stmt = sa.update(OutboxRow).where(OutboxRow.id == message_id).values(**values)
         await self.session.execute(stmt, execution_options={"synchronize_session": False})
 
+    async def by_telegram_message(self, bot: BotKind, chat_id: int, telegram_message_id: int) -> OutboxMessage | None:
+        # ix_outbox_bot_chat_id_telegram_message_id; message ids are unique per chat only.
+        stmt = (sa.select(OutboxRow)
+                .where(OutboxRow.bot == BotKind(bot).value,
+                       OutboxRow.chat_id == chat_id,
+                       OutboxRow.telegram_message_id == telegram_message_id)
+                .order_by(OutboxRow.id.desc()))
+        row = await self._first(stmt)
+        return mapping.outbox_message(row) if row else None
+
     async def count_by_status(self) -> Mapping[OutboxStatus, int]:
         stmt = sa.select(OutboxRow.status, sa.func.count()).group_by(OutboxRow.status)
         counts = {status: 0 for status in OutboxStatus}

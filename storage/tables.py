@@ -169,6 +169,8 @@ class OutboxRow(SQLModel, table=True):
     __table_args__ = (
         # Serves both sender queries: pending chats, and a chat's pending messages by id.
         sa.Index("ix_outbox_status_bot_chat_id_id", "status", "bot", "chat_id", "id"),
+        # The relay finds the relayed message an associate replied to (migration 0003).
+        sa.Index("ix_outbox_bot_chat_id_telegram_message_id", "bot", "chat_id", "telegram_message_id"),
         # SQLite would otherwise reuse the id of a deleted newest row.
         {"sqlite_autoincrement": True},
     )
@@ -291,9 +293,36 @@ class BlobFileRow(SQLModel, table=True):
     file_id: str = Field(sa_type=sa.Text)
 
 
+# --- Relay: the brand-owned conversation ---------------------------------------------
+
+
+class ConversationMessageRow(SQLModel, table=True):
+    """Every message between a member and their associate, both ways (brand-owned)."""
+
+    __tablename__ = "conversation_message"
+    __table_args__ = (
+        # A member's history, newest first, paged by id.
+        sa.Index("ix_conversation_message_member_id_id", "member_id", "id"),
+        sa.Index("ix_conversation_message_relay_outbox_id", "relay_outbox_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id")
+    associate_id: int = Field(foreign_key="associate.id")
+    direction: str = Field(sa_type=sa.String(8))
+    kind: str = Field(sa_type=sa.String(16))
+    text: str | None = Field(default=None, sa_type=sa.Text)
+    source_message_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    # No foreign key: outbox rows may be pruned one day, the history stays.
+    relay_outbox_id: int | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
 CORE_TABLES = (
     BrandRow, StoreRow, AssociateRow, HQOperatorRow, MemberRow, LinkRow,
     InboundUpdateRow, OutboxRow, AuditLogRow,
 )
 
 ONE_SCAN_TABLES = (AssociateInviteRow, RewardRuleRow, CouponRow, ScanRow, BlobRow, BlobFileRow)
+
+RELAY_TABLES = (ConversationMessageRow,)

@@ -23,6 +23,7 @@ from commerce.ports import (
     AuditLog,
     BlobRepository,
     BrandRepository,
+    ConversationRepository,
     HQOperatorRepository,
     InboxRepository,
     InviteRepository,
@@ -54,6 +55,7 @@ from storage.repositories_one_scan import (
     SqlRewardRepository,
     SqlScanRepository,
 )
+from storage.repositories_relay import SqlConversationRepository
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,7 @@ class SqlUnitOfWork:
     scans: ScanRepository
     recruitment: RecruitmentRepository
     blobs: BlobRepository
+    conversations: ConversationRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -109,6 +112,7 @@ class SqlUnitOfWork:
         self.scans = SqlScanRepository(session)
         self.recruitment = SqlRecruitmentRepository(session)
         self.blobs = SqlBlobRepository(session)
+        self.conversations = SqlConversationRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -1,0 +1,134 @@
+"""Relay: a member's messages reach their associate, the associate's replies reach the member.
+
+Routing is decided from values (`route_inbound`, `check_reply`); the async functions load
+those values in the caller's transaction and record the brand-owned history. The shell
+renders the relayed message, writes it to the outbox and passes the outbox row id here,
+so the message, its copy for the other side and the inbound update commit together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from commerce.model import (
+    Associate,
+    AssociateStatus,
+    ConversationMessage,
+    Direction,
+    Link,
+    Member,
+    MessageKind,
+    Store,
+)
+from commerce.ports import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Forward:
+    """Relay the member's message to their associate."""
+
+    member: Member
+    associate: Associate
+    store: Store
+
+
+@dataclass(frozen=True, slots=True)
+class NoAssociate:
+    """The member has no associate who can answer (never linked, stopped, or deactivated)."""
+
+    member: Member
+
+
+@dataclass(frozen=True, slots=True)
+class ChatPaused:
+    """The member paused the chat with their associate (consent_chat off)."""
+
+    member: Member
+
+
+InboundRoute = Forward | NoAssociate | ChatPaused
+
+
+def route_inbound(member: Member, link: Link | None, associate: Associate | None, store: Store | None) -> InboundRoute:
+    if not member.consent_chat:
+        return ChatPaused(member)
+    if (link is None or associate is None or store is None or associate.id != link.associate_id
+            or associate.status is not AssociateStatus.ACTIVE or associate.telegram_user_id is None):
+        return NoAssociate(member)
+    return Forward(member, associate, store)
+
+
+async def route_member_message(uow: UnitOfWork, member: Member) -> InboundRoute:
+    assert member.id is not None
+    link = await uow.links.current(member.id)
+    associate = await uow.associates.get(link.associate_id) if link else None
+    store = await uow.stores.get(associate.store_id) if associate else None
+    return route_inbound(member, link, associate, store)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyTo:
+    """The associate's reply goes to this member, who is theirs now."""
+
+    member: Member
+    associate: Associate
+    store: Store
+    relayed: ConversationMessage  # the member's message being answered
+
+
+@dataclass(frozen=True, slots=True)
+class NotRelayed:
+    """The replied-to message is not a member's message relayed to this associate."""
+
+
+@dataclass(frozen=True, slots=True)
+class NotYourMember:
+    """The member is no longer (or never was) this associate's."""
+
+
+@dataclass(frozen=True, slots=True)
+class MemberPaused:
+    """The member paused the chat: the associate cannot write to them."""
+
+    member: Member
+
+
+ReplyRoute = ReplyTo | NotRelayed | NotYourMember | MemberPaused
+
+
+def check_reply(associate: Associate, store: Store, relayed: ConversationMessage | None, member: Member | None, link: Link | None) -> ReplyRoute:
+    """Ownership is decided here, on the server, from the current link: a client can forge
+    the replied-to message id, never the link."""
+    if relayed is None or relayed.direction is not Direction.IN or member is None:
+        return NotRelayed()
+    if link is None or link.associate_id != associate.id or associate.status is not AssociateStatus.ACTIVE:
+        return NotYourMember()
+    if not member.consent_chat:
+        return MemberPaused(member)
+    return ReplyTo(member, associate, store, relayed)
+
+
+async def route_associate_reply(uow: UnitOfWork, associate: Associate, store: Store, relayed_outbox_id: int | None) -> ReplyRoute:
+    """relayed_outbox_id: the outbox row the replied-to message was delivered from, if any.
+    The caller found it in the associate's own chat, so it is never another chat's row."""
+    relayed = await uow.conversations.by_relay_outbox(relayed_outbox_id) if relayed_outbox_id is not None else None
+    member = await uow.members.get(relayed.member_id) if relayed else None
+    link = await uow.links.current(member.id) if member and member.id is not None else None
+    return check_reply(associate, store, relayed, member, link)
+
+
+async def record_message(uow: UnitOfWork, *, member: Member, associate: Associate, direction: Direction, kind: MessageKind,
+                         text: str | None, source_message_id: int | None, relay_outbox_id: int | None, now: datetime) -> ConversationMessage:
+    """Store one message of the conversation (the brand's history)."""
+    assert member.id is not None and associate.id is not None
+    return await uow.conversations.add(ConversationMessage(
+        member_id=member.id, associate_id=associate.id, direction=direction, kind=kind, created_at=now,
+        text=text, source_message_id=source_message_id, relay_outbox_id=relay_outbox_id,
+    ))
+
+
+async def history(uow: UnitOfWork, member_id: int, limit: int = 20) -> Sequence[ConversationMessage]:
+    """The member's last messages, oldest first (as a chat reads)."""
+    return list(reversed(await uow.conversations.of_member(member_id, limit)))

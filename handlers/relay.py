@@ -1,0 +1,144 @@
+"""The relay's Telegram side: members' messages to their associate, associates' replies
+to their members, and /history. Each update's relayed copy is written to the outbox in
+the update's own transaction, with the history row that names it."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+
+from bot.context import StorelinkContext, UpdateTransaction
+from bot.i18n import locale_for
+from bot.render import text
+from bot.render_relay import Content, RelayRenderer
+from commerce.identity import identify
+from commerce.model import Associate, BotKind, Direction, Member, MessageKind, Role
+from commerce.relay import (
+    ChatPaused,
+    Forward,
+    MemberPaused,
+    NotYourMember,
+    ReplyRoute,
+    ReplyTo,
+    history,
+    record_message,
+    route_associate_reply,
+    route_member_message,
+)
+
+CONSUMER, ASSOCIATE = BotKind.CONSUMER, BotKind.ASSOCIATE
+
+
+def content_of(message: Message) -> Content:
+    if message.photo:  # sizes, smallest first: relay the largest
+        return Content(MessageKind.PHOTO, message.caption, message.photo[-1].file_id)
+    return Content(MessageKind.TEXT, message.text)
+
+
+def views(tx: UpdateTransaction) -> RelayRenderer:
+    return RelayRenderer(tx.services.catalog, tx.services.brand)
+
+
+# --- member -> associate ----------------------------------------------------------------
+
+
+async def relay_member_message(tx: UpdateTransaction, update: Update, member: Member, locale: str) -> None:
+    """A member's text or photo: to their associate, or a polite word why not."""
+    message = update.effective_message
+    assert message is not None
+    content = content_of(message)
+    route = await route_member_message(tx.uow, member)
+    if isinstance(route, Forward):
+        assert route.associate.telegram_user_id is not None
+        outbox = await tx.send(ASSOCIATE, route.associate.telegram_user_id,
+                               views(tx).to_associate(member, route.associate, route.store, content))
+        await record_message(tx.uow, member=member, associate=route.associate, direction=Direction.IN, kind=content.kind,
+                             text=content.text, source_message_id=message.message_id, relay_outbox_id=outbox.id,
+                             now=tx.services.clock.now())
+    elif isinstance(route, ChatPaused):
+        await tx.reply(update, text(views(tx).t(locale, "relay.chat_paused")))
+    else:
+        await tx.reply(update, text(views(tx).t(locale, "relay.no_associate")))
+
+
+async def on_member_photo(update: Update, ctx: StorelinkContext) -> None:
+    """A photo in the consumer bot: relayed for members; nobody else has anyone to show it to."""
+    services = ctx.services
+    async with services.transaction(CONSUMER, update) as tx:
+        who = await identify(tx.uow, CONSUMER, services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
+        if who.role is Role.MEMBER and who.member is not None:
+            await relay_member_message(tx, update, who.member, services.locale(update))
+
+
+# --- associate -> member ----------------------------------------------------------------
+
+
+async def _replied_route(tx: UpdateTransaction, associate: Associate, message: Message) -> ReplyRoute:
+    """The member behind the message the associate replied to. It is looked up in the
+    associate's own chat only, and ownership is re-checked against the current link."""
+    replied = message.reply_to_message
+    assert replied is not None and associate.telegram_user_id is not None
+    outbox = await tx.uow.outbox.by_telegram_message(ASSOCIATE, associate.telegram_user_id, replied.message_id)
+    store = await tx.uow.stores.get(associate.store_id)
+    assert store is not None
+    return await route_associate_reply(tx.uow, associate, store, outbox.id if outbox else None)
+
+
+async def on_associate_message(update: Update, ctx: StorelinkContext) -> None:
+    """An associate's text or photo: a reply to a relayed message goes to that member."""
+    services = ctx.services
+    message = update.effective_message
+    assert message is not None
+    locale = services.locale(update)
+    async with services.transaction(ASSOCIATE, update) as tx:
+        who = await identify(tx.uow, ASSOCIATE, services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
+        if who.role is not Role.ASSOCIATE or who.associate is None:
+            return  # HQ operators and strangers have no members to answer
+        if message.reply_to_message is None:
+            await tx.reply(update, text(views(tx).t(locale, "relay.reply_hint")))
+            return
+        route = await _replied_route(tx, who.associate, message)
+        if isinstance(route, ReplyTo):
+            content = content_of(message)
+            member_locale = locale_for(route.member.language_code, services.settings.default_locale)
+            outbox = await tx.send(CONSUMER, route.member.telegram_user_id,
+                                   views(tx).to_member(member_locale, route.associate, route.store, content))
+            await record_message(tx.uow, member=route.member, associate=route.associate, direction=Direction.OUT,
+                                 kind=content.kind, text=content.text, source_message_id=message.message_id,
+                                 relay_outbox_id=outbox.id, now=services.clock.now())
+        else:
+            await tx.reply(update, text(_refusal(tx, route, locale)))
+
+
+def _refusal(tx: UpdateTransaction, route: ReplyRoute, locale: str) -> str:
+    if isinstance(route, NotYourMember):
+        return views(tx).t(locale, "relay.not_your_member")
+    if isinstance(route, MemberPaused):
+        return views(tx).t(locale, "relay.member_paused", member=route.member.first_name)
+    return views(tx).t(locale, "relay.not_relayed")
+
+
+async def on_history(update: Update, ctx: StorelinkContext) -> None:
+    """/history as a reply to a member's relayed message: their last 20 messages."""
+    services = ctx.services
+    message = update.effective_message
+    assert message is not None
+    locale = services.locale(update)
+    async with services.transaction(ASSOCIATE, update) as tx:
+        who = await identify(tx.uow, ASSOCIATE, services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
+        if who.role is not Role.ASSOCIATE or who.associate is None:
+            return
+        if message.reply_to_message is None:
+            await tx.reply(update, text(views(tx).t(locale, "relay.history_hint")))
+            return
+        route = await _replied_route(tx, who.associate, message)
+        if not isinstance(route, ReplyTo | MemberPaused):  # their own members only
+            await tx.reply(update, text(_refusal(tx, route, locale)))
+            return
+        member = route.member
+        assert member.id is not None
+        messages = await history(tx.uow, member.id, 20)
+        names = {}
+        for associate_id in {m.associate_id for m in messages}:
+            associate = await tx.uow.associates.get(associate_id)
+            names[associate_id] = associate.display_name if associate else "?"
+        await tx.reply(update, views(tx).history(locale, member, messages, names))
