@@ -13,13 +13,16 @@ from telegram.ext import (
     filters,
 )
 
-from bot.callbacks import ConsentChoice, PickAssociate, PickStore, ShowCard, SwitchChoice
+from bot.callbacks import ChatsPage, ConsentChoice, OpenChat, PickAssociate, PickStore, ShowCard, SwitchChoice
 from bot.context import AppData, Services, StorelinkApplication, StorelinkContext
 from commerce.model import BotKind
 from handlers import enrollment, errors, member, membership, qr, start, welcome
-from handlers import leaderboard, relay
+from handlers import chats, leaderboard, relay
 
 PRIVATE = filters.ChatType.PRIVATE
+# What the relay carries besides text (contacts: see member.on_contact in the consumer bot).
+RELAYED_MEDIA = (filters.PHOTO | filters.VOICE | filters.VIDEO | filters.Document.ALL | filters.Sticker.ALL
+                 | filters.LOCATION)
 
 
 def build_application(kind: BotKind, token: str, services: Services) -> StorelinkApplication:
@@ -52,9 +55,12 @@ def build_application(kind: BotKind, token: str, services: Services) -> Storelin
 # catch-all message handlers that later features add.
 HANDLERS = {
     BotKind.CONSUMER: [
+        # First: an edit is never a new message (PTB's message filters match edits too).
+        MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, relay.on_member_edit),
         CommandHandler("start", enrollment.on_consumer_start, filters=PRIVATE),
         CommandHandler("help", start.on_consumer_help, filters=PRIVATE),
         CommandHandler("me", member.on_me, filters=PRIVATE),
+        CommandHandler("stop", member.on_stop, filters=PRIVATE),
         CallbackQueryHandler(enrollment.on_switch_choice, pattern=SwitchChoice.pattern()),
         CallbackQueryHandler(enrollment.on_pick_store, pattern=PickStore.pattern()),
         CallbackQueryHandler(enrollment.on_pick_associate, pattern=PickAssociate.pattern()),
@@ -62,18 +68,22 @@ HANDLERS = {
         CallbackQueryHandler(member.on_me, pattern=ShowCard.pattern()),
         MessageHandler(PRIVATE & filters.CONTACT, member.on_contact),
         ChatMemberHandler(membership.on_consumer_bot_status, ChatMemberHandler.MY_CHAT_MEMBER),
-        MessageHandler(PRIVATE & filters.PHOTO, relay.on_member_photo),
+        MessageHandler(PRIVATE & RELAYED_MEDIA, relay.on_member_media),
         # Last: plain text that no command claimed (a member's message, or a short code).
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, enrollment.on_consumer_text),
     ],
     BotKind.ASSOCIATE: [
+        MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, relay.on_associate_edit),  # first, as above
         CommandHandler("start", start.on_associate_start, filters=PRIVATE),
         CommandHandler("help", start.on_associate_help, filters=PRIVATE),
         CommandHandler("welcome", welcome.on_welcome, filters=PRIVATE),
         CommandHandler("qr", qr.on_qr, filters=PRIVATE),
         CommandHandler("leaderboard", leaderboard.on_leaderboard, filters=PRIVATE),
         CommandHandler("history", relay.on_history, filters=PRIVATE),
-        # Last: an associate's text or photo, a reply to a relayed member's message.
-        MessageHandler(PRIVATE & (filters.PHOTO | (filters.TEXT & ~filters.COMMAND)), relay.on_associate_message),
+        CommandHandler("chats", chats.on_chats, filters=PRIVATE),
+        CallbackQueryHandler(chats.on_chats_page, pattern=ChatsPage.pattern()),
+        CallbackQueryHandler(chats.on_open_chat, pattern=OpenChat.pattern()),
+        # Last: an associate's text, media, location or contact, a reply to a relayed member's message.
+        MessageHandler(PRIVATE & (RELAYED_MEDIA | filters.CONTACT | (filters.TEXT & ~filters.COMMAND)), relay.on_associate_message),
     ],
 }

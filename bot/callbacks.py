@@ -85,3 +85,15 @@ class ConsentChoice(CallbackData):
 @dataclass(frozen=True, slots=True)
 class ShowCard(CallbackData):
     prefix: ClassVar[str] = "me"
+
+
+@dataclass(frozen=True, slots=True)
+class ChatsPage(CallbackData):
+    prefix: ClassVar[str] = "cp"
+    page: int  # 0-based page of the presser's own /chats; nothing else to own
+
+
+@dataclass(frozen=True, slots=True)
+class OpenChat(CallbackData):
+    prefix: ClassVar[str] = "co"
+    member_id: int  # re-checked: shown only if the member is the presser's own now

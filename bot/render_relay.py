@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,13 +19,22 @@ CAPTION_LIMIT = 1024  # Telegram's limit for a caption, after entity parsing
 _TAG = re.compile(r"<[^>]+>")
 
 
+# Media sent with a caption, by the Bot API method that sends each.
+CAPTIONED = {MessageKind.PHOTO: "sendPhoto", MessageKind.VOICE: "sendVoice", MessageKind.VIDEO: "sendVideo",
+             MessageKind.DOCUMENT: "sendDocument"}
+
+
 @dataclass(frozen=True, slots=True)
 class Content:
-    """What a person wrote: text, or a photo (the writer's bot's file_id) with a caption."""
+    """What a person wrote: text; media (the writer's bot's file_id) with a caption; a
+    sticker's emoji; a location's "lat,lon"; a contact's name (its card in `card`)."""
 
     kind: MessageKind
     text: str | None
     file_id: str | None = None
+    file_name: str | None = None  # documents keep their name and type across bots
+    mime_type: str | None = None
+    card: Mapping[str, Any] | None = None  # location {latitude, longitude} or contact {phone_number, first_name, ...}
 
 
 def full_name(member: Member) -> str:
@@ -40,13 +49,40 @@ class RelayRenderer:
     def t(self, locale: str, key: str, **params: Any) -> str:
         return self.catalog.text(locale, key, **params)
 
-    def to_associate(self, member: Member, associate: Associate, store: Store, content: Content) -> Outgoing:
-        head = self.t(associate.locale, "relay.header", member=full_name(member), store=store.name)
-        return _message(head, content, from_bot="consumer")
+    def to_associate(self, member: Member, associate: Associate, store: Store, content: Content) -> list[Outgoing]:
+        """The relayed message, first the one with the header (the one a reply answers);
+        a contact card cannot carry a header, so it follows as a reply to it."""
+        return self._message(associate.locale, self._header(member, associate, store), content, from_bot="consumer")
 
-    def to_member(self, locale: str, associate: Associate, store: Store, content: Content) -> Outgoing:
-        head = self.t(locale, "relay.persona", associate=associate.display_name, store=store.name)
-        return _message(head, content, from_bot="associate")
+    def to_member(self, locale: str, associate: Associate, store: Store, content: Content) -> list[Outgoing]:
+        return self._message(locale, self._persona(locale, associate, store), content, from_bot="associate")
+
+    def edit_for_associate(self, member: Member, associate: Associate, store: Store, kind: MessageKind,
+                           new_text: str | None, relayed_outbox_id: int) -> Outgoing:
+        return _edit(self._header(member, associate, store), kind, new_text, relayed_outbox_id)
+
+    def edit_for_member(self, locale: str, associate: Associate, store: Store, kind: MessageKind,
+                        new_text: str | None, relayed_outbox_id: int) -> Outgoing:
+        return _edit(self._persona(locale, associate, store), kind, new_text, relayed_outbox_id)
+
+    def _header(self, member: Member, associate: Associate, store: Store) -> str:
+        return self.t(associate.locale, "relay.header", member=full_name(member), store=store.name)
+
+    def _persona(self, locale: str, associate: Associate, store: Store) -> str:
+        return self.t(locale, "relay.persona", associate=associate.display_name, store=store.name)
+
+    def _message(self, locale: str, head: str, content: Content, *, from_bot: str) -> list[Outgoing]:
+        card = content.card or {}
+        if content.kind is MessageKind.STICKER:  # another bot cannot send our sticker's file_id: say what it was
+            return [_text(f"{head}\n{self.t(locale, 'relay.sticker_line', emoji=content.text or '')}")]
+        if content.kind is MessageKind.LOCATION:  # one message with the header keeps the reply thread simple
+            lat, lon = f"{float(card['latitude']):.6f}", f"{float(card['longitude']):.6f}"
+            url = f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
+            return [_text(f"{head}\n{self.t(locale, 'relay.location_line', url=url, latitude=lat, longitude=lon)}")]
+        if content.kind is MessageKind.CONTACT:
+            contact = {k: card[k] for k in ("phone_number", "first_name", "last_name") if card.get(k)}
+            return [_text(f"{head}\n{self.t(locale, 'relay.contact_line')}"), Outgoing("sendContact", contact)]
+        return [_message(head, content, from_bot=from_bot)]
 
     def history(self, locale: str, member: Member, messages: Sequence[ConversationMessage], names: dict[int, str]) -> Outgoing:
         zone = ZoneInfo(self.brand.timezone)
@@ -54,8 +90,8 @@ class RelayRenderer:
         for m in messages:
             at = m.created_at.astimezone(zone).strftime("%m-%d %H:%M")
             body = _shorten(m.text or "", 300)
-            if m.kind is MessageKind.PHOTO:  # the label is plain text too: escaping it is harmless
-                body = f"{self.t(locale, 'relay.photo')} {body}".strip()
+            if m.kind is not MessageKind.TEXT:  # the label is plain text too: escaping it is harmless
+                body = f"{self.t(locale, 'relay.' + m.kind.value)} {body}".strip()
             if m.direction is Direction.IN:
                 lines.append(self.t(locale, "relay.history_in", at=at, text=body))
             else:
@@ -70,11 +106,28 @@ class RelayRenderer:
 
 
 def _message(head: str, content: Content, *, from_bot: str) -> Outgoing:
-    if content.kind is MessageKind.PHOTO:
+    method = CAPTIONED.get(content.kind)
+    if method is not None:
+        field = content.kind.value
+        ref = {"from_bot": from_bot, "file_id": content.file_id}
+        ref |= {k: v for k, v in (("file_name", content.file_name), ("mime_type", content.mime_type)) if v}
         caption = _compose(head, content.text, CAPTION_LIMIT)
-        return Outgoing("sendPhoto", {"photo": {"from_bot": from_bot, "file_id": content.file_id}, "caption": caption, "parse_mode": "HTML"})
-    return Outgoing("sendMessage", {"text": _compose(head, content.text, TEXT_LIMIT), "parse_mode": "HTML",
-                                    "link_preview_options": {"is_disabled": True}})
+        return Outgoing(method, {field: ref, "caption": caption, "parse_mode": "HTML"})
+    return _text(_compose(head, content.text, TEXT_LIMIT))
+
+
+def _text(body: str) -> Outgoing:
+    return Outgoing("sendMessage", {"text": body, "parse_mode": "HTML", "link_preview_options": {"is_disabled": True}})
+
+
+def _edit(head: str, kind: MessageKind, new_text: str | None, relayed_outbox_id: int) -> Outgoing:
+    """The relayed copy, edited in place with its header kept. It is named by its outbox
+    row: the sender finds the Telegram message id it was delivered as."""
+    target = {"message_id": {"outbox_id": relayed_outbox_id}, "parse_mode": "HTML"}
+    if kind in CAPTIONED:
+        return Outgoing("editMessageCaption", {**target, "caption": _compose(head, new_text, CAPTION_LIMIT)})
+    return Outgoing("editMessageText", {**target, "text": _compose(head, new_text, TEXT_LIMIT),
+                                        "link_preview_options": {"is_disabled": True}})
 
 
 def _compose(head: str, body: str | None, limit: int) -> str:

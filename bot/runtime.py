@@ -21,13 +21,15 @@ from bot.i18n import Catalog
 from bot.ingress import Ingress
 from bot.metrics import Metrics
 from bot.render import Renderer
+from bot.render_chats import ChatsRenderer
 from bot.scheduler import LeaderboardScheduler
 from bot.sender import Sender
 from bot.settings import Settings
 from bot.web import build_web_app, webhook_path
 from commerce.brand import ensure_brand
+from commerce.chats import find_undelivered
 from commerce.membership import mark_unreachable
-from commerce.model import BotKind
+from commerce.model import BotKind, OutboxMessage, OutboxStatus
 from commerce.ports import Clock
 from storage.backends import Backends, SendLimits, open_backends
 from storage.uow import Database
@@ -141,6 +143,7 @@ class Runtime:
             name=self.options.sender_name,
             on_unreachable=self._on_unreachable,
             is_reachable=self._is_reachable,
+            on_undelivered=self._on_undelivered,
             backoff_base=self.options.sender_backoff,
         )
         services.notify_outbox = self.sender.notify
@@ -155,6 +158,24 @@ class Runtime:
             assert self.services.brand.id is not None
             await mark_unreachable(uow, self.services.brand.id, chat_id, self.options.clock.now())
             await uow.commit()
+
+    async def _on_undelivered(self, message: OutboxMessage, status: OutboxStatus) -> None:
+        """An associate's message to a member ended FAILED or UNREACHABLE: tell the associate,
+        once (the sender settles each row once), through the outbox in a transaction of its own."""
+        assert self.services is not None and self.sender is not None
+        if message.bot is not BotKind.CONSUMER:
+            return  # only member chats carry associates' words
+        async with self.services.uow() as uow:
+            notice = await find_undelivered(uow, message, status)
+            if notice is None:
+                return
+            chat_id = notice.associate.telegram_user_id
+            assert chat_id is not None
+            outgoing = ChatsRenderer(self.services.catalog, self.services.brand).undelivered(notice)
+            await uow.outbox.add(OutboxMessage(bot=BotKind.ASSOCIATE, chat_id=chat_id, method=outgoing.method,
+                                               params=outgoing.params, created_at=self.options.clock.now()))
+            await uow.commit()
+        await self.sender.notify(BotKind.ASSOCIATE, chat_id)
 
     async def _is_reachable(self, bot: BotKind, chat_id: int) -> bool:
         assert self.services is not None and self.services.brand.id is not None

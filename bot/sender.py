@@ -45,8 +45,9 @@ LATER = 20.0  # seconds before the sweep brings back a chat left for later
 RECLAIM_IDLE_MS = 30_000
 MAX_DELIVERIES = 5  # a job redelivered this often is dropped; its rows wait for the sweep
 FILE_FIELDS = ("photo", "document", "voice", "video", "audio", "animation", "sticker")
-# Telegram re-encodes photos as JPEG; the name is what the upload is called.
-_MEDIA_NAMES = {"photo": ("image/jpeg", "photo.jpg")}
+# Telegram re-encodes photos as JPEG; the name is what the upload is called. A file ref may
+# carry the sender's own name and type ({"file_name", "mime_type"}): documents keep theirs.
+_MEDIA_NAMES = {"photo": ("image/jpeg", "photo.jpg"), "voice": ("audio/ogg", "voice.ogg"), "video": ("video/mp4", "video.mp4")}
 
 
 class Sender:
@@ -63,6 +64,7 @@ class Sender:
         name: str,
         on_unreachable: Callable[[BotKind, int], Awaitable[None]],
         is_reachable: Callable[[BotKind, int], Awaitable[bool]],
+        on_undelivered: Callable[[OutboxMessage, OutboxStatus], Awaitable[None]] | None = None,
         concurrency: int = 64,
         backoff_base: float = 0.2,
         backoff_cap: float = 10.0,
@@ -70,6 +72,7 @@ class Sender:
         self.uow, self.queue, self.lock, self.limiter = uow, queue, lock, limiter
         self.bots, self.clock, self.metrics, self.name = bots, clock, metrics, name
         self.on_unreachable, self.is_reachable = on_unreachable, is_reachable
+        self.on_undelivered = on_undelivered  # once per row that ends FAILED or UNREACHABLE
         self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
         self._slots = asyncio.Semaphore(concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -207,6 +210,7 @@ class Sender:
             attempts += 1
             try:
                 params, blob_field = await self._resolve_files(message)
+                await self._resolve_message_refs(params)
                 result = await bot.do_api_request(message.method, api_kwargs={"chat_id": message.chat_id, **params})
             except RetryAfter as exc:
                 self.metrics.inc("storelink_messages_retried_total", message.bot)
@@ -250,7 +254,7 @@ class Sender:
         for field in FILE_FIELDS:
             ref = params.get(field)
             if isinstance(ref, dict) and "from_bot" in ref and "file_id" in ref:
-                ref = {"blob_id": await self._carry_across(field, ref)}
+                ref = {**ref, "blob_id": await self._carry_across(field, ref)}
             if not (isinstance(ref, dict) and "blob_id" in ref):
                 continue
             blob_id = int(ref["blob_id"])
@@ -262,9 +266,33 @@ class Sender:
                 return params, None
             if blob is None:
                 raise BadRequest(f"blob {blob_id} is gone")
-            params[field] = InputFile(blob.content, filename=blob.filename, attach=True)
+            # The same bytes may be stored under another name: the ref's own name wins.
+            params[field] = InputFile(blob.content, filename=str(ref.get("file_name") or blob.filename), attach=True)
             return params, (field, blob_id)
         return params, None
+
+    async def _resolve_message_refs(self, params: dict[str, Any]) -> None:
+        """Edits and follow-ups name an earlier outbox row ({"outbox_id": N}) because its
+        Telegram message id exists only once it is sent. A chat's rows go out in order, so
+        by now it has been: an edit of a message that never arrived is refused (400), a
+        follow-up of one is sent without the reply thread."""
+        reply = params.get("reply_parameters")
+        if isinstance(reply, dict) and isinstance(reply.get("message_id"), dict):
+            sent = await self._sent_message_id(reply["message_id"])
+            if sent is None:
+                del params["reply_parameters"]
+            else:
+                params["reply_parameters"] = {**reply, "message_id": sent}
+        if isinstance(params.get("message_id"), dict):
+            sent = await self._sent_message_id(params["message_id"])
+            if sent is None:
+                raise BadRequest("the message to edit was never delivered")
+            params["message_id"] = sent
+
+    async def _sent_message_id(self, ref: dict[str, Any]) -> int | None:
+        async with self.uow() as uow:
+            row = await uow.outbox.get(int(ref["outbox_id"])) if "outbox_id" in ref else None
+        return row.telegram_message_id if row is not None else None
 
     async def _carry_across(self, field: str, ref: dict[str, Any]) -> int:
         """A file another of our bots received, named {"from_bot": ..., "file_id": ...}: its
@@ -278,6 +306,7 @@ class Sender:
         file = await source.get_file(str(ref["file_id"]))
         content = bytes(await file.download_as_bytearray())
         mime, filename = _MEDIA_NAMES.get(field, ("application/octet-stream", field))
+        mime, filename = str(ref.get("mime_type") or mime), str(ref.get("file_name") or filename)
         blob = Blob(sha256=hashlib.sha256(content).hexdigest(), content=content, mime_type=mime, filename=filename, created_at=self.clock.now())
         async with self.uow() as uow:
             stored = await uow.blobs.put(blob)
@@ -304,14 +333,30 @@ class Sender:
         async with self.uow() as uow:
             await uow.outbox.mark(message.id, status, self.clock.now(), attempts=attempts, **fields)
             await uow.commit()
+        if status in (OutboxStatus.FAILED, OutboxStatus.UNREACHABLE):
+            await self._undelivered([message], status)
         return status
 
     async def _mark_rest_unreachable(self, bot: BotKind, chat_id: int) -> None:
         async with self.uow() as uow:
-            for message in await uow.outbox.pending_for_chat(bot, chat_id, 10_000):
+            rest = await uow.outbox.pending_for_chat(bot, chat_id, 10_000)
+            for message in rest:
                 assert message.id is not None
                 await uow.outbox.mark(message.id, OutboxStatus.UNREACHABLE, self.clock.now(), error="blocked")
             await uow.commit()
+        await self._undelivered(rest, OutboxStatus.UNREACHABLE)
+
+    async def _undelivered(self, messages: Any, status: OutboxStatus) -> None:
+        """After the rows' final status is committed (each row settles once, under the
+        chat's lock): the hook writes its own transaction. A failing hook costs a notice,
+        never the delivery loop."""
+        if self.on_undelivered is None:
+            return
+        for message in messages:
+            try:
+                await self.on_undelivered(message, status)
+            except Exception:
+                log.exception("the undelivered-message hook failed for outbox row %s", message.id)
 
     async def _guard(self, step: Awaitable[Any]) -> Any:
         try:

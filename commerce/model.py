@@ -246,6 +246,13 @@ class Direction(StrEnum):
 class MessageKind(StrEnum):
     TEXT = "text"  # plain text
     PHOTO = "photo"  # a photo, with its caption in `text`
+    VOICE = "voice"  # a voice note, with its caption in `text`
+    VIDEO = "video"  # a video, with its caption in `text`
+    DOCUMENT = "document"  # a file, with its caption in `text` (name and type travel with it)
+    STICKER = "sticker"  # a sticker, relayed as a "[sticker 😀]" line; its emoji in `text`
+    LOCATION = "location"  # a map point, relayed as a link; "latitude,longitude" in `text`
+    CONTACT = "contact"  # a contact card; the name in `text`, never the phone number
+    EDIT = "edit"  # an edit of an earlier message: `source_message_id` names it, `text` is the new text
 
 
 @dataclass(slots=True)
@@ -261,3 +268,14 @@ class ConversationMessage:
     source_message_id: int | None = None  # Telegram message id in the writer's own chat
     relay_outbox_id: int | None = None  # the outbox row carrying it to the other side
     id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSummary:
+    """One line of an associate's /chats: a member of theirs and where their conversation stands."""
+
+    member: Member
+    # The member's messages since the last answer to them: "read" means answered. Opening
+    # the chat does not change it; only a reply (an OUT message) does.
+    unread: int
+    last: ConversationMessage | None  # the newest message either way; None before any

@@ -16,8 +16,10 @@ from commerce.model import (
     AssociateInvite,
     AuditEntry,
     Blob,
+    ChatSummary,
     ConversationMessage,
     Coupon,
+    Direction,
     RewardRule,
     Scan,
     BotKind,
@@ -168,8 +170,14 @@ class ConversationRepository(Protocol):
     async def add(self, message: ConversationMessage) -> ConversationMessage: ...
     async def by_relay_outbox(self, outbox_id: int) -> ConversationMessage | None:
         """The conversation message that this outbox row carried to the other side."""
+    async def original(self, direction: Direction, source_message_id: int, *, member_id: int | None = None,
+                       associate_id: int | None = None) -> ConversationMessage | None:
+        """The (unedited) message its writer sent as source_message_id in their own chat."""
     async def of_member(self, member_id: int, limit: int, before_id: int | None = None) -> Sequence[ConversationMessage]:
         """A member's messages, newest first; before_id pages back to older ones."""
+    async def chats_of(self, associate_id: int, limit: int, offset: int = 0) -> Sequence[ChatSummary]:
+        """The associate's current members, latest conversation first (members without any
+        message last, newest link first), with their unread counts and last message."""
 
 
 class AuditLog(Protocol):

@@ -132,3 +132,51 @@ async def record_message(uow: UnitOfWork, *, member: Member, associate: Associat
 async def history(uow: UnitOfWork, member_id: int, limit: int = 20) -> Sequence[ConversationMessage]:
     """The member's last messages, oldest first (as a chat reads)."""
     return list(reversed(await uow.conversations.of_member(member_id, limit)))
+
+
+# --- edits ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EditCopy:
+    """Edit the relayed copy of `original` (delivered by outbox row `original.relay_outbox_id`)."""
+
+    original: ConversationMessage
+    member: Member
+    associate: Associate  # the associate of the conversation when the original was written
+    store: Store
+
+
+async def route_member_edit(uow: UnitOfWork, member: Member, source_message_id: int) -> EditCopy | None:
+    """A member edited a message: its copy is edited where it was delivered, whoever the
+    associate is now (that associate already read the first version)."""
+    assert member.id is not None
+    original = await uow.conversations.original(Direction.IN, source_message_id, member_id=member.id)
+    return await _edit_copy(uow, original, member)
+
+
+async def route_associate_edit(uow: UnitOfWork, associate: Associate, source_message_id: int) -> EditCopy | NotYourMember | None:
+    """An associate edited a reply: the member's copy is edited, if the member is still theirs."""
+    assert associate.id is not None
+    original = await uow.conversations.original(Direction.OUT, source_message_id, associate_id=associate.id)
+    member = await uow.members.get(original.member_id) if original else None
+    if original is None or member is None or member.id is None:
+        return None
+    link = await uow.links.current(member.id)
+    if link is None or link.associate_id != associate.id or associate.status is not AssociateStatus.ACTIVE:
+        return NotYourMember()
+    return await _edit_copy(uow, original, member)
+
+
+async def _edit_copy(uow: UnitOfWork, original: ConversationMessage | None, member: Member) -> EditCopy | None:
+    if original is None or original.relay_outbox_id is None or original.kind not in EDITABLE:
+        return None
+    associate = await uow.associates.get(original.associate_id)
+    store = await uow.stores.get(associate.store_id) if associate else None
+    if associate is None or store is None:
+        return None
+    return EditCopy(original, member, associate, store)
+
+
+# Texts and captions can be edited; a sticker's line, a location link or a contact card cannot.
+EDITABLE = frozenset({MessageKind.TEXT, MessageKind.PHOTO, MessageKind.VOICE, MessageKind.VIDEO, MessageKind.DOCUMENT})

@@ -8,9 +8,11 @@ from bot.callbacks import ConsentChoice
 from bot.context import StorelinkContext
 from bot.render import Outgoing, text
 from commerce.consent import attach_phone, member_card, set_consent
-from commerce.model import BotKind
+from commerce.identity import identify
+from commerce.model import BotKind, Role
 from handlers.buttons import answer
 from handlers.enrollment import notify_associate
+from handlers.relay import relay_member_message
 
 CONSUMER = BotKind.CONSUMER
 _CONFIRM = {("marketing", False): "member.marketing_now_off", ("marketing", True): "member.marketing_now_on",
@@ -61,8 +63,26 @@ async def on_contact(update: Update, ctx: StorelinkContext) -> None:
     views = services.member_views
     async with services.transaction(CONSUMER, update) as tx:
         if message.contact.user_id != update.effective_user.id:
+            # Someone else's card. Until the member's own phone is on file the bot's phone
+            # prompt is open, so a card answers it (and is refused); after, it is a card
+            # for their associate (the relay).
+            who = await identify(tx.uow, CONSUMER, services.brand.id, update.effective_user.id)
+            if who.role is Role.MEMBER and who.member is not None and who.member.phone is not None:
+                await relay_member_message(tx, update, who.member, locale)
+                return
             await tx.reply(update, text(views.t(locale, "enroll.phone_not_yours")))
             return
         member = await attach_phone(tx.uow, services.brand, update.effective_user.id, message.contact.phone_number, services.clock.now())
         body = views.t(locale, "enroll.phone_thanks" if member else "member.not_a_member")
         await tx.reply(update, Outgoing("sendMessage", {"text": body, "parse_mode": "HTML", "reply_markup": {"remove_keyboard": True}}))
+
+
+async def on_stop(update: Update, ctx: StorelinkContext) -> None:
+    """/stop: no more marketing. The chat with the associate is a separate consent and
+    stays as it is (a member pauses it from /me)."""
+    services = ctx.services
+    locale = services.locale(update)
+    views = services.member_views
+    async with services.transaction(CONSUMER, update) as tx:
+        card = await set_consent(tx.uow, services.brand, update.effective_user.id, kind="marketing", allowed=False, now=services.clock.now())  # type: ignore[union-attr]
+        await tx.reply(update, text(views.t(locale, "member_controls.stopped" if card else "member.not_a_member")))

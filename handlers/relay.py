@@ -4,16 +4,19 @@ the update's own transaction, with the history row that names it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from telegram import Message, Update
 
 from bot.context import StorelinkContext, UpdateTransaction
 from bot.i18n import locale_for
-from bot.render import text
+from bot.render import Outgoing, text
 from bot.render_relay import Content, RelayRenderer
 from commerce.identity import identify
-from commerce.model import Associate, BotKind, Direction, Member, MessageKind, Role
+from commerce.model import Associate, BotKind, Direction, Member, MessageKind, OutboxMessage, Role
 from commerce.relay import (
     ChatPaused,
+    EditCopy,
     Forward,
     MemberPaused,
     NotYourMember,
@@ -21,7 +24,9 @@ from commerce.relay import (
     ReplyTo,
     history,
     record_message,
+    route_associate_edit,
     route_associate_reply,
+    route_member_edit,
     route_member_message,
 )
 
@@ -31,7 +36,35 @@ CONSUMER, ASSOCIATE = BotKind.CONSUMER, BotKind.ASSOCIATE
 def content_of(message: Message) -> Content:
     if message.photo:  # sizes, smallest first: relay the largest
         return Content(MessageKind.PHOTO, message.caption, message.photo[-1].file_id)
+    if message.voice:
+        return Content(MessageKind.VOICE, message.caption, message.voice.file_id, mime_type=message.voice.mime_type)
+    if message.video:
+        video = message.video
+        return Content(MessageKind.VIDEO, message.caption, video.file_id, video.file_name, video.mime_type)
+    if message.document:
+        document = message.document
+        return Content(MessageKind.DOCUMENT, message.caption, document.file_id, document.file_name, document.mime_type)
+    if message.sticker:
+        return Content(MessageKind.STICKER, message.sticker.emoji)
+    if message.location:
+        where = message.location
+        return Content(MessageKind.LOCATION, f"{where.latitude:.6f},{where.longitude:.6f}",
+                       card={"latitude": where.latitude, "longitude": where.longitude})
+    if message.contact:
+        card = message.contact
+        name = " ".join(filter(None, [card.first_name, card.last_name]))  # the history keeps the name, not the number
+        return Content(MessageKind.CONTACT, name, card={"phone_number": card.phone_number, "first_name": card.first_name,
+                                                        "last_name": card.last_name})
     return Content(MessageKind.TEXT, message.text)
+
+
+async def send_all(tx: UpdateTransaction, bot: BotKind, chat_id: int, outgoing: list[Outgoing]) -> OutboxMessage:
+    """The first message is the relayed one (a reply to it reaches the writer); the rest
+    follow as replies to it, the sender filling in its Telegram id once it is sent."""
+    first = await tx.send(bot, chat_id, outgoing[0])
+    for more in outgoing[1:]:
+        await tx.send(bot, chat_id, Outgoing(more.method, {**more.params, "reply_parameters": {"message_id": {"outbox_id": first.id}}}))
+    return first
 
 
 def views(tx: UpdateTransaction) -> RelayRenderer:
@@ -49,8 +82,8 @@ async def relay_member_message(tx: UpdateTransaction, update: Update, member: Me
     route = await route_member_message(tx.uow, member)
     if isinstance(route, Forward):
         assert route.associate.telegram_user_id is not None
-        outbox = await tx.send(ASSOCIATE, route.associate.telegram_user_id,
-                               views(tx).to_associate(member, route.associate, route.store, content))
+        outbox = await send_all(tx, ASSOCIATE, route.associate.telegram_user_id,
+                                views(tx).to_associate(member, route.associate, route.store, content))
         await record_message(tx.uow, member=member, associate=route.associate, direction=Direction.IN, kind=content.kind,
                              text=content.text, source_message_id=message.message_id, relay_outbox_id=outbox.id,
                              now=tx.services.clock.now())
@@ -60,8 +93,9 @@ async def relay_member_message(tx: UpdateTransaction, update: Update, member: Me
         await tx.reply(update, text(views(tx).t(locale, "relay.no_associate")))
 
 
-async def on_member_photo(update: Update, ctx: StorelinkContext) -> None:
-    """A photo in the consumer bot: relayed for members; nobody else has anyone to show it to."""
+async def on_member_media(update: Update, ctx: StorelinkContext) -> None:
+    """Media, a sticker or a location in the consumer bot: relayed for members; nobody else
+    has anyone to show it to. (Contact cards pass through member.on_contact first.)"""
     services = ctx.services
     async with services.transaction(CONSUMER, update) as tx:
         who = await identify(tx.uow, CONSUMER, services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
@@ -69,7 +103,56 @@ async def on_member_photo(update: Update, ctx: StorelinkContext) -> None:
             await relay_member_message(tx, update, who.member, services.locale(update))
 
 
+async def on_member_edit(update: Update, ctx: StorelinkContext) -> None:
+    """A member edited a message: the associate's copy is edited, header kept; the edit is history."""
+    services = ctx.services
+    message = update.edited_message
+    assert message is not None
+    async with services.transaction(CONSUMER, update) as tx:
+        who = await identify(tx.uow, CONSUMER, services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
+        if who.role is not Role.MEMBER or who.member is None:
+            return
+        edit = await route_member_edit(tx.uow, who.member, message.message_id)
+        if edit is not None:
+            await _edit_copy(tx, edit, message, Direction.IN, lambda new: views(tx).edit_for_associate(
+                edit.member, edit.associate, edit.store, edit.original.kind, new, edit.original.relay_outbox_id))  # type: ignore[arg-type]
+
+
+async def _edit_copy(tx: UpdateTransaction, edit: EditCopy, message: Message, direction: Direction,
+                     render: Callable[[str | None], Outgoing]) -> None:
+    """Queue the edit behind the copy in the same chat (so it is sent after it) and keep it."""
+    copy = await tx.uow.outbox.get(edit.original.relay_outbox_id)  # type: ignore[arg-type]
+    if copy is None:
+        return
+    new_text = message.text if edit.original.kind is MessageKind.TEXT else message.caption
+    outbox = await tx.send(copy.bot, copy.chat_id, render(new_text))
+    await record_message(tx.uow, member=edit.member, associate=edit.associate, direction=direction, kind=MessageKind.EDIT,
+                         text=new_text, source_message_id=message.message_id, relay_outbox_id=outbox.id,
+                         now=tx.services.clock.now())
+
+
 # --- associate -> member ----------------------------------------------------------------
+
+
+async def on_associate_edit(update: Update, ctx: StorelinkContext) -> None:
+    """An associate edited a reply: the member's copy is edited, under the persona."""
+    services = ctx.services
+    message = update.edited_message
+    assert message is not None
+    locale = services.locale(update)
+    async with services.transaction(ASSOCIATE, update) as tx:
+        who = await identify(tx.uow, ASSOCIATE, services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
+        if who.role is not Role.ASSOCIATE or who.associate is None:
+            return
+        edit = await route_associate_edit(tx.uow, who.associate, message.message_id)
+        if isinstance(edit, NotYourMember):
+            await tx.reply(update, text(views(tx).t(locale, "relay.not_your_member")))
+        elif edit is not None:
+            member_locale = locale_for(edit.member.language_code, services.settings.default_locale)
+            await _edit_copy(tx, edit, message, Direction.OUT, lambda new: views(tx).edit_for_member(
+                member_locale, edit.associate, edit.store, edit.original.kind, new, edit.original.relay_outbox_id))  # type: ignore[arg-type]
+
+
 
 
 async def _replied_route(tx: UpdateTransaction, associate: Associate, message: Message) -> ReplyRoute:
@@ -100,8 +183,8 @@ async def on_associate_message(update: Update, ctx: StorelinkContext) -> None:
         if isinstance(route, ReplyTo):
             content = content_of(message)
             member_locale = locale_for(route.member.language_code, services.settings.default_locale)
-            outbox = await tx.send(CONSUMER, route.member.telegram_user_id,
-                                   views(tx).to_member(member_locale, route.associate, route.store, content))
+            outbox = await send_all(tx, CONSUMER, route.member.telegram_user_id,
+                                    views(tx).to_member(member_locale, route.associate, route.store, content))
             await record_message(tx.uow, member=route.member, associate=route.associate, direction=Direction.OUT,
                                  kind=content.kind, text=content.text, source_message_id=message.message_id,
                                  relay_outbox_id=outbox.id, now=services.clock.now())

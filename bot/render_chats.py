@@ -1,0 +1,82 @@
+"""An associate's /chats page, one member's chat opened from it, and the notice that a
+message to a member did not arrive. Names and message previews are user text: escaped
+(the catalog escapes every parameter)."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any
+
+from bot.callbacks import ChatsPage as ChatsPageData
+from bot.callbacks import OpenChat
+from bot.i18n import Catalog
+from bot.render import Outgoing, text
+from bot.render_relay import RelayRenderer, full_name
+from commerce.chats import PAGE_SIZE, ChatsPage, OpenedChat, Undelivered
+from commerce.model import Brand, ConversationMessage, Direction, MessageKind
+
+PREVIEW = 60  # characters of the last message shown in the list
+QUOTE = 200  # characters of an undelivered message quoted back to the associate
+
+
+def _shorten(body: str, room: int) -> str:
+    body = " ".join(body.split())  # one line per chat in the list
+    return body if len(body) <= room else body[: room - 1] + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class ChatsRenderer:
+    catalog: Catalog
+    brand: Brand
+
+    def t(self, locale: str, key: str, **params: Any) -> str:
+        return self.catalog.text(locale, key, **params)
+
+    def _preview(self, locale: str, message: ConversationMessage | None) -> str:
+        if message is None:
+            return self.t(locale, "chats.no_messages")
+        body = message.text or ""
+        if message.kind is MessageKind.PHOTO:
+            body = f"{self.t(locale, 'relay.photo')} {body}".strip()
+        elif message.kind.value not in ("text", "edit"):  # voice, video, a document...: say which
+            body = f"[{message.kind.value}] {body}".strip()
+        prefix = self.t(locale, "chats.you") if message.direction is Direction.OUT else ""
+        return prefix + html.escape(_shorten(body, PREVIEW), quote=False)
+
+    def page(self, locale: str, view: ChatsPage) -> Outgoing:
+        if not view.chats and view.page == 0:
+            return text(self.t(locale, "chats.empty"))
+        lines = [self.t(locale, "chats.title", page=view.page + 1)]
+        buttons: list[list[dict[str, str]]] = []
+        for n, chat in enumerate(view.chats, start=view.page * PAGE_SIZE + 1):
+            assert chat.member.id is not None
+            unread = self.t(locale, "chats.unread", count=chat.unread) if chat.unread else ""
+            lines.append(self.t(locale, "chats.line", n=n, member=full_name(chat.member), markup={
+                "unread": unread, "preview": self._preview(locale, chat.last)}))
+            label = full_name(chat.member) + (f" ({chat.unread})" if chat.unread else "")
+            buttons.append([{"text": label[:64], "callback_data": OpenChat(chat.member.id).pack()}])
+        if not view.chats:
+            lines.append(self.t(locale, "chats.no_more"))
+        nav = []
+        if view.page > 0:
+            nav.append({"text": self.t(locale, "chats.previous"), "callback_data": ChatsPageData(view.page - 1).pack()})
+        if view.has_more:
+            nav.append({"text": self.t(locale, "chats.next"), "callback_data": ChatsPageData(view.page + 1).pack()})
+        if nav:
+            buttons.append(nav)
+        return text("\n".join(lines), buttons=buttons)
+
+    def opened(self, locale: str, chat: OpenedChat, names: dict[int, str]) -> list[Outgoing]:
+        """The conversation as /history shows it, then how to answer."""
+        listing = RelayRenderer(self.catalog, self.brand).history(locale, chat.member, chat.messages, names)
+        return [listing, text(self.t(locale, "chats.open_hint", member=full_name(chat.member)))]
+
+    def not_yours(self, locale: str) -> Outgoing:
+        return text(self.t(locale, "chats.not_yours"))
+
+    def undelivered(self, notice: Undelivered) -> Outgoing:
+        key = "chats.unreachable" if notice.unreachable else "chats.failed"
+        body = notice.message.text or (self.t(notice.associate.locale, "relay.photo") if notice.message.kind is MessageKind.PHOTO else "")
+        return text(self.t(notice.associate.locale, key, member=full_name(notice.member), text=_shorten(body, QUOTE)))
+

@@ -1,0 +1,82 @@
+"""/chats in the associate bot: the associate's own members, latest conversation first,
+paged; a member's button opens the conversation. Callback data names a page or a member
+and nothing more: the list is always the presser's own, and an opened member is re-checked
+against the current link on the server."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.callbacks import ChatsPage, OpenChat
+from bot.context import StorelinkContext, UpdateTransaction
+from bot.render import Outgoing
+from bot.render_chats import ChatsRenderer
+from commerce.chats import NotYours, chats_page, open_chat
+from commerce.identity import identify
+from commerce.model import Associate, BotKind, Role
+from handlers.buttons import answer
+
+ASSOCIATE = BotKind.ASSOCIATE
+
+
+def views(tx: UpdateTransaction) -> ChatsRenderer:
+    return ChatsRenderer(tx.services.catalog, tx.services.brand)
+
+
+async def _associate(tx: UpdateTransaction, update: Update) -> Associate | None:
+    who = await identify(tx.uow, ASSOCIATE, tx.services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
+    return who.associate if who.role is Role.ASSOCIATE else None
+
+
+async def on_chats(update: Update, ctx: StorelinkContext) -> None:
+    """/chats: the first page."""
+    services = ctx.services
+    locale = services.locale(update)
+    async with services.transaction(ASSOCIATE, update) as tx:
+        associate = await _associate(tx, update)
+        if associate is not None:  # HQ operators and strangers have no members
+            await tx.reply(update, views(tx).page(locale, await chats_page(tx.uow, associate, 0)))
+
+
+async def on_chats_page(update: Update, ctx: StorelinkContext) -> None:
+    """◀ / ▶: the page replaces the list in place."""
+    services = ctx.services
+    query = update.callback_query
+    assert query is not None
+    data = ChatsPage.unpack(query.data)
+    locale = services.locale(update)
+    async with services.transaction(ASSOCIATE, update) as tx:
+        associate = await _associate(tx, update)
+        if associate is not None and data is not None:
+            page = views(tx).page(locale, await chats_page(tx.uow, associate, data.page))
+            await tx.reply(update, _in_place(page, query.message.message_id if query.message else None))
+    await answer(query)
+
+
+async def on_open_chat(update: Update, ctx: StorelinkContext) -> None:
+    """A member's button: their conversation, if they are the presser's member now."""
+    services = ctx.services
+    query = update.callback_query
+    assert query is not None
+    data = OpenChat.unpack(query.data)
+    locale = services.locale(update)
+    async with services.transaction(ASSOCIATE, update) as tx:
+        associate = await _associate(tx, update)
+        if associate is not None:
+            chat = await open_chat(tx.uow, associate, data.member_id) if data is not None else NotYours()
+            if isinstance(chat, NotYours):
+                await tx.reply(update, views(tx).not_yours(locale))
+            else:
+                names = {}
+                for associate_id in {m.associate_id for m in chat.messages}:
+                    writer = await tx.uow.associates.get(associate_id)
+                    names[associate_id] = writer.display_name if writer else "?"
+                for outgoing in views(tx).opened(locale, chat, names):
+                    await tx.reply(update, outgoing)
+    await answer(query)
+
+
+def _in_place(page: Outgoing, message_id: int | None) -> Outgoing:
+    if message_id is None or page.method != "sendMessage":
+        return page
+    return Outgoing("editMessageText", {**page.params, "message_id": message_id})
