@@ -141,10 +141,10 @@ async def on_associate_edit(update: Update, ctx: StorelinkContext) -> None:
     assert message is not None
     locale = services.locale(update)
     async with services.transaction(ASSOCIATE, update) as tx:
-        who = await identify(tx.uow, ASSOCIATE, services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
-        if who.role is not Role.ASSOCIATE or who.associate is None:
+        associate = await _associate_of(tx, update)
+        if associate is None:
             return
-        edit = await route_associate_edit(tx.uow, who.associate, message.message_id)
+        edit = await route_associate_edit(tx.uow, associate, message.message_id)
         if isinstance(edit, NotYourMember):
             await tx.reply(update, text(views(tx).t(locale, "relay.not_your_member")))
         elif edit is not None:
@@ -153,6 +153,10 @@ async def on_associate_edit(update: Update, ctx: StorelinkContext) -> None:
                 member_locale, edit.associate, edit.store, edit.original.kind, new, edit.original.relay_outbox_id))  # type: ignore[arg-type]
 
 
+async def _associate_of(tx: UpdateTransaction, update: Update) -> Associate | None:
+    """The sender as an active associate; HQ operators and strangers have no members."""
+    who = await identify(tx.uow, ASSOCIATE, tx.services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
+    return who.associate if who.role is Role.ASSOCIATE else None
 
 
 async def _replied_route(tx: UpdateTransaction, associate: Associate, message: Message) -> ReplyRoute:
@@ -173,13 +177,13 @@ async def on_associate_message(update: Update, ctx: StorelinkContext) -> None:
     assert message is not None
     locale = services.locale(update)
     async with services.transaction(ASSOCIATE, update) as tx:
-        who = await identify(tx.uow, ASSOCIATE, services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
-        if who.role is not Role.ASSOCIATE or who.associate is None:
+        associate = await _associate_of(tx, update)
+        if associate is None:
             return  # HQ operators and strangers have no members to answer
         if message.reply_to_message is None:
             await tx.reply(update, text(views(tx).t(locale, "relay.reply_hint")))
             return
-        route = await _replied_route(tx, who.associate, message)
+        route = await _replied_route(tx, associate, message)
         if isinstance(route, ReplyTo):
             content = content_of(message)
             member_locale = locale_for(route.member.language_code, services.settings.default_locale)
@@ -207,13 +211,13 @@ async def on_history(update: Update, ctx: StorelinkContext) -> None:
     assert message is not None
     locale = services.locale(update)
     async with services.transaction(ASSOCIATE, update) as tx:
-        who = await identify(tx.uow, ASSOCIATE, services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
-        if who.role is not Role.ASSOCIATE or who.associate is None:
+        associate = await _associate_of(tx, update)
+        if associate is None:
             return
         if message.reply_to_message is None:
             await tx.reply(update, text(views(tx).t(locale, "relay.history_hint")))
             return
-        route = await _replied_route(tx, who.associate, message)
+        route = await _replied_route(tx, associate, message)
         if not isinstance(route, ReplyTo | MemberPaused):  # their own members only
             await tx.reply(update, text(_refusal(tx, route, locale)))
             return
