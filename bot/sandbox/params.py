@@ -49,24 +49,21 @@ class Params:
         return value if isinstance(value, str) else json.dumps(value)
 
     def integer(self, name: str, *, required: str | None = None) -> int | None:
-        value = self.values.get(name)
-        if value is None or value == "":
-            if required:
-                raise bad_request(required)
-            return None
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise bad_request(f"invalid {name} specified") from None
+        return self._converted(name, int, required)
 
     def number(self, name: str, *, required: str | None = None) -> float | None:
+        return self._converted(name, float, required)
+
+    def _converted(self, name: str, kind: type, required: str | None) -> Any:
+        """Telegram's answers: a missing required value names what is missing; an
+        unparsable one is "invalid <name> specified"."""
         value = self.values.get(name)
         if value is None or value == "":
             if required:
                 raise bad_request(required)
             return None
         try:
-            return float(value)
+            return kind(value)
         except (TypeError, ValueError):
             raise bad_request(f"invalid {name} specified") from None
 
