@@ -32,10 +32,15 @@ class Catalog:
     @classmethod
     def load(cls, directory: Path = LOCALES_DIR) -> Catalog:
         messages: dict[str, dict[str, str]] = {}
+        # A locale may be split by feature: "en.toml", "en.relay.toml"... all make up "en".
         for path in sorted(directory.glob("*.toml")):
             with path.open("rb") as handle:
                 tree = tomllib.load(handle)
-            messages[path.stem] = dict(_flatten(tree))
+            table = messages.setdefault(path.name.split(".", 1)[0], {})
+            for key, template in _flatten(tree):
+                if key in table:
+                    raise KeyError(f"{key} is defined twice in the {path.name.split('.', 1)[0]} catalog ({path.name})")
+                table[key] = template
         if "en" not in messages:
             raise FileNotFoundError(f"no English catalog in {directory}")
         catalog = cls(messages)

@@ -38,3 +38,19 @@ def test_a_catalog_with_missing_placeholders_is_refused(tmp_path):
     (tmp_path / "zh-Hans.toml").write_text('greet = "你好"\n')
     with pytest.raises(ValueError, match="placeholders"):
         Catalog.load(tmp_path)
+
+
+def test_a_locale_split_by_feature_is_one_catalog(tmp_path):
+    (tmp_path / "en.toml").write_text('[a]\nhello = "Hello {name}"\n')
+    (tmp_path / "en.relay.toml").write_text('[relay]\nhint = "Reply to a message"\n')
+    catalog = Catalog.load(tmp_path)
+    assert set(catalog.messages) == {"en"}
+    assert catalog.text("en", "relay.hint") == "Reply to a message"
+    assert catalog.text("en", "a.hello", name="<b>") == "Hello &lt;b&gt;"
+
+
+def test_a_key_defined_in_two_files_of_one_locale_is_refused(tmp_path):
+    (tmp_path / "en.toml").write_text('[relay]\nhint = "one"\n')
+    (tmp_path / "en.relay.toml").write_text('[relay]\nhint = "two"\n')
+    with pytest.raises(KeyError, match="relay.hint is defined twice"):
+        Catalog.load(tmp_path)
