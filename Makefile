@@ -22,6 +22,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.updates_per_second
+	$(BIN)/python -m bench.relay
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -18,6 +18,12 @@ from bot.context import AppData, Services, StorelinkApplication, StorelinkContex
 from commerce.model import BotKind
 from handlers import enrollment, errors, member, membership, qr, start, welcome
 from handlers import chats, leaderboard, relay
+from handlers import availability
+from bot.callbacks import ClaimEscalation
+from handlers import workspace
+from handlers import member_controls
+from bot.callbacks import AskStopChat, ChooseAssociate, StopChat, SwitchTo
+from bot.callbacks import MemberAction, MembersPage, RemoveTag
 
 PRIVATE = filters.ChatType.PRIVATE
 # What the relay carries besides text (contacts: see member.on_contact in the consumer bot).
@@ -61,6 +67,12 @@ HANDLERS = {
         CommandHandler("help", start.on_consumer_help, filters=PRIVATE),
         CommandHandler("me", member.on_me, filters=PRIVATE),
         CommandHandler("stop", member.on_stop, filters=PRIVATE),
+        CommandHandler("switch", member_controls.on_switch, filters=PRIVATE),
+        CommandHandler("stopchat", member_controls.on_ask_stop_chat, filters=PRIVATE),
+        CallbackQueryHandler(member_controls.on_switch, pattern=ChooseAssociate.pattern()),
+        CallbackQueryHandler(member_controls.on_switch_to, pattern=SwitchTo.pattern()),
+        CallbackQueryHandler(member_controls.on_ask_stop_chat, pattern=AskStopChat.pattern()),
+        CallbackQueryHandler(member_controls.on_stop_chat, pattern=StopChat.pattern()),
         CallbackQueryHandler(enrollment.on_switch_choice, pattern=SwitchChoice.pattern()),
         CallbackQueryHandler(enrollment.on_pick_store, pattern=PickStore.pattern()),
         CallbackQueryHandler(enrollment.on_pick_associate, pattern=PickAssociate.pattern()),
@@ -83,6 +95,21 @@ HANDLERS = {
         CommandHandler("chats", chats.on_chats, filters=PRIVATE),
         CallbackQueryHandler(chats.on_chats_page, pattern=ChatsPage.pattern()),
         CallbackQueryHandler(chats.on_open_chat, pattern=OpenChat.pattern()),
+        # The member workspace: /members, tags and notes, writing from /chats (handlers/workspace.py).
+        CommandHandler("members", workspace.on_members, filters=PRIVATE),
+        CommandHandler("tag", workspace.on_tag, filters=PRIVATE),
+        CommandHandler("untag", workspace.on_untag, filters=PRIVATE),
+        CommandHandler("note", workspace.on_note, filters=PRIVATE),
+        CommandHandler("done", workspace.on_done, filters=PRIVATE),
+        CallbackQueryHandler(workspace.on_member_action, pattern=MemberAction.pattern()),
+        CallbackQueryHandler(workspace.on_remove_tag, pattern=RemoveTag.pattern()),
+        CallbackQueryHandler(workspace.on_members_page, pattern=MembersPage.pattern()),
+        # Availability and escalations (handlers/availability.py).
+        CommandHandler("hours", availability.on_hours, filters=PRIVATE),
+        CommandHandler("away", availability.on_away, filters=PRIVATE),
+        CommandHandler("back", availability.on_back, filters=PRIVATE),
+        CommandHandler("escalations", availability.on_escalations, filters=PRIVATE),
+        CallbackQueryHandler(availability.on_claim, pattern=ClaimEscalation.pattern()),
         # Last: an associate's text, media, location or contact, a reply to a relayed member's message.
         MessageHandler(PRIVATE & (RELAYED_MEDIA | filters.CONTACT | (filters.TEXT & ~filters.COMMAND)), relay.on_associate_message),
     ],

@@ -97,3 +97,57 @@ class ChatsPage(CallbackData):
 class OpenChat(CallbackData):
     prefix: ClassVar[str] = "co"
     member_id: int  # re-checked: shown only if the member is the presser's own now
+
+
+@dataclass(frozen=True, slots=True)
+class MemberAction(CallbackData):
+    prefix: ClassVar[str] = "mw"
+    action: str  # one of MEMBER_ACTIONS; anything else unpacks but does nothing
+    member_id: int  # re-checked: only the presser's own member now
+
+
+# Member workspace buttons: the profile card, tags & notes, the next message as a tag or a
+# note, writing from /chats, the conversation.
+MEMBER_ACTIONS = frozenset({"profile", "tags", "addtag", "addnote", "write", "history"})
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveTag(CallbackData):
+    prefix: ClassVar[str] = "mt"
+    member_id: int  # re-checked as for MemberAction
+    tag_id: int  # a tag row of that member (a tag's text may not fit 64 bytes)
+
+
+@dataclass(frozen=True, slots=True)
+class MembersPage(CallbackData):
+    prefix: ClassVar[str] = "ml"
+    page: int  # 0-based page of the presser's own /members
+    digest: str  # of the filter words the list was made with; the words are kept on the server
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimEscalation(CallbackData):
+    prefix: ClassVar[str] = "ec"
+    escalation_id: int  # re-checked: the presser must be an active associate of its store, not the member's own
+
+
+@dataclass(frozen=True, slots=True)
+class ChooseAssociate(CallbackData):
+    prefix: ClassVar[str] = "xs"  # a member opens the list of their store's associates (/switch)
+
+
+@dataclass(frozen=True, slots=True)
+class SwitchTo(CallbackData):
+    prefix: ClassVar[str] = "xa"
+    associate_id: int  # re-checked: an active associate of the presser's own store
+
+
+@dataclass(frozen=True, slots=True)
+class AskStopChat(CallbackData):
+    prefix: ClassVar[str] = "xq"  # a member asks to stop chatting: confirm first
+
+
+@dataclass(frozen=True, slots=True)
+class StopChat(CallbackData):
+    prefix: ClassVar[str] = "xc"
+    stop: bool  # True: end the chat with the presser's own associate; False: keep it

@@ -7,12 +7,18 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import click
 
 from bot import logs
 from bot.cli_admin import register_admin_commands
+from bot.cli_members import register_member_commands
 from bot.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:  # the runtime pulls in PTB, aiohttp and storage; commands import it when they run
+    from bot.runtime import Options
 
 
 def _settings(*, require_tokens: bool = True) -> Settings:
@@ -56,12 +62,33 @@ def main(log_level: str) -> None:
     logs.configure(log_level)
 
 
+def sender_only(options: Options | None = None) -> Options:
+    """A process that only delivers the outbox: no polling, no webhooks, no update
+    recovery, no timed jobs. Senders scale out this way beside the processes that take
+    updates; they share the queue, the chats' leases and the rate limits through Redis."""
+    from bot.runtime import Options
+
+    return replace(options or Options(), take_updates=False, run_scheduler=False)
+
+
 @main.command()
-def run() -> None:
+@click.option(
+    "--only",
+    type=click.Choice(["sender"]),
+    default=None,
+    help="Run one part of storelink. 'sender': deliver the outbox only (needs STORELINK_REDIS_URL).",
+)
+def run(only: str | None) -> None:
     """Run both bots (long polling, or webhooks when STORELINK_WEBHOOK_BASE_URL is set)."""
     from bot.runtime import Runtime
 
-    runtime = Runtime(_settings())
+    settings = _settings()
+    if only == "sender" and not settings.redis_url:
+        # In-process queues and locks are this process's own: a second sender without Redis
+        # would send the same chats as the first, twice and out of order.
+        click.echo("storelink: --only sender needs STORELINK_REDIS_URL (senders share the queue and locks through Redis)", err=True)
+        sys.exit(2)
+    runtime = Runtime(settings, sender_only() if only == "sender" else None)
     run_until_signal(runtime.start, runtime.stop)
 
 
@@ -103,6 +130,7 @@ def db_upgrade() -> None:
 
 
 register_admin_commands(main)  # storelink brand ..., storelink sa ...
+register_member_commands(main)  # storelink member tier ...
 
 if __name__ == "__main__":
     main()

@@ -42,6 +42,8 @@ class Services:
     bot_usernames: dict[BotKind, str] = field(default_factory=dict)
     # Called after a commit that queued outbound messages for (bot, chat_id).
     notify_outbox: Callable[[BotKind, int], Awaitable[None]] = field(default=lambda bot, chat: _noop())
+    # Called after a commit that buffered an album item (bot, chat_id, media_group_id).
+    album_arrived: Callable[[BotKind, int, str], Awaitable[None]] = field(default=lambda bot, chat, group: _noop())
     # Failures the error handler saw, read back by the ingress for the update it is processing.
     failed_updates: dict[tuple[BotKind, int], str] = field(default_factory=dict)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.callbacks import ChatsPage as ChatsPageData
-from bot.callbacks import OpenChat
+from bot.callbacks import MemberAction, OpenChat
 from bot.i18n import Catalog
 from bot.render import Outgoing, text
 from bot.render_relay import RelayRenderer, full_name
@@ -70,7 +70,11 @@ class ChatsRenderer:
     def opened(self, locale: str, chat: OpenedChat, names: dict[int, str]) -> list[Outgoing]:
         """The conversation as /history shows it, then how to answer."""
         listing = RelayRenderer(self.catalog, self.brand).history(locale, chat.member, chat.messages, names)
-        return [listing, text(self.t(locale, "chats.open_hint", member=full_name(chat.member)))]
+        assert chat.member.id is not None
+        # Write: the associate's next messages go to the member without replying (handlers/workspace.py).
+        actions = [[{"text": self.t(locale, f"workspace.button_{action}"), "callback_data": MemberAction(action, chat.member.id).pack()}
+                    for action in ("write", "profile")]]
+        return [listing, text(self.t(locale, "chats.open_hint", member=full_name(chat.member)), buttons=actions)]
 
     def not_yours(self, locale: str) -> Outgoing:
         return text(self.t(locale, "chats.not_yours"))

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.callbacks import ConsentChoice, PickAssociate, PickStore, ShowCard, SwitchChoice
 from bot.i18n import Catalog, locale_for
 from bot.render import Outgoing, text
+from bot.render_controls import ControlsRenderer
 from commerce.consent import MemberCard
 from commerce.enrollment import AssociateUnavailable, Enrolled, SwitchOffered, WelcomeBack
 from commerce.model import Associate, Brand, Coupon, Member, Store
@@ -116,6 +117,7 @@ class MemberRenderer:
                      ConsentChoice("marketing", not m.consent_marketing))],
             [_button(self.t(locale, "member.chat_off_button" if m.consent_chat else "member.chat_on_button"),
                      ConsentChoice("chat", not m.consent_chat))],
+            *ControlsRenderer(self.catalog, self.brand).card_buttons(locale, linked=card.associate is not None),
         ])
 
     # --- the associate's side ---------------------------------------------------------

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import Catalog
 from bot.render import TEXT_LIMIT, Outgoing
+from bot.render_workspace import member_buttons, relay_header
 from commerce.model import Associate, Brand, ConversationMessage, Direction, Member, MessageKind, Store
 
 CAPTION_LIMIT = 1024  # Telegram's limit for a caption, after entity parsing
@@ -49,24 +50,35 @@ class RelayRenderer:
     def t(self, locale: str, key: str, **params: Any) -> str:
         return self.catalog.text(locale, key, **params)
 
-    def to_associate(self, member: Member, associate: Associate, store: Store, content: Content) -> list[Outgoing]:
-        """The relayed message, first the one with the header (the one a reply answers);
-        a contact card cannot carry a header, so it follows as a reply to it."""
-        return self._message(associate.locale, self._header(member, associate, store), content, from_bot="consumer")
+    def to_associate(self, member: Member, associate: Associate, store: Store, content: Content,
+                     tags: Sequence[str] = ()) -> list[Outgoing]:
+        """The relayed message, first the one with the header (the one a reply answers) and
+        the member's buttons; a contact card cannot carry a header, so it follows as a reply."""
+        out = self._message(associate.locale, self.header(member, associate, store, tags), content, from_bot="consumer")
+        if member.id is not None:
+            first = out[0]
+            out[0] = Outgoing(first.method, {**first.params, "reply_markup": self.member_keyboard(associate.locale, member.id)})
+        return out
+
+    def member_keyboard(self, locale: str, member_id: int) -> dict[str, Any]:
+        """The inline keyboard under a member's relayed message: Profile, Tags & notes. A
+        media group cannot carry one: an album sends it in a message of its own."""
+        return member_buttons(self.catalog, locale, member_id)
 
     def to_member(self, locale: str, associate: Associate, store: Store, content: Content) -> list[Outgoing]:
         return self._message(locale, self._persona(locale, associate, store), content, from_bot="associate")
 
     def edit_for_associate(self, member: Member, associate: Associate, store: Store, kind: MessageKind,
-                           new_text: str | None, relayed_outbox_id: int) -> Outgoing:
-        return _edit(self._header(member, associate, store), kind, new_text, relayed_outbox_id)
+                           new_text: str | None, relayed_outbox_id: int, tags: Sequence[str] = ()) -> Outgoing:
+        return _edit(self.header(member, associate, store, tags), kind, new_text, relayed_outbox_id)
 
     def edit_for_member(self, locale: str, associate: Associate, store: Store, kind: MessageKind,
                         new_text: str | None, relayed_outbox_id: int) -> Outgoing:
         return _edit(self._persona(locale, associate, store), kind, new_text, relayed_outbox_id)
 
-    def _header(self, member: Member, associate: Associate, store: Store) -> str:
-        return self.t(associate.locale, "relay.header", member=full_name(member), store=store.name)
+    def header(self, member: Member, associate: Associate, store: Store, tags: Sequence[str] = ()) -> str:
+        """"💬 Alice Chen · Gold · Xintiandi · #vip #bags": tier and tags as they are now."""
+        return relay_header(self.catalog, associate.locale, member, store, tags)
 
     def _persona(self, locale: str, associate: Associate, store: Store) -> str:
         return self.t(locale, "relay.persona", associate=associate.display_name, store=store.name)

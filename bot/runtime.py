@@ -14,6 +14,7 @@ from aiohttp import web
 from telegram import Bot, Update
 from telegram.error import NetworkError, TimedOut
 
+from bot.albums import AlbumFlusher
 from bot.applications import build_application
 from bot.clock import SystemClock
 from bot.context import Services, StorelinkApplication
@@ -49,7 +50,15 @@ class Options:
     run_scheduler: bool = True  # timed jobs (the daily leaderboard); each day's run is sent by one process
     sender_name: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
     sender_backoff: float = 0.2
+    # A crashed sender's chats (leases) and jobs return to the others after this long.
+    sender_lease: float = 30.0
+    sender_sweep_every: float = 5.0  # seconds between sweeps for pending rows no job names
+    # False: a sender-only process (`storelink run --only sender`): no polling, webhooks or
+    # recovery of updates; it delivers the shared outbox beside the processes that take them.
+    take_updates: bool = True
     recover_every: float = 30.0
+    album_quiet: float = 1.0  # seconds without a new item before a member's album is relayed
+    album_sweep_every: float = 5.0  # seconds between sweeps for albums a stopped process left
     namespace: str = "storelink"  # Redis key prefix
 
 
@@ -64,6 +73,7 @@ class Runtime:
         self.sender: Sender | None = None
         self.scheduler: LeaderboardScheduler | None = None
         self.ingress: Ingress | None = None
+        self.albums: AlbumFlusher | None = None
         self.metrics = Metrics()
         self._web: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[Any]] = []
@@ -104,17 +114,22 @@ class Runtime:
             await app.start()
             services.bot_usernames[kind] = app.bot.username
         self.ingress = Ingress(services, self.applications)
+        self.albums = AlbumFlusher(services, o.album_quiet)
+        services.album_arrived = self.albums.arrived
         self.metrics.gauge("storelink_queue_depth", self.backends.queue.depth)
         if o.run_sender:
             await self._start_sender(services)
-        if o.serve_http or s.uses_webhooks:
+        takes_webhooks = s.uses_webhooks and o.take_updates
+        if o.serve_http or takes_webhooks:
             await self._serve_http()
-        if s.uses_webhooks:
+        if takes_webhooks:
             await self._set_webhooks()
-        else:
+        elif o.take_updates:
             for kind in BotKind:
                 self._spawn(self._poll(kind), f"poll-{kind}")
-        self._spawn(self._recover_loop(), "recover")
+        if o.take_updates:
+            self._spawn(self._recover_loop(), "recover")
+            self._spawn(self._album_sweep_loop(), "recover-albums")
         if o.run_scheduler:
             self.scheduler = LeaderboardScheduler(services)
             self.scheduler.start()
@@ -123,7 +138,7 @@ class Runtime:
             brand.name,
             self.database.dialect,
             self.backends.kind,
-            "webhooks" if s.uses_webhooks else "long polling",
+            "sender only" if not o.take_updates else "webhooks" if s.uses_webhooks else "long polling",
         )
 
     async def _start_sender(self, services: Services) -> None:
@@ -145,9 +160,12 @@ class Runtime:
             is_reachable=self._is_reachable,
             on_undelivered=self._on_undelivered,
             backoff_base=self.options.sender_backoff,
+            lease=self.options.sender_lease,
+            marks=self.backends.dedupe,
         )
         services.notify_outbox = self.sender.notify
-        self._spawn(self.sender.run(), "sender")
+        sweep = self.options.sender_sweep_every
+        self._spawn(self.sender.run(sweep_every=sweep, reclaim_every=max(sweep, self.options.sender_lease / 3)), "sender")
 
     async def _on_unreachable(self, bot: BotKind, chat_id: int) -> None:
         assert self.services is not None
@@ -188,7 +206,8 @@ class Runtime:
     async def _serve_http(self) -> None:
         s = self.settings
         secret = s.webhook_secret.get_secret_value() if s.webhook_secret else None
-        app = build_web_app(self.ingress if s.uses_webhooks else None, self.metrics, secret, self.health)
+        ingress = self.ingress if s.uses_webhooks and self.options.take_updates else None
+        app = build_web_app(ingress, self.metrics, secret, self.health)
         self._web = web.AppRunner(app, access_log=None)
         await self._web.setup()
         await web.TCPSite(self._web, s.http_host, s.http_port).start()
@@ -247,6 +266,18 @@ class Runtime:
             except Exception:
                 log.exception("recovery sweep failed")
 
+    async def _album_sweep_loop(self) -> None:
+        """Albums left in the buffer by a process that stopped before their timer fired."""
+        assert self.albums is not None
+        while True:
+            await asyncio.sleep(self.options.album_sweep_every)
+            try:
+                count = await self.albums.sweep()
+                if count:
+                    log.info("relayed %d albums left unfinished", count)
+            except Exception:
+                log.exception("album sweep failed")
+
     async def health(self) -> list[str]:
         problems = []
         checks: list[tuple[str, Callable[[], Awaitable[Any]]]] = []
@@ -302,6 +333,8 @@ class Runtime:
                 task.cancel()
         if self.ingress:
             await self.ingress.drain()
+        if self.albums:
+            await self.albums.stop()
         if self.sender:
             await self.sender_idle(timeout=10.0)  # replies to the updates just finished
             await self.sender.stop()

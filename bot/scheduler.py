@@ -1,4 +1,5 @@
-"""Timed jobs: the daily recruitment leaderboard at the brand's local time.
+"""Timed jobs: the daily recruitment leaderboard at the brand's local time, and every
+minute the escalation of members left unanswered (bot/escalation_job.py).
 
 APScheduler runs in the process's event loop and keeps its jobs in memory: every process
 schedules the same job, and the job itself makes sure only one of them sends a given
@@ -18,8 +19,10 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.context import Services
+from bot.escalation_job import escalate_due
 from bot.leaderboard_views import Picture, brand_pictures, queue_picture, standing_text, store_picture
 from bot.render import text
 from commerce.leaderboard import Period, load_board, local_date
@@ -30,6 +33,7 @@ log = logging.getLogger("storelink.scheduler")
 GUARD_TTL = 2 * 24 * 3600.0  # seconds: the day's key outlives every process's firing of it
 MISFIRE_GRACE = 3600  # seconds: a process busy or paused at the hour still sends within it
 STOP_TIMEOUT = 30.0  # seconds a running job gets to finish on shutdown
+ESCALATE_EVERY = 60  # seconds between two looks for unanswered members
 
 
 def daily_trigger(brand: Brand) -> CronTrigger:
@@ -116,6 +120,11 @@ class LeaderboardScheduler:
             self._fire, daily_trigger(brand), id=f"leaderboard:{brand.id}", name="daily leaderboard",
             misfire_grace_time=MISFIRE_GRACE, coalesce=True, max_instances=1, replace_existing=True,
         )
+        # Every process runs it; the escalation's unique keys let only one of them send a card.
+        self._scheduler.add_job(
+            self._escalate, IntervalTrigger(seconds=ESCALATE_EVERY), id=f"escalations:{brand.id}", name="escalations",
+            misfire_grace_time=ESCALATE_EVERY, coalesce=True, max_instances=1, replace_existing=True,
+        )
         self._scheduler.start()
         log.info("daily leaderboard at %s %s; next at %s", brand.leaderboard_time, brand.timezone, self.next_run())
 
@@ -128,6 +137,18 @@ class LeaderboardScheduler:
             self._scheduler.shutdown(wait=False)
         if self._running:
             await asyncio.wait(set(self._running), timeout=STOP_TIMEOUT)
+
+    async def _escalate(self) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            await escalate_due(self.services, self.services.clock.now())
+        except Exception:
+            log.exception("the escalation job failed")
+        finally:
+            if task is not None:
+                self._running.discard(task)
 
     async def _fire(self) -> None:
         task = asyncio.current_task()

@@ -6,12 +6,20 @@ outcome, and acknowledges the job. Any number of sender processes can run: the p
 lock keeps one chat's messages in order and never sent by two workers at once, and a dead
 worker's jobs are reclaimed by the others. Telegram's answers decide what happens next:
 
-- 429: wait retry_after, send again;
+- 429: wait retry_after, send again (the chat's lease is renewed while waiting);
 - 5xx, timeouts, lost connections: back off and retry; after a run of failures leave the
   row pending and come back later (the sweep republishes it);
 - 403 (the person blocked the bot): the row and the chat's other pending rows become
   UNREACHABLE, the person is marked unreachable, nothing is retried;
 - 400: the request itself is wrong; FAILED, never retried.
+
+A chat's lock is a lease: a worker that dies holding it (SIGKILL, a lost machine) keeps no
+chat for longer than the lease, and its unacknowledged jobs are reclaimed once idle that
+long. A message is sent twice only when Telegram took an attempt whose answer never came:
+a timeout, a dropped connection, or a worker that died between the call and recording it.
+Before each row's first attempt a mark is set in the shared dedupe store and it stays
+until the row is settled, so whoever sends the row next knows a copy may already be in the
+chat; every such send is counted in storelink_messages_possible_duplicates_total.
 """
 
 from __future__ import annotations
@@ -25,24 +33,27 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from telegram import Bot, InputFile
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBUserWarning
 
+from bot import media_groups
 from bot.metrics import Metrics
 from commerce.model import Blob, BotKind, OutboxMessage, OutboxStatus
-from commerce.ports import Clock, Lock, RateLimiter, UnitOfWorkFactory, WorkQueue
+from commerce.ports import Clock, Deduplicator, Lock, RateLimiter, UnitOfWorkFactory, WorkQueue
 
 log = logging.getLogger("storelink.sender")
 # Outbox rows name their Bot API method as data, so the generic do_api_request is the point;
 # PTB's hint to use the typed method instead does not apply.
 warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)
 
-LOCK_TTL = 30.0  # seconds; refreshed after every message
+LOCK_TTL = 30.0  # seconds a chat's lease lasts; renewed before every attempt and while waiting
+MARK_TTL = 24 * 3600.0  # seconds an unsettled row's attempt mark is kept (longer than any retrying)
 RUN_OF_FAILURES = 6  # consecutive transient failures before a chat is left for later
 GIVE_UP_AFTER = 60  # attempts in all before a row is FAILED
 LATER = 20.0  # seconds before the sweep brings back a chat left for later
-RECLAIM_IDLE_MS = 30_000
+BATCH = 20  # rows read at once from one chat
 MAX_DELIVERIES = 5  # a job redelivered this often is dropped; its rows wait for the sweep
 FILE_FIELDS = ("photo", "document", "voice", "video", "audio", "animation", "sticker")
 # Telegram re-encodes photos as JPEG; the name is what the upload is called. A file ref may
@@ -68,8 +79,13 @@ class Sender:
         concurrency: int = 64,
         backoff_base: float = 0.2,
         backoff_cap: float = 10.0,
+        lease: float = LOCK_TTL,
+        marks: Deduplicator | None = None,
     ) -> None:
         self.uow, self.queue, self.lock, self.limiter = uow, queue, lock, limiter
+        # A dead worker's chats and jobs come back after `lease` seconds; a live worker
+        # renews well within it. `marks` remembers attempts across workers (see above).
+        self.lease, self.marks = lease, marks
         self.bots, self.clock, self.metrics, self.name = bots, clock, metrics, name
         self.on_unreachable, self.is_reachable = on_unreachable, is_reachable
         self.on_undelivered = on_undelivered  # once per row that ends FAILED or UNREACHABLE
@@ -77,8 +93,18 @@ class Sender:
         self._slots = asyncio.Semaphore(concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
         self._later: dict[tuple[BotKind, int], float] = {}
-        self._active: set[tuple[BotKind, int]] = set()  # chats this process is delivering now
+        # One task per chat per process: jobs for a chat this process is already on (holding
+        # its lock or waiting for it) only ask that task to read once more before letting go,
+        # instead of each spinning on the lock (a burst publishes a job per message).
+        self._active: set[tuple[BotKind, int]] = set()
+        self._again: set[tuple[BotKind, int]] = set()
+        self._held: set[tuple[BotKind, int]] = set()  # chats whose lock this process holds
         self._stopping = asyncio.Event()
+
+    @property
+    def delivering(self) -> frozenset[tuple[BotKind, int]]:
+        """The chats this worker holds and is sending right now."""
+        return frozenset(self._held)
 
     async def notify(self, bot: BotKind, chat_id: int) -> None:
         """Called after a commit that queued messages for this chat."""
@@ -95,7 +121,7 @@ class Sender:
                 await self._guard(self.sweep())
                 next_sweep = now + sweep_every
             if now >= next_reclaim:
-                jobs = await self._guard(self.queue.reclaim(self.name, RECLAIM_IDLE_MS, 32)) or []
+                jobs = await self._guard(self.queue.reclaim(self.name, int(self.lease * 1000), 32)) or []
                 self._start(jobs)
                 next_reclaim = now + reclaim_every
             await self._slots.acquire()  # wait for a free slot before taking more work
@@ -130,6 +156,11 @@ class Sender:
                 return
             try:
                 await self.deliver_chat(bot, chat_id)
+            except LockLost:  # a stall outlived the lease: the new holder delivers the rest
+                log.warning("lost the lease of a %s chat; another worker delivers it now", bot)
+            except ChatBusy:  # held elsewhere all along: the job comes back when idle a lease long
+                log.debug("a %s chat stayed with another worker; the job will be reclaimed", bot)
+                return
             except Exception:
                 # Leave the job pending: another worker (or this one) reclaims it later.
                 log.exception("delivery to a %s chat stopped; the job will be reclaimed", bot)
@@ -150,21 +181,28 @@ class Sender:
     # --- one chat ---------------------------------------------------------------------
 
     async def deliver_chat(self, bot: BotKind, chat_id: int) -> None:
-        name = f"chat:{bot.value}:{chat_id}"
-        token = await self._take_lock(name)
-        if token is None:
+        key = (bot, chat_id)
+        if key in self._active:  # the task on it reads again before it lets go
+            self._again.add(key)
             return
-        lease = _Lease(self.lock, name, token)
-        self._active.add((bot, chat_id))
+        self._active.add(key)
+        name = f"chat:{bot.value}:{chat_id}"
+        token: str | None = None
         try:
-            self._later.pop((bot, chat_id), None)
+            token = await self._take_lock(name)
+            self._held.add(key)
+            lease = _Lease(self.lock, name, token, self.lease)
+            self._later.pop(key, None)
             if not await self.is_reachable(bot, chat_id):  # known blocked: no call at all
                 await self._mark_rest_unreachable(bot, chat_id)
                 return
             while not self._stopping.is_set():
+                self._again.discard(key)
                 async with self.uow() as uow:
-                    batch = await uow.outbox.pending_for_chat(bot, chat_id, 20)
+                    batch = await uow.outbox.pending_for_chat(bot, chat_id, BATCH)
                 if not batch:
+                    if key in self._again:  # a job came while reading: its row may be newer
+                        continue
                     return
                 for message in batch:
                     if self._stopping.is_set():  # the rest waits for the next process
@@ -177,44 +215,63 @@ class Sender:
                     if outcome is OutboxStatus.PENDING:  # a run of failures: later, in order
                         self._later[(bot, chat_id)] = asyncio.get_running_loop().time() + LATER
                         return
+                if len(batch) < BATCH and key not in self._again:  # that was all, and no job came since
+                    return
         finally:
-            self._active.discard((bot, chat_id))
-            await self.lock.release(name, token)
-
-    async def _take_lock(self, name: str) -> str | None:
-        # Another worker may be finishing this chat; wait for it rather than drop the job,
-        # or a message committed just after its last read would wait for the sweep.
-        deadline = asyncio.get_running_loop().time() + LOCK_TTL
-        while asyncio.get_running_loop().time() < deadline:
-            token = await self.lock.acquire(name, LOCK_TTL)
+            # Before any await: a job arriving from here on starts a task of its own.
+            self._active.discard(key)
+            self._again.discard(key)
+            self._held.discard(key)
             if token is not None:
-                return token
+                await self.lock.release(name, token)
+
+    async def _take_lock(self, name: str) -> str:
+        # Another worker may be finishing this chat; wait for it rather than drop the job,
+        # or a message committed just after its last read would wait for the sweep. A dead
+        # holder's lease runs out within `lease`. Held longer, the holder may be alive and
+        # busy with this chat (it reads our rows too) or have died after we began waiting:
+        # the job stays unacknowledged and is reclaimed once idle a lease long.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.lease + 1.0
+        while (token := await self.lock.acquire(name, self.lease)) is None:
+            if loop.time() >= deadline:
+                raise ChatBusy(name)
             await asyncio.sleep(0.02)
-        raise TimeoutError(f"lock {name} held too long")
+        return token
 
     async def deliver(self, message: OutboxMessage, lease: _Lease | None = None) -> OutboxStatus:
         """Send one row until Telegram gives a final answer or a run of failures ends it.
         The chat's lock is renewed before every attempt: a worker that lost it (a long
         retry_after, a stall) stops before sending, instead of racing the new holder."""
         assert message.id is not None
+        doubt = Doubt(self.marks, message.id)
+        status = await self._send_until_answered(message, lease, doubt)
+        if status is not OutboxStatus.PENDING:  # settled: no one will send it again
+            await doubt.clear()
+        return status
+
+    async def _send_until_answered(self, message: OutboxMessage, lease: _Lease | None, doubt: Doubt) -> OutboxStatus:
+        assert message.id is not None
         bot = self.bots[message.bot]
-        attempts, failures, response_lost = message.attempts, 0, False
+        attempts, failures = message.attempts, 0
         paid = bool(message.params.get("allow_paid_broadcast"))
         while True:
             wait = await self.limiter.try_acquire(message.bot.value, message.chat_id, paid=paid)
             if wait > 0:
-                await asyncio.sleep(wait)
+                await self._wait(wait, lease)
                 continue
             if lease is not None:
                 await lease.keep()
+            await doubt.before_attempt()
             attempts += 1
             try:
                 params, blob_field = await self._resolve_files(message)
                 await self._resolve_message_refs(params)
                 result = await bot.do_api_request(message.method, api_kwargs={"chat_id": message.chat_id, **params})
-            except RetryAfter as exc:
+            except RetryAfter as exc:  # one call per retry_after, however long it is
+                await doubt.refused()
                 self.metrics.inc("storelink_messages_retried_total", message.bot)
-                await asyncio.sleep(_retry_after(exc))
+                await self._wait(_retry_after(exc), lease)
                 continue
             except Forbidden as exc:
                 self.metrics.inc("storelink_messages_unreachable_total", message.bot)
@@ -224,7 +281,10 @@ class Sender:
                 self.metrics.inc("storelink_messages_failed_total", message.bot)
                 return await self._settle(message, OutboxStatus.FAILED, attempts, error=str(exc))
             except NetworkError as exc:  # 5xx, timeouts, dropped connections (BadRequest caught above)
-                response_lost |= isinstance(exc, TimedOut) or exc.__cause__ is not None
+                if may_have_arrived(exc):
+                    doubt.lost()
+                else:
+                    await doubt.refused()
                 failures += 1
                 if attempts >= GIVE_UP_AFTER:
                     self.metrics.inc("storelink_messages_failed_total", message.bot)
@@ -238,18 +298,22 @@ class Sender:
                 log.warning("Telegram refused outbox row %s (%s): %s", message.id, message.method, type(exc).__name__)
                 self.metrics.inc("storelink_messages_failed_total", message.bot)
                 return await self._settle(message, OutboxStatus.FAILED, attempts, error=f"{type(exc).__name__}: {exc}")
-            if response_lost:
-                self.metrics.inc("storelink_messages_possible_duplicates_total", message.bot)
+            if doubt.copies:  # earlier attempts that may have been delivered too
+                self.metrics.inc("storelink_messages_possible_duplicates_total", message.bot, doubt.copies)
             self.metrics.inc("storelink_messages_sent_total", message.bot)
-            message_id = result.get("message_id") if isinstance(result, dict) else None
-            status = await self._settle(message, OutboxStatus.SENT, attempts, telegram_message_id=message_id)
-            if blob_field is not None and isinstance(result, dict):  # after settling: a cache miss costs an upload, not a resend
+            message_id, album = media_groups.sent_ids(result)
+            status = await self._settle(message, OutboxStatus.SENT, attempts, telegram_message_id=message_id, album_message_ids=album)
+            if isinstance(blob_field, list):  # an album's uploads
+                await media_groups.remember_file_ids(message, self.uow, blob_field, result)
+            elif blob_field is not None and isinstance(result, dict):  # after settling: a cache miss costs an upload, not a resend
                 await self._remember_file_id(message, blob_field, result)
             return status
 
-    async def _resolve_files(self, message: OutboxMessage) -> tuple[dict[str, Any], tuple[str, int] | None]:
+    async def _resolve_files(self, message: OutboxMessage) -> tuple[dict[str, Any], Any]:
         """Outbox rows name stored bytes as {"blob_id": N}. A file_id is valid only for the
         bot that got it, so each bot uploads a blob once and reuses its own file_id after."""
+        if message.method == "sendMediaGroup":
+            return await media_groups.resolve(message, self.uow, self._carry_across)
         params = dict(message.params)
         for field in FILE_FIELDS:
             ref = params.get(field)
@@ -291,6 +355,8 @@ class Sender:
 
     async def _sent_message_id(self, ref: dict[str, Any]) -> int | None:
         async with self.uow() as uow:
+            if "item" in ref and "outbox_id" in ref:  # one item of an album
+                return await uow.albums.message_at(int(ref["outbox_id"]), int(ref["item"]))
             row = await uow.outbox.get(int(ref["outbox_id"])) if "outbox_id" in ref else None
         return row.telegram_message_id if row is not None else None
 
@@ -324,14 +390,27 @@ class Sender:
                 await uow.blobs.remember_file_id(message.bot, blob_id, sent["file_id"])
                 await uow.commit()
 
+    async def _wait(self, seconds: float, lease: _Lease | None) -> None:
+        """Sleep, renewing the chat's lease meanwhile: a long retry_after must not hand the
+        chat to another worker (which would find it mid-row and churn) before it is over."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + seconds
+        while (left := until - loop.time()) > 0:
+            await asyncio.sleep(min(left, self.lease / 3))
+            if lease is not None and until > loop.time():
+                await lease.keep()
+
     def _backoff(self, failures: int) -> float:
         ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (failures - 1))
         return ceiling / 2 + random.random() * ceiling / 2  # jitter keeps workers apart
 
     async def _settle(self, message: OutboxMessage, status: OutboxStatus, attempts: int, **fields: Any) -> OutboxStatus:
         assert message.id is not None
+        album = fields.pop("album_message_ids", None)
         async with self.uow() as uow:
             await uow.outbox.mark(message.id, status, self.clock.now(), attempts=attempts, **fields)
+            if album:  # in the same commit: a reply to any item finds the row as soon as it is SENT
+                await uow.albums.remember_delivered(message.bot, message.chat_id, message.id, album)
             await uow.commit()
         if status in (OutboxStatus.FAILED, OutboxStatus.UNREACHABLE):
             await self._undelivered([message], status)
@@ -378,10 +457,65 @@ class LockLost(Exception):
     """Another worker holds the chat now; this one must not send."""
 
 
+class ChatBusy(Exception):
+    """Another worker held the chat for as long as this one waited."""
+
+
 class _Lease:
-    def __init__(self, lock: Lock, name: str, token: str) -> None:
-        self.lock, self.name, self.token = lock, name, token
+    def __init__(self, lock: Lock, name: str, token: str, ttl: float = LOCK_TTL) -> None:
+        self.lock, self.name, self.token, self.ttl = lock, name, token, ttl
+        self._renewed = asyncio.get_running_loop().time()  # taken (or renewed) no earlier than this
 
     async def keep(self) -> None:
-        if not await self.lock.refresh(self.name, self.token, LOCK_TTL):
+        """Renew unless two thirds of the lease are certainly left: a message sent right
+        after the last one costs no round trip, a stall of a third of the lease does."""
+        now = asyncio.get_running_loop().time()
+        if now - self._renewed < self.ttl / 3:
+            return
+        if not await self.lock.refresh(self.name, self.token, self.ttl):
             raise LockLost(self.name)
+        self._renewed = now
+
+
+def may_have_arrived(exc: NetworkError) -> bool:
+    """A 5xx is an answer: Telegram did not take the call. A timeout or a connection lost
+    after the request left is not: the message may be in the chat already."""
+    cause = exc.__cause__
+    if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return False  # the request never left this process
+    return isinstance(exc, TimedOut) or cause is not None
+
+
+class Doubt:
+    """How many copies of one outbox row may already be in the chat, unheard of.
+
+    The mark (a key in the shared dedupe store, set before the first attempt) outlives
+    this worker: found already set, an earlier worker tried the row and never recorded the
+    answer, so one copy may be there. Each attempt of ours whose answer was lost adds one.
+    A refusal (429, 5xx) proves that attempt changed nothing: with no doubt so far the
+    mark is dropped, so a row that only ever met refusals is never counted."""
+
+    def __init__(self, marks: Deduplicator | None, outbox_id: int) -> None:
+        self.marks, self.key = marks, f"outbox-attempt:{outbox_id}"
+        self.copies = 0
+        self._marked = False
+
+    async def before_attempt(self) -> None:
+        if self.marks is None or self._marked:
+            return
+        if not await self.marks.first_seen(self.key, MARK_TTL):
+            self.copies += 1
+        self._marked = True
+
+    def lost(self) -> None:
+        self.copies += 1
+
+    async def refused(self) -> None:
+        if self.marks is not None and self._marked and not self.copies:
+            await self.marks.forget(self.key)
+            self._marked = False
+
+    async def clear(self) -> None:
+        if self.marks is not None and self._marked:
+            await self.marks.forget(self.key)
+            self._marked = False

@@ -18,12 +18,15 @@ from dataclasses import dataclass
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from commerce.hours import HoursError, parse_hours
+
 LOCALES = ("en", "zh-Hans")
 NAME_LIMIT = 200  # the name columns' size
 
 # The fields of each kind of entry, as YAML keys and CSV column names.
 FIELDS: Mapping[str, tuple[str, ...]] = {
-    "brand": ("name", "colour", "default_locale", "timezone", "welcome_text", "leaderboard_time"),
+    "brand": ("name", "colour", "default_locale", "timezone", "welcome_text", "leaderboard_time", "auto_reply_hours",
+              "escalation_minutes"),
     "store": ("code", "name", "address", "latitude", "longitude", "timezone", "hours"),
     "associate": ("name", "store", "locale", "manager", "telegram"),
     "hq": ("name", "telegram"),
@@ -74,6 +77,8 @@ class BrandSpec:
     timezone: str
     welcome_text: str | None
     leaderboard_time: str
+    auto_reply_hours: int = 12  # commerce.availability: at most one auto-reply per member per this many hours
+    escalation_minutes: int = 30  # commerce.escalation: unanswered this long (store open) goes to the store team
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +168,10 @@ def _brand(f: _Fields) -> BrandSpec:
     timezone = f.timezone("timezone") or "UTC"
     welcome = f.text("welcome_text", limit=4096)
     clock = f.matching("leaderboard_time", _CLOCK, "is not a time like 21:00") or "21:00"
-    return BrandSpec(name or "", colour, locale, timezone, welcome, clock)
+    auto_reply = f.whole("auto_reply_hours", 0, 24 * 30)  # 0: never auto-reply
+    escalation = f.whole("escalation_minutes", 0, 7 * 24 * 60)  # 0: never escalate
+    return BrandSpec(name or "", colour, locale, timezone, welcome, clock, 12 if auto_reply is None else auto_reply,
+                     30 if escalation is None else escalation)
 
 
 def _store(f: _Fields) -> StoreSpec:
@@ -172,8 +180,13 @@ def _store(f: _Fields) -> StoreSpec:
     latitude, longitude = f.number("latitude", -90, 90), f.number("longitude", -180, 180)
     if f.has("latitude") != f.has("longitude"):
         f.problem("latitude and longitude go together: " + ("longitude" if f.has("latitude") else "latitude") + " is missing")
+    hours = f.text("hours") or ""
+    try:
+        parse_hours(hours)
+    except HoursError as error:
+        f.problem(f"hours '{hours}' cannot be read at '{error.fragment}' (write e.g. Mon-Fri 10:00-19:00, Sat 11:00-17:00)")
     return StoreSpec(code or "", name or "", f.text("address", limit=500) or "", latitude, longitude,
-                     f.timezone("timezone"), f.text("hours") or "")
+                     f.timezone("timezone"), hours)
 
 
 def _associate(f: _Fields, known_stores: Collection[str] | None) -> AssociateSpec:

@@ -53,6 +53,8 @@ class Brand:
     timezone: str = "UTC"
     welcome_text: str | None = None  # default welcome in the associate's voice ({member}, {associate}, {store})
     leaderboard_time: str = "21:00"  # local time of the daily recruitment results
+    auto_reply_hours: int = 12  # a member hears "away / outside hours" at most once per this many hours; 0: never
+    escalation_minutes: int = 30  # a member's message unanswered this long (store open) goes to the store team; 0: never
     id: int | None = None
 
 
@@ -108,6 +110,7 @@ class Member:
     unsubscribed_at: datetime | None = None  # stopped all messages from the brand
     reachable: bool = True  # False after Telegram said the member blocked the bot
     phone: str | None = None  # shared by the member for CRM matching; never logged
+    tier: str | None = None  # loyalty tier set by HQ ("Gold"); shown to associates, None = none
     id: int | None = None
 
 

@@ -119,7 +119,8 @@ async def _check_against_storage(uow: UnitOfWork, plan: BrandPlan) -> None:
 
 async def _update_brand(uow: UnitOfWork, brand: Brand, spec: BrandSpec) -> str:
     wanted = {"name": spec.name, "colour": spec.colour, "default_locale": spec.default_locale, "timezone": spec.timezone,
-              "welcome_text": spec.welcome_text, "leaderboard_time": spec.leaderboard_time}
+              "welcome_text": spec.welcome_text, "leaderboard_time": spec.leaderboard_time,
+              "auto_reply_hours": spec.auto_reply_hours, "escalation_minutes": spec.escalation_minutes}
     if all(getattr(brand, name) == value for name, value in wanted.items()):
         return UNCHANGED
     for name, value in wanted.items():

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
+from commerce.members import Focus, MemberFilter, MemberNote, MemberSummary, MemberTag, MessageStats
 from commerce.model import (
     Associate,
     AssociateInvite,
@@ -32,6 +33,11 @@ from commerce.model import (
     OutboxStatus,
     Store,
 )
+
+from commerce.availability_model import AvailabilityRepository, EscalationRepository
+
+if TYPE_CHECKING:  # commerce.albums uses these ports at run time
+    from commerce.albums import AlbumItem, AlbumKey
 
 
 class Clock(Protocol):
@@ -180,6 +186,57 @@ class ConversationRepository(Protocol):
         message last, newest link first), with their unread counts and last message."""
 
 
+class WorkspaceRepository(Protocol):
+    """The associate's workspace: tags, notes, the focus of each associate, /members."""
+
+    async def tags_of(self, member_id: int) -> Sequence[MemberTag]:
+        """The member's tags, alphabetically."""
+    async def add_tag(self, tag: MemberTag) -> bool:
+        """False (and nothing changed) if the member has the tag already."""
+    async def remove_tag(self, member_id: int, tag: str) -> bool:
+        """False if the member did not have the tag."""
+    async def notes_of(self, member_id: int, limit: int) -> Sequence[MemberNote]:
+        """The member's notes, newest first."""
+    async def add_note(self, note: MemberNote) -> MemberNote: ...
+    async def focus_of(self, associate_id: int) -> Focus | None: ...
+    async def set_focus(self, focus: Focus) -> None:
+        """Replace the associate's focus (one per associate)."""
+    async def clear_focus(self, associate_id: int) -> None: ...
+    async def saved_filter(self, associate_id: int) -> str | None:
+        """The words of the associate's last /members, for its paging buttons."""
+    async def save_filter(self, associate_id: int, words: str, at: datetime) -> None: ...
+    async def message_stats(self, member_id: int) -> MessageStats: ...
+    async def member_by_username(self, brand_id: int, username: str) -> Member | None:
+        """Case-insensitive, without the "@"."""
+    async def members_of(self, associate_id: int, where: MemberFilter, now: datetime, limit: int,
+                         offset: int = 0) -> Sequence[MemberSummary]:
+        """The associate's current members matching the filter, latest contact first."""
+
+
+class AlbumRepository(Protocol):
+    """Albums being received (commerce.albums), and the messages an album was delivered as."""
+
+    async def add(self, item: AlbumItem) -> AlbumItem: ...
+    async def newest(self, key: AlbumKey) -> datetime | None:
+        """When the album's latest buffered item arrived; None once it has been flushed."""
+    async def quiet(self, older_than: datetime, limit: int) -> Sequence[AlbumKey]:
+        """Albums whose latest item arrived before older_than (left by a stopped process)."""
+    async def recaption(self, bot: BotKind, chat_id: int, source_message_id: int, caption: str | None) -> bool:
+        """Change a still-buffered item's caption; False if it is not in the buffer (any more)."""
+    async def claim(self, key: AlbumKey) -> Sequence[AlbumItem]:
+        """Delete the album's buffered items and return them: whoever gets them relays them."""
+    async def history(self, conversation_message_ids: Sequence[int]) -> Sequence[ConversationMessage]: ...
+    async def attach_history(self, conversation_message_ids: Sequence[int], outbox_id: int) -> None:
+        """Point the items' history rows at the outbox row that relayed them."""
+    async def remember_delivered(self, bot: BotKind, chat_id: int, outbox_id: int, message_ids: Sequence[int]) -> None:
+        """The Telegram message ids an album outbox row was delivered as, in order."""
+    async def outbox_of_message(self, bot: BotKind, chat_id: int, telegram_message_id: int) -> int | None:
+        """The album outbox row a delivered item belongs to."""
+    async def message_at(self, outbox_id: int, position: int) -> int | None: ...
+    async def sources_of(self, outbox_id: int) -> list[int]:
+        """The writer's message ids of the items an album outbox row relayed, in order."""
+
+
 class AuditLog(Protocol):
     async def record(self, entry: AuditEntry) -> None: ...
     async def recent(self, limit: int) -> Sequence[AuditEntry]: ...
@@ -208,6 +265,10 @@ class UnitOfWork(Protocol):
     recruitment: RecruitmentRepository
     blobs: BlobRepository
     conversations: ConversationRepository
+    workspace: WorkspaceRepository
+    albums: AlbumRepository
+    availability: AvailabilityRepository
+    escalations: EscalationRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *exc: object) -> None: ...

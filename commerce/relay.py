@@ -75,7 +75,7 @@ class ReplyTo:
     member: Member
     associate: Associate
     store: Store
-    relayed: ConversationMessage  # the member's message being answered
+    relayed: ConversationMessage | None  # the member's message being answered; None when writing from /chats
 
 
 @dataclass(frozen=True, slots=True)

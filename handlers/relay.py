@@ -11,7 +11,9 @@ from telegram import Message, Update
 from bot.context import StorelinkContext, UpdateTransaction
 from bot.i18n import locale_for
 from bot.render import Outgoing, text
+from bot.render_controls import ControlsRenderer
 from bot.render_relay import Content, RelayRenderer
+from commerce.escalation import ClaimFirst
 from commerce.identity import identify
 from commerce.model import Associate, BotKind, Direction, Member, MessageKind, OutboxMessage, Role
 from commerce.relay import (
@@ -29,6 +31,9 @@ from commerce.relay import (
     route_member_edit,
     route_member_message,
 )
+from handlers.albums import edit_album_item, edit_held_item, first_of_album, hold_album_item
+from handlers.availability import auto_reply, claim_first_text, claimed_route, settle_answer
+from handlers.workspace import header_tags, keep_buttons, unthreaded_route
 
 CONSUMER, ASSOCIATE = BotKind.CONSUMER, BotKind.ASSOCIATE
 
@@ -80,17 +85,25 @@ async def relay_member_message(tx: UpdateTransaction, update: Update, member: Me
     assert message is not None
     content = content_of(message)
     route = await route_member_message(tx.uow, member)
+    if isinstance(route, Forward) and await hold_album_item(tx, message, member, route.associate, content):
+        await auto_reply(tx, update, member, route.associate, route.store, locale)  # said once per window, not per item
+        return  # relayed with the rest of its album
+    if not isinstance(route, Forward) and not await first_of_album(tx, message):
+        return  # the album's first item got the answer
     if isinstance(route, Forward):
         assert route.associate.telegram_user_id is not None
         outbox = await send_all(tx, ASSOCIATE, route.associate.telegram_user_id,
-                                views(tx).to_associate(member, route.associate, route.store, content))
+                                views(tx).to_associate(member, route.associate, route.store, content,
+                                                       await header_tags(tx, member)))
         await record_message(tx.uow, member=member, associate=route.associate, direction=Direction.IN, kind=content.kind,
                              text=content.text, source_message_id=message.message_id, relay_outbox_id=outbox.id,
                              now=tx.services.clock.now())
+        await auto_reply(tx, update, member, route.associate, route.store, locale)  # away or off duty: said once per window
     elif isinstance(route, ChatPaused):
         await tx.reply(update, text(views(tx).t(locale, "relay.chat_paused")))
     else:
-        await tx.reply(update, text(views(tx).t(locale, "relay.no_associate")))
+        body = views(tx).t(locale, "relay.no_associate")
+        await tx.reply(update, ControlsRenderer(tx.services.catalog, tx.services.brand).no_associate(locale, body))
 
 
 async def on_member_media(update: Update, ctx: StorelinkContext) -> None:
@@ -112,10 +125,15 @@ async def on_member_edit(update: Update, ctx: StorelinkContext) -> None:
         who = await identify(tx.uow, CONSUMER, services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
         if who.role is not Role.MEMBER or who.member is None:
             return
+        if await edit_held_item(tx, who.member, message):
+            return  # its album is not relayed yet: it goes out with the new caption
         edit = await route_member_edit(tx.uow, who.member, message.message_id)
+        if edit is not None and await edit_album_item(tx, edit, message):
+            return  # that item of the album was edited
         if edit is not None:
+            tags = await header_tags(tx, edit.member)
             await _edit_copy(tx, edit, message, Direction.IN, lambda new: views(tx).edit_for_associate(
-                edit.member, edit.associate, edit.store, edit.original.kind, new, edit.original.relay_outbox_id))  # type: ignore[arg-type]
+                edit.member, edit.associate, edit.store, edit.original.kind, new, edit.original.relay_outbox_id, tags))  # type: ignore[arg-type]
 
 
 async def _edit_copy(tx: UpdateTransaction, edit: EditCopy, message: Message, direction: Direction,
@@ -125,7 +143,7 @@ async def _edit_copy(tx: UpdateTransaction, edit: EditCopy, message: Message, di
     if copy is None:
         return
     new_text = message.text if edit.original.kind is MessageKind.TEXT else message.caption
-    outbox = await tx.send(copy.bot, copy.chat_id, render(new_text))
+    outbox = await tx.send(copy.bot, copy.chat_id, keep_buttons(render(new_text), copy))
     await record_message(tx.uow, member=edit.member, associate=edit.associate, direction=direction, kind=MessageKind.EDIT,
                          text=new_text, source_message_id=message.message_id, relay_outbox_id=outbox.id,
                          now=tx.services.clock.now())
@@ -165,9 +183,12 @@ async def _replied_route(tx: UpdateTransaction, associate: Associate, message: M
     replied = message.reply_to_message
     assert replied is not None and associate.telegram_user_id is not None
     outbox = await tx.uow.outbox.by_telegram_message(ASSOCIATE, associate.telegram_user_id, replied.message_id)
+    # An album is one outbox row delivered as several messages: any of them names it.
+    outbox_id = outbox.id if outbox else await tx.uow.albums.outbox_of_message(ASSOCIATE, associate.telegram_user_id, replied.message_id)
     store = await tx.uow.stores.get(associate.store_id)
     assert store is not None
-    return await route_associate_reply(tx.uow, associate, store, outbox.id if outbox else None)
+    route = await route_associate_reply(tx.uow, associate, store, outbox_id)
+    return await claimed_route(tx, associate, store, replied.message_id, route)  # or an escalation card they claimed
 
 
 async def on_associate_message(update: Update, ctx: StorelinkContext) -> None:
@@ -180,10 +201,13 @@ async def on_associate_message(update: Update, ctx: StorelinkContext) -> None:
         associate = await _associate_of(tx, update)
         if associate is None:
             return  # HQ operators and strangers have no members to answer
-        if message.reply_to_message is None:
-            await tx.reply(update, text(views(tx).t(locale, "relay.reply_hint")))
-            return
-        route = await _replied_route(tx, associate, message)
+        if message.reply_to_message is None:  # for the member being written to from /chats, if any
+            unthreaded = await unthreaded_route(tx, update, associate, locale)
+            if unthreaded is None:
+                return  # answered there: a hint, a pending tag or note, a focus that ended
+            route = unthreaded
+        else:
+            route = await _replied_route(tx, associate, message)
         if isinstance(route, ReplyTo):
             content = content_of(message)
             member_locale = locale_for(route.member.language_code, services.settings.default_locale)
@@ -192,11 +216,14 @@ async def on_associate_message(update: Update, ctx: StorelinkContext) -> None:
             await record_message(tx.uow, member=route.member, associate=route.associate, direction=Direction.OUT,
                                  kind=content.kind, text=content.text, source_message_id=message.message_id,
                                  relay_outbox_id=outbox.id, now=services.clock.now())
+            await settle_answer(tx, route.member, associate, content)  # the member's escalations: answered or closed
         else:
             await tx.reply(update, text(_refusal(tx, route, locale)))
 
 
-def _refusal(tx: UpdateTransaction, route: ReplyRoute, locale: str) -> str:
+def _refusal(tx: UpdateTransaction, route: ReplyRoute | ClaimFirst, locale: str) -> str:
+    if isinstance(route, ClaimFirst):
+        return claim_first_text(tx, route, locale)
     if isinstance(route, NotYourMember):
         return views(tx).t(locale, "relay.not_your_member")
     if isinstance(route, MemberPaused):

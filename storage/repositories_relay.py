@@ -57,8 +57,11 @@ class SqlConversationRepository(_Repository):
         the messages after it); "unread" is the member's messages after the last answer."""
         cm, answers, unread_in, last = (aliased(ConversationMessageRow) for _ in range(4))
         last_id = sa.select(sa.func.max(cm.id)).where(cm.member_id == MemberRow.id).scalar_subquery()
+        # correlate: nested two levels deep, it would otherwise get a FROM member of its own
+        # and take the last answer to anyone, not to this member.
         last_answer = (sa.select(sa.func.max(answers.id))
-                       .where(answers.member_id == MemberRow.id, answers.direction == Direction.OUT.value).scalar_subquery())
+                       .where(answers.member_id == MemberRow.id, answers.direction == Direction.OUT.value)
+                       .correlate(MemberRow).scalar_subquery())
         unread = (sa.select(sa.func.count()).select_from(unread_in)
                   .where(unread_in.member_id == MemberRow.id, unread_in.direction == Direction.IN.value,
                          unread_in.kind != _EDIT,  # an edit is not a new message to read

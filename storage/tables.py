@@ -42,6 +42,8 @@ class BrandRow(SQLModel, table=True):
     # Server defaults fill the rows that existed before the column (migration 0002).
     leaderboard_time: str = Field(default="21:00", sa_type=sa.String(8),
                                   sa_column_kwargs={"server_default": "21:00"})
+    auto_reply_hours: int = Field(default=12, sa_column_kwargs={"server_default": "12"})  # migration 0004
+    escalation_minutes: int = Field(default=30, sa_column_kwargs={"server_default": "30"})  # migration 0004
 
 
 class StoreRow(SQLModel, table=True):
@@ -121,6 +123,7 @@ class MemberRow(SQLModel, table=True):
     reachable: bool
     phone: str | None = Field(default=None, sa_type=sa.String(32))
     enrolled_at: datetime = Field(sa_type=UTCDateTime)
+    tier: str | None = Field(default=None, sa_type=sa.String(32))  # migration 0005
 
 
 class LinkRow(SQLModel, table=True):
@@ -304,6 +307,8 @@ class ConversationMessageRow(SQLModel, table=True):
         # A member's history, newest first, paged by id.
         sa.Index("ix_conversation_message_member_id_id", "member_id", "id"),
         sa.Index("ix_conversation_message_relay_outbox_id", "relay_outbox_id"),
+        # The escalation job's look at the last days' messages (migration 0004).
+        sa.Index("ix_conversation_message_created_at", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -19,6 +19,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from commerce.ports import (
+    AlbumRepository,
     AssociateRepository,
     AuditLog,
     BlobRepository,
@@ -34,7 +35,9 @@ from commerce.ports import (
     RewardRepository,
     ScanRepository,
     StoreRepository,
+    WorkspaceRepository,
 )
+from commerce.availability_model import AvailabilityRepository, EscalationRepository
 from storage.engine import make_engine, parse_url
 from storage.migrate import upgrade_engine
 from storage.repositories import (
@@ -55,7 +58,10 @@ from storage.repositories_one_scan import (
     SqlRewardRepository,
     SqlScanRepository,
 )
+from storage.repositories_albums import SqlAlbumRepository
+from storage.repositories_availability import SqlAvailabilityRepository, SqlEscalationRepository
 from storage.repositories_relay import SqlConversationRepository
+from storage.repositories_workspace import SqlWorkspaceRepository
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +87,10 @@ class SqlUnitOfWork:
     recruitment: RecruitmentRepository
     blobs: BlobRepository
     conversations: ConversationRepository
+    workspace: WorkspaceRepository
+    albums: AlbumRepository
+    availability: AvailabilityRepository
+    escalations: EscalationRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -113,6 +123,10 @@ class SqlUnitOfWork:
         self.recruitment = SqlRecruitmentRepository(session)
         self.blobs = SqlBlobRepository(session)
         self.conversations = SqlConversationRepository(session)
+        self.workspace = SqlWorkspaceRepository(session)
+        self.albums = SqlAlbumRepository(session)
+        self.availability = SqlAvailabilityRepository(session)
+        self.escalations = SqlEscalationRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

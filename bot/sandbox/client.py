@@ -98,6 +98,18 @@ class SandboxClient:
     async def send_location(self, user_id: int, bot: str, latitude: float, longitude: float) -> dict[str, Any]:
         return await self._send(user_id, bot, kind="location", latitude=latitude, longitude=longitude)
 
+    async def send_album(
+        self, user_id: int, bot: str, items: list[tuple[str, bytes, str | None]], *, filenames: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Send (kind, bytes, caption) items at once, as one album (2-10 photos/videos, or documents)."""
+        body = [{"kind": kind, "data_base64": _b64(data), "caption": caption} for kind, data, caption in items]
+        for entry, filename in zip(body, filenames or [], strict=False):
+            entry["filename"] = filename
+        return await self._call("POST", _chat(user_id, bot, "album"), {"items": body})
+
+    async def edit_caption(self, user_id: int, bot: str, message_id: int, caption: str) -> dict[str, Any]:
+        return await self._call("POST", _chat(user_id, bot, "edit"), {"message_id": message_id, "caption": caption})
+
     async def edit_text(self, user_id: int, bot: str, message_id: int, text: str) -> dict[str, Any]:
         return await self._call("POST", _chat(user_id, bot, "edit"), {"message_id": message_id, "text": text})
 
@@ -155,14 +167,36 @@ class SandboxClient:
 
     # Faults, the call log, limits
 
-    async def fail_next(self, n: int, *, status: int = 500, method: str | None = None, bot: str | None = None) -> None:
-        await self._call("POST", "/sandbox/faults/fail_next", {"n": n, "status": status, "method": method, "bot": bot})
+    async def fail_next(
+        self, n: int, *, status: int = 500, method: str | None = None, bot: str | None = None, retry_after: int = 1
+    ) -> None:
+        """Refuse the next n matching calls with status (a 429 says retry_after seconds)."""
+        body = {"n": n, "status": status, "method": method, "bot": bot, "retry_after": retry_after}
+        await self._call("POST", "/sandbox/faults/fail_next", body)
+
+    async def fail_randomly(
+        self,
+        rate: float,
+        *,
+        status: int = 500,
+        method: str | None = None,
+        bot: str | None = None,
+        retry_after: int = 1,
+        seed: int | None = None,
+    ) -> None:
+        """Refuse about `rate` of the matching calls until the faults are cleared."""
+        body = {"rate": rate, "status": status, "method": method, "bot": bot, "retry_after": retry_after, "seed": seed}
+        await self._call("POST", "/sandbox/faults/fail_randomly", body)
 
     async def set_latency(self, seconds: float, method: str | None = None) -> None:
         await self._call("POST", "/sandbox/faults/latency", {"seconds": seconds, "method": method})
 
     async def drop_responses(self, n: int, method: str | None = None, *, bot: str | None = None) -> None:
         await self._call("POST", "/sandbox/faults/drop_responses", {"n": n, "method": method, "bot": bot})
+
+    async def describe_faults(self) -> dict[str, Any]:
+        """The faults still armed, and how many calls the random ones failed so far."""
+        return await self._call("GET", "/sandbox/faults")
 
     async def clear_faults(self) -> None:
         await self._call("DELETE", "/sandbox/faults")

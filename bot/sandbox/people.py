@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from typing import Any
 
 from bot.sandbox.errors import ApiError
@@ -16,6 +17,8 @@ from bot.sandbox.formatting import CAPTION_LIMIT, TEXT_LIMIT, detect_entities
 from bot.sandbox.markup import utf16_len
 from bot.sandbox.shapes import callback_query_json, message_json, my_chat_member_json, transcript_entry
 from bot.sandbox.state import BotAccount, Chat, Person, World
+
+_album_ids = itertools.count(14_000_000_000_000_001)  # a person's albums; bots' albums count elsewhere
 
 
 class People:
@@ -67,6 +70,43 @@ class People:
         file = self.world.files.add(data, kind, file_name=file_name, mime_type=mime_type, duration=duration)
         entities = detect_entities(caption) if caption else []
         return self._post(chat, kind=kind, file=file, caption=caption or None, caption_entities=entities)
+
+    def send_album(self, user_id: int, bot: str, items: list[dict[str, Any]]) -> list[dict]:
+        """Photos and videos (or documents) sent at once: Telegram delivers one message per
+        item, all sharing a media_group_id, each in its own update."""
+        if not 2 <= len(items) <= 10:
+            raise ApiError(400, "an album has 2-10 items")
+        kinds = {item.get("kind") for item in items}
+        if not (kinds <= {"photo", "video"} or kinds == {"document"}):
+            raise ApiError(400, "an album holds photos and videos, or documents only")
+        chat = self._writable(user_id, bot)
+        group_id = str(next(_album_ids))
+        sent = []
+        for item in items:
+            caption, data = item.get("caption"), item.get("data") or b""
+            if not data:
+                raise ApiError(400, "file must be non-empty")
+            if caption and utf16_len(caption) > CAPTION_LIMIT:
+                raise ApiError(400, "message caption is too long")
+            file = self.world.files.add(data, item["kind"], file_name=item.get("file_name"), mime_type=item.get("mime_type"))
+            entities = detect_entities(caption) if caption else []
+            sent.append(self._post(chat, kind=item["kind"], file=file, caption=caption or None, caption_entities=entities,
+                                   media_group_id=group_id))
+        return sent
+
+    def edit_caption(self, user_id: int, bot: str, message_id: int, caption: str) -> dict:
+        chat = self._writable(user_id, bot)
+        message = chat.find(message_id)
+        if message is None or message.from_bot or message.file is None:
+            raise ApiError(400, f"there is no media message {message_id} of this user to edit")
+        if utf16_len(caption) > CAPTION_LIMIT:
+            raise ApiError(400, "message caption is too long")
+        message.remember_version()
+        message.caption, message.caption_entities = caption or None, detect_entities(caption) if caption else []
+        message.edit_date = self.world.now()
+        chat.touch()
+        chat.bot.updates.push("edited_message", message_json(self.world, chat, message))
+        return transcript_entry(self.world, chat, message)
 
     def send_contact(
         self, user_id: int, bot: str, phone_number: str, first_name: str, *, last_name: str | None = None

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from bot.sandbox import api_chat, api_media, api_messages, api_updates
 from bot.sandbox.errors import BOT_BLOCKED, ApiError, too_many_requests
-from bot.sandbox.faults import CallLog, Faults
+from bot.sandbox.faults import CallLog, Faults, Injected
 from bot.sandbox.limits import Limits, RateLimiter
 from bot.sandbox.methods import Call, Method
 from bot.sandbox.params import read_params
@@ -158,12 +158,13 @@ class BotApi:
         if delay:
             await asyncio.sleep(delay)
         injected = sb.faults.take_failure(bot.username, name)
+        params = None
         try:
+            params = await read_params(request)  # first, so that the log names the chat of a refused call too
             if injected:
                 raise _injected_error(injected)
             if method is None:
                 raise ApiError(404)
-            params = await read_params(request)
             result = await method(Call(sb.world, bot, params, sb.limiter, sb.webhooks, sb.fetch))
             body: dict[str, Any] = {"ok": True, "result": result}
             status = 200
@@ -172,10 +173,11 @@ class BotApi:
         except Exception as error:  # a sandbox bug: say so in the answer instead of a bare 500
             _log.exception("%s failed in the sandbox", name)
             body, status = ApiError(500, f"sandbox failed: {error!r}").payload(), 500
-        if sb.faults.take_drop(bot.username, name):
-            sb.calls.record(bot.username, name, status, started, dropped=True)
+        chat = {"chat_id": str(params.raw("chat_id"))} if params is not None and params.raw("chat_id") is not None else {}
+        if status == 200 and sb.faults.take_drop(bot.username, name):  # only a call that took effect
+            sb.calls.record(bot.username, name, status, started, dropped=True, **chat)
             return _drop_connection(request)
-        sb.calls.record(bot.username, name, status, started, **({} if status == 200 else body))
+        sb.calls.record(bot.username, name, status, started, **chat, **({} if status == 200 else body))
         return _reply(body, status)
 
     async def download(self, request: web.Request) -> web.StreamResponse:
@@ -191,9 +193,10 @@ def _reply(body: dict[str, Any], status: int) -> web.Response:
     return web.Response(text=json.dumps(body), status=status, content_type="application/json")
 
 
-def _injected_error(status: int) -> ApiError:
+def _injected_error(injected: Injected) -> ApiError:
+    status = injected.status
     if status == 429:
-        return too_many_requests(1)
+        return too_many_requests(injected.retry_after)
     if status == 403:
         return ApiError(403, BOT_BLOCKED)
     if status < 500:

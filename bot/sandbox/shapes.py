@@ -83,6 +83,7 @@ def transcript_entry(world: World, chat: Chat, message: StoredMessage) -> dict[s
         "from": chat.bot.as_user() if message.from_bot else chat.person.as_user(),
         "sender": "bot" if message.from_bot else "user",
         "date": message.date,
+        "created_at": message.created_at,
         "kind": message.kind,
         "text": message.text,
         "entities": message.entities,

@@ -98,6 +98,9 @@ class StoredMessage:
     edit_date: int | None = None
     edits: list[dict[str, Any]] = field(default_factory=list)
     deleted: bool = False
+    # When the sandbox stored it (seconds since the epoch, sub-millisecond): `date` has
+    # Telegram's whole seconds, too coarse to time a relay from one chat to another.
+    created_at: float = field(default_factory=time.time)
 
     def remember_version(self) -> None:
         """Keep the current content in the edit history before it changes."""

@@ -88,12 +88,14 @@ class UserApi:
             ("POST", "/sandbox/users", self.create_user),
             ("POST", _CHAT + "/messages", self.send),
             ("POST", _CHAT + "/edit", self.edit),
+            ("POST", _CHAT + "/album", self.send_album),
             ("POST", _CHAT + "/press", self.press),
             ("POST", _CHAT + "/block", self.block),
             ("POST", _CHAT + "/unblock", self.unblock),
             ("GET", _CHAT + "/transcript", self.transcript),
             ("GET", "/sandbox/faults", self.faults),
             ("POST", "/sandbox/faults/fail_next", self.fail_next),
+            ("POST", "/sandbox/faults/fail_randomly", self.fail_randomly),
             ("POST", "/sandbox/faults/latency", self.set_latency),
             ("POST", "/sandbox/faults/drop_responses", self.drop_responses),
             ("DELETE", "/sandbox/faults", self.clear_faults),
@@ -156,8 +158,16 @@ class UserApi:
             )
         raise ApiError(400, f"unknown message kind {kind!r}")
 
+    async def send_album(self, request: web.Request) -> list[dict]:
+        body = await _body(request)
+        items = [{"kind": item.get("kind"), "data": _decode(_need(item, "data_base64")), "caption": item.get("caption"),
+                  "file_name": item.get("filename"), "mime_type": item.get("mime_type")} for item in _need(body, "items")]
+        return self.people.send_album(*_chat_of(request), items)
+
     async def edit(self, request: web.Request) -> dict:
         body = await _body(request)
+        if "caption" in body:
+            return self.people.edit_caption(*_chat_of(request), int(_need(body, "message_id")), body["caption"] or "")
         return self.people.edit_text(*_chat_of(request), int(_need(body, "message_id")), _need(body, "text"))
 
     async def press(self, request: web.Request) -> dict:
@@ -206,7 +216,24 @@ class UserApi:
     async def fail_next(self, request: web.Request) -> bool:
         body = await _body(request)
         self.sandbox.faults.fail_next(
-            int(_need(body, "n")), status=int(body.get("status", 500)), method=body.get("method"), bot=body.get("bot")
+            int(_need(body, "n")),
+            status=int(body.get("status", 500)),
+            method=body.get("method"),
+            bot=body.get("bot"),
+            retry_after=int(body.get("retry_after", 1)),
+        )
+        return True
+
+    async def fail_randomly(self, request: web.Request) -> bool:
+        body = await _body(request)
+        seed = body.get("seed")
+        self.sandbox.faults.fail_randomly(
+            float(_need(body, "rate")),
+            status=int(body.get("status", 500)),
+            method=body.get("method"),
+            bot=body.get("bot"),
+            retry_after=int(body.get("retry_after", 1)),
+            seed=None if seed is None else int(seed),
         )
         return True
 

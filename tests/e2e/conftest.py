@@ -88,14 +88,21 @@ def stack_limits() -> SendLimits:
 
 
 @pytest.fixture
-async def stack(stack_kind: str, stack_mode: str, stack_limits: SendLimits, tmp_path: Path) -> AsyncIterator[Stack]:
-    async with _stack(stack_kind, stack_mode, stack_limits, tmp_path) as value:
+def stack_options() -> dict[str, Any]:
+    """Changes to the runtime's Options (a test module overrides this fixture)."""
+    return {}
+
+
+@pytest.fixture
+async def stack(stack_kind: str, stack_mode: str, stack_limits: SendLimits, stack_options: dict[str, Any], tmp_path: Path) -> AsyncIterator[Stack]:
+    async with _stack(stack_kind, stack_mode, stack_limits, tmp_path, stack_options) as value:
         yield value
 
 
 class _stack:  # noqa: N801
-    def __init__(self, kind: str, mode: str, limits: SendLimits, tmp_path: Path) -> None:
+    def __init__(self, kind: str, mode: str, limits: SendLimits, tmp_path: Path, options: dict[str, Any] | None = None) -> None:
         self.kind, self.mode, self.limits, self.tmp_path = kind, mode, limits, tmp_path
+        self.option_changes = options or {}
         self.cleanups: list[Callable[[], Any]] = []
 
     async def __aenter__(self) -> Stack:
@@ -123,7 +130,8 @@ class _stack:  # noqa: N801
             overrides["webhook_base_url"] = f"http://127.0.0.1:{overrides['http_port']}"
             overrides["webhook_secret"] = secrets.token_urlsafe(24)
         # The daily jobs run on the real clock; tests call them with an injected time instead.
-        options = Options(limits=self.limits, namespace=namespace, sender_backoff=0.02, recover_every=1.0, run_scheduler=False)
+        options = Options(limits=self.limits, namespace=namespace, sender_backoff=0.02, recover_every=1.0, run_scheduler=False,
+                          **self.option_changes)
         runtime = Runtime(load_settings(_env_file=None, **overrides), options)
         await runtime.start()
         people = SandboxClient(sandbox.url)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bot.callbacks import PickAssociate, ConsentChoice, SwitchChoice
+from bot.callbacks import AskStopChat, ChooseAssociate, PickAssociate, ConsentChoice, SwitchChoice
 from commerce.model import AssociateStatus, BotKind, InboundUpdate, InboxStatus, ScanOutcome
 from tests.e2e.test_enrollment import (
     STORE_NAME,
@@ -269,7 +269,8 @@ async def test_the_member_card_shows_the_coupon_and_stop_offers_withdraws_market
     assert f"🎁 {coupon.code} — 10% off" in card["text"]
     assert "News and offers: on" in card["text"] and "Chat with your associate: on" in card["text"]
     assert buttons(card) == [("Stop offers", ConsentChoice("marketing", False).pack()),
-                             ("Pause the chat with my associate", ConsentChoice("chat", False).pack())]
+                             ("Pause the chat with my associate", ConsentChoice("chat", False).pack()),
+                             ("🔁 Switch associate", ChooseAssociate().pack()), ("✋ Stop chatting", AskStopChat().pack())]
 
     await press(stack, alice, stack.consumer_bot, card, ConsentChoice("marketing", False).pack())
     done = await wait_for_text(stack, alice, stack.consumer_bot, "Done:", after=card["message_id"])

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 import telegram
 
 from bot.sandbox import Sandbox, SandboxClient
+from bot.sandbox.client import SandboxError
 from tests.sandbox.conftest import BRAND
 
 
@@ -82,3 +84,76 @@ async def test_reset_forgets_people_but_keeps_bots_and_update_ids(
     await people.send_text(again["id"], BRAND, "/start")
     [update] = await brand.get_updates()
     assert update.update_id > 1  # counting went on, so saved offsets stay valid
+
+
+async def test_an_injected_429_says_how_long_to_wait(people: SandboxClient, brand: telegram.Bot, ada) -> None:
+    await people.fail_next(1, status=429, method="sendMessage", retry_after=3)
+
+    with pytest.raises(telegram.error.RetryAfter) as refused:
+        await brand.send_message(ada["id"], "too soon")
+
+    assert refused.value.retry_after in (3, timedelta(seconds=3))  # PTB 22 moves from int to timedelta
+    texts = [m["text"] for m in await people.transcript(ada["id"], BRAND)]
+    assert texts == ["/start"]
+    [call] = await people.calls(method="sendMessage")
+    assert (call["status"], call["chat_id"]) == (429, str(ada["id"]))  # the log names the chat, refused or not
+
+
+async def test_random_failures_hit_a_share_of_the_calls_and_repeat_with_the_same_seed(
+    people: SandboxClient, brand: telegram.Bot, ada
+) -> None:
+    async def outcomes() -> list[bool]:
+        results = []
+        for n in range(40):
+            try:
+                await brand.send_message(ada["id"], f"note {n}")
+                results.append(True)
+            except telegram.error.NetworkError:
+                results.append(False)
+        return results
+
+    await people.set_limits(enabled=False)  # flood control is not what is tested here
+    await people.fail_randomly(0.25, status=502, method="sendMessage", bot=BRAND, seed=7)
+    first = await outcomes()
+    injected = (await people.describe_faults())["fail_randomly"][0]["injected"]
+    await people.clear_faults()
+    await people.fail_randomly(0.25, status=502, method="sendMessage", bot=BRAND, seed=7)
+    second = await outcomes()
+
+    assert first == second
+    assert 0 < first.count(False) == injected < 20
+    await people.clear_faults()
+    await brand.get_me()  # other methods and a cleared sandbox are untouched
+
+
+async def test_random_failures_refuse_a_rate_outside_zero_to_one(people: SandboxClient) -> None:
+    with pytest.raises(SandboxError) as refused:
+        await people.fail_randomly(1.5, status=502)
+
+    assert refused.value.status == 400
+
+
+async def test_only_a_call_that_took_effect_loses_its_response(
+    people: SandboxClient, brand: telegram.Bot, ada
+) -> None:
+    await people.drop_responses(1, method="sendMessage")
+
+    with pytest.raises(telegram.error.BadRequest):  # refused: its answer still arrives
+        await brand.send_message(ada["id"], "")
+    with pytest.raises(telegram.error.NetworkError):
+        await brand.send_message(ada["id"], "applied, unheard")
+    await brand.send_message(ada["id"], "heard")
+
+    texts = [m["text"] for m in await people.transcript(ada["id"], BRAND)]
+    assert texts == ["/start", "applied, unheard", "heard"]
+
+
+async def test_stored_messages_carry_the_sandbox_time_they_were_stored(
+    people: SandboxClient, brand: telegram.Bot, ada
+) -> None:
+    before = time.time()
+    await brand.send_message(ada["id"], "timed")
+    after = time.time()
+
+    [timed] = [m for m in await people.transcript(ada["id"], BRAND) if m["text"] == "timed"]
+    assert before <= timed["created_at"] <= after

@@ -1,0 +1,186 @@
+"""Relaying a member's album as one album: rendering it, and flushing the buffer.
+
+Items are buffered by the relay handler (handlers/albums.py) in their own updates'
+transactions. This process then waits for the album to go quiet (a timer per album) and
+flushes it in one transaction: the claim, the outbox rows and the history links commit
+together. A process that stops or crashes leaves its albums in the buffer; every process
+sweeps for albums that went quiet without being flushed and relays them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from bot.context import Services
+from bot.render import Outgoing
+from bot.render_relay import CAPTION_LIMIT, Content, RelayRenderer
+from commerce.albums import AlbumItem, AlbumKey, ClaimedAlbum, NotYet, claim_album, media_groups
+from commerce.model import Associate, BotKind, Member, MessageKind, OutboxMessage, Store
+from commerce.ports import UnitOfWork
+
+log = logging.getLogger("storelink.albums")
+SWEEP_BATCH = 100
+
+
+def album_for_associate(views: RelayRenderer, member: Member, associate: Associate, store: Store,
+                        part: Sequence[AlbumItem], tags: Sequence[str] = ()) -> list[Outgoing]:
+    """One media group with the header on its first item (each item keeps its own caption).
+    A part of one item is an ordinary relayed message. A media group cannot carry buttons:
+    if the relayed copy of a single item would have some, they follow in a short message
+    that replies to the album."""
+    single = views.to_associate(member, associate, store, content_of_item(part[0]), tags)
+    if len(part) == 1:
+        return single
+    head = album_header(views, member, associate, store, tags)
+    media = [_media(item, head if position == 0 else None) for position, item in enumerate(part)]
+    out = [Outgoing("sendMediaGroup", {"media": media})]
+    markup = single[0].params.get("reply_markup")
+    if markup:
+        out.append(Outgoing("sendMessage", {"text": f"{head}\n{views.t(associate.locale, 'album.buttons')}",
+                                            "parse_mode": "HTML", "reply_markup": markup}))
+    return out
+
+
+def album_header(views: RelayRenderer, member: Member, associate: Associate, store: Store, tags: Sequence[str] = ()) -> str:
+    """The header exactly as a relayed photo without a caption carries it (name, tier,
+    store, tags: whatever the relay shows on single messages)."""
+    bare = views.to_associate(member, associate, store, Content(MessageKind.PHOTO, None, "-"), tags)
+    return str(bare[0].params["caption"])
+
+
+def content_of_item(item: AlbumItem) -> Content:
+    return Content(item.kind, item.caption, item.file_id, item.file_name, item.mime_type)
+
+
+def _media(item: AlbumItem, head: str | None) -> dict[str, Any]:
+    ref = {"from_bot": item.bot.value, "file_id": item.file_id}
+    ref |= {k: v for k, v in (("file_name", item.file_name), ("mime_type", item.mime_type)) if v}
+    entry: dict[str, Any] = {"type": item.kind.value, "media": ref, "parse_mode": "HTML"}
+    caption = item_caption(head, item.caption)
+    if caption:
+        entry["caption"] = caption
+    return entry
+
+
+def item_caption(head: str | None, caption: str | None) -> str:
+    """The item's caption, escaped and shortened to Telegram's limit, under the header if given.
+    The limit counts the header's text as Telegram shows it, not its tags."""
+    parts = [head] if head else []
+    if caption:
+        room = CAPTION_LIMIT - (len(html.unescape(_strip_tags(head))) + 1 if head else 0)
+        body = caption if len(caption) <= room else caption[: max(room - 1, 0)] + "…"
+        parts.append(html.escape(body, quote=False))
+    return "\n".join(parts)
+
+
+def _strip_tags(markup: str | None) -> str:
+    out, inside = [], False
+    for char in markup or "":
+        if char == "<":
+            inside = True
+        elif char == ">":
+            inside = False
+        elif not inside:
+            out.append(char)
+    return "".join(out)
+
+
+async def relay_album(uow: UnitOfWork, services: Services, album: ClaimedAlbum) -> int:
+    """Write the album's outbox rows and point each item's history row at the row that
+    carries it. Returns the associate's chat id (to wake the sender after commit)."""
+    views = RelayRenderer(services.catalog, services.brand)
+    chat_id = album.associate.telegram_user_id
+    assert chat_id is not None
+    now = services.clock.now()
+    tags = await header_tags(uow, album.member)
+    for part in media_groups(album.items):
+        outgoing = album_for_associate(views, album.member, album.associate, album.store, part, tags)
+        first = await uow.outbox.add(OutboxMessage(bot=BotKind.ASSOCIATE, chat_id=chat_id, method=outgoing[0].method,
+                                                   params=outgoing[0].params, created_at=now))
+        assert first.id is not None
+        for more in outgoing[1:]:
+            params = {**more.params, "reply_parameters": {"message_id": {"outbox_id": first.id}}}
+            await uow.outbox.add(OutboxMessage(bot=BotKind.ASSOCIATE, chat_id=chat_id, method=more.method, params=params, created_at=now))
+        await uow.albums.attach_history([item.conversation_message_id for item in part], first.id)
+    return chat_id
+
+
+async def header_tags(uow: UnitOfWork, member: Member) -> list[str]:
+    """The member's tags as the relay's header shows them, as they are at this moment."""
+    return [t.tag for t in await uow.workspace.tags_of(member.id)] if member.id is not None else []
+
+
+class AlbumFlusher:
+    """The timers of this process's albums, and the sweep for everyone's forgotten ones."""
+
+    def __init__(self, services: Services, quiet: float) -> None:
+        self.services = services
+        self.quiet = timedelta(seconds=quiet)
+        self._timers: dict[AlbumKey, asyncio.Task[None]] = {}  # still waiting: may be cancelled
+        self._flushing: set[asyncio.Task[None]] = set()  # past waiting: let them finish
+
+    async def arrived(self, bot: BotKind, chat_id: int, media_group_id: str) -> None:
+        """An item was committed to the buffer: (re)start the album's quiet timer."""
+        self._schedule(AlbumKey(bot, chat_id, media_group_id), self.quiet.total_seconds())
+
+    def _schedule(self, key: AlbumKey, delay: float) -> None:
+        earlier = self._timers.pop(key, None)
+        if earlier is not None:
+            earlier.cancel()  # still sleeping: a timer leaves the table before it flushes
+        self._timers[key] = asyncio.create_task(self._after(key, delay), name=f"album-{key.media_group_id}")
+
+    async def _after(self, key: AlbumKey, delay: float) -> None:
+        await asyncio.sleep(delay)
+        task = asyncio.current_task()
+        assert task is not None
+        if self._timers.get(key) is task:
+            del self._timers[key]
+        self._flushing.add(task)
+        try:
+            await self.flush(key)
+        except Exception:  # the items are still buffered: the sweep relays them
+            log.exception("flushing an album failed; the sweep will retry")
+        finally:
+            self._flushing.discard(task)
+
+    async def flush(self, key: AlbumKey) -> bool:
+        """Relay the album if it is quiet and still buffered. True if this call relayed it."""
+        services = self.services
+        now = services.clock.now()
+        async with services.uow() as uow:
+            claimed = await claim_album(uow, key, now, self.quiet)
+            if isinstance(claimed, NotYet):  # an item came in meanwhile (perhaps through another process)
+                self._schedule(key, max((claimed.due - now).total_seconds(), 0.05))
+                return False
+            if claimed is None:
+                await uow.commit()  # an album whose associate is gone leaves the buffer all the same
+                return False
+            chat_id = await relay_album(uow, services, claimed)
+            uow.after_commit(lambda: services.notify_outbox(BotKind.ASSOCIATE, chat_id))
+            await uow.commit()
+        return True
+
+    async def sweep(self) -> int:
+        """Albums quiet for longer than the quiet time with no timer here: left by a process
+        that stopped or crashed before flushing them."""
+        now = self.services.clock.now()
+        async with self.services.uow() as uow:
+            keys = await uow.albums.quiet(now - self.quiet, SWEEP_BATCH)
+        relayed = 0
+        for key in keys:
+            if key not in self._timers:
+                relayed += await self.flush(key)
+        return relayed
+
+    async def stop(self) -> None:
+        """Waiting timers are dropped (their albums wait in the buffer for a sweep); flushes
+        under way finish their transaction."""
+        timers, self._timers = list(self._timers.values()), {}
+        for timer in timers:
+            timer.cancel()
+        await asyncio.gather(*timers, *self._flushing, return_exceptions=True)

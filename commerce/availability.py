@@ -1,0 +1,184 @@
+"""Availability: when an associate answers, and what a member hears meanwhile.
+
+An associate's working hours are their own (`/hours`) or, without them, their store's;
+both are read on the store's wall clock. `/away` says "not until then" whatever the hours.
+A member who writes while their associate is away or off duty still has the message
+relayed (nothing is lost) and gets an auto-reply, at most once per the brand's
+`auto_reply_hours` per member, recorded so that the rule holds across restarts and
+processes. Decisions are made from values (`presence`, `parse_away`); the async
+functions load those values in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from commerce.availability_model import Availability
+from commerce.hours import ALWAYS, HoursError, WeeklyHours, next_opening, parse_hours
+from commerce.model import Associate, Brand, Member, Store
+from commerce.ports import UnitOfWork
+
+NOTE_LIMIT = 200  # characters of an away note
+LONGEST_AWAY = timedelta(days=366)
+_CLOCK = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
+_DURATION = re.compile(r"^(\d{1,4})(m|min|h|d|w)$", re.IGNORECASE)
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_UNITS = {"m": timedelta(minutes=1), "min": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1),
+          "w": timedelta(weeks=1)}
+
+
+# --- where an associate stands --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Available:
+    """Working now: nothing to tell the member."""
+
+
+@dataclass(frozen=True, slots=True)
+class Away:
+    until: datetime
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OffHours:
+    back_at: datetime | None  # the next opening of their hours (None: none within a week)
+
+
+Presence = Available | Away | OffHours
+
+
+def working_hours(availability: Availability | None, store: Store) -> WeeklyHours:
+    """The associate's own hours, else the store's. Hours that no longer parse (written
+    before they were checked) hold nothing back: never silence an associate by mistake."""
+    text = availability.hours if availability is not None and availability.hours else store.hours
+    try:
+        return parse_hours(text or "")
+    except HoursError:
+        return ALWAYS
+
+
+def presence(availability: Availability | None, store: Store, now: datetime) -> Presence:
+    if availability is not None and availability.away_until is not None and availability.away_until > now:
+        return Away(availability.away_until, availability.away_note)
+    zone = ZoneInfo(store.timezone)
+    hours = working_hours(availability, store)
+    back = next_opening(hours, now, zone)
+    return Available() if back == now else OffHours(back)
+
+
+# --- /away ----------------------------------------------------------------------------------
+
+
+class AwayError(ValueError):
+    """`reason`: "format" (unreadable), "past" (already over) or "too_far" (over a year)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class AwayRequest:
+    until: datetime
+    note: str | None
+
+
+def parse_away(text: str, now: datetime, zone: ZoneInfo, hours: WeeklyHours) -> AwayRequest:
+    """`18:00` (today, or tomorrow once past), `2h` / `30m` / `3d` / `1w`, `2026-12-01`
+    (back when their hours open that day) or `2026-12-01 14:00`, then an optional note."""
+    words = text.split()
+    if not words:
+        raise AwayError("format")
+    first, rest = words[0], words[1:]
+    local_now = now.astimezone(zone)
+    if match := _CLOCK.match(first):
+        until = _wall(local_now.date(), int(match[1]), int(match[2]), zone)
+        if until <= now:
+            until = _wall(local_now.date() + timedelta(days=1), int(match[1]), int(match[2]), zone)
+    elif match := _DURATION.match(first):
+        until = now + int(match[1]) * _UNITS[match[2].lower()]
+    elif match := _DATE.match(first):
+        try:
+            day = date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            raise AwayError("format") from None
+        if rest and (clock := _CLOCK.match(rest[0])):
+            until, rest = _wall(day, int(clock[1]), int(clock[2]), zone), rest[1:]
+        else:
+            midnight = _wall(day, 0, 0, zone)
+            opening = next_opening(hours, midnight, zone) if not hours.always_open else None
+            until = opening if opening is not None and opening.astimezone(zone).date() == day else midnight
+    else:
+        raise AwayError("format")
+    if until <= now:
+        raise AwayError("past")
+    if until - now > LONGEST_AWAY:
+        raise AwayError("too_far")
+    note = " ".join(rest)[:NOTE_LIMIT].strip() or None
+    return AwayRequest(until, note)
+
+
+def _wall(day: date, hour: int, minute: int, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=zone)
+
+
+# --- use cases --------------------------------------------------------------------------------
+
+
+async def availability_of(uow: UnitOfWork, associate: Associate) -> Availability | None:
+    assert associate.id is not None
+    return await uow.availability.get(associate.id)
+
+
+async def set_hours(uow: UnitOfWork, associate: Associate, hours: WeeklyHours | None, now: datetime) -> Availability:
+    """Their own working hours (canonical text), or None to follow the store's again."""
+    current = await _current(uow, associate, now)
+    current.hours = str(hours) if hours is not None and not hours.always_open else None
+    current.updated_at = now
+    await uow.availability.save(current)
+    return current
+
+
+async def set_away(uow: UnitOfWork, associate: Associate, request: AwayRequest | None, now: datetime) -> tuple[Availability, bool]:
+    """Away until request.until, or back (None). The flag says whether they were away."""
+    current = await _current(uow, associate, now)
+    was_away = current.away_until is not None and current.away_until > now
+    current.away_until = request.until if request else None
+    current.away_note = request.note if request else None
+    current.updated_at = now
+    await uow.availability.save(current)
+    return current, was_away
+
+
+async def _current(uow: UnitOfWork, associate: Associate, now: datetime) -> Availability:
+    assert associate.id is not None
+    return await uow.availability.get(associate.id) or Availability(associate_id=associate.id, updated_at=now)
+
+
+@dataclass(frozen=True, slots=True)
+class AutoReply:
+    """Tell the member their message is saved and when their associate will answer."""
+
+    member: Member
+    associate: Associate
+    store: Store
+    presence: Away | OffHours
+
+
+async def auto_reply_for(uow: UnitOfWork, brand: Brand, member: Member, associate: Associate, store: Store,
+                         now: datetime) -> AutoReply | None:
+    """After a member's message was relayed: the auto-reply to send, if the associate is
+    not working now and the member was not told within the brand's window."""
+    assert member.id is not None and associate.id is not None
+    state = presence(await uow.availability.get(associate.id), store, now)
+    if isinstance(state, Available) or brand.auto_reply_hours <= 0:
+        return None
+    window = timedelta(hours=brand.auto_reply_hours)
+    if not await uow.availability.claim_auto_reply(member.id, associate.id, now, now - window):
+        return None
+    return AutoReply(member, associate, store, state)

@@ -1,0 +1,257 @@
+"""Availability in the associate bot (/hours, /away, /back), the member's auto-reply
+after a relayed message, the store team's Claim button, a manager's /escalations, and
+the relay's hooks for escalations (a claimer's reply, an answer settling them)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+
+from bot.callbacks import ClaimEscalation
+from bot.context import StorelinkContext, UpdateTransaction
+from bot.render import Outgoing
+from bot.render_availability import AvailabilityRenderer
+from bot.render_relay import Content, RelayRenderer
+from commerce.availability import (
+    AwayError,
+    auto_reply_for,
+    availability_of,
+    parse_away,
+    presence,
+    set_away,
+    set_hours,
+    working_hours,
+)
+from commerce.availability_model import EscalationStatus, NoticeKind
+from commerce.escalation import (
+    Claimed,
+    Refusal,
+    ClaimFirst,
+    after_answer,
+    claim,
+    open_escalations,
+    remember,
+    route_claimed_reply,
+)
+from commerce.hours import HoursError, parse_hours
+from commerce.identity import identify
+from commerce.model import Associate, BotKind, Member, Role, Store
+from commerce.relay import NotRelayed, ReplyRoute, history
+from handlers.buttons import answer
+
+ASSOCIATE = BotKind.ASSOCIATE
+CLEAR_WORDS = {"off", "clear", "reset", "none", "store"}
+
+
+def views(tx: UpdateTransaction) -> AvailabilityRenderer:
+    return AvailabilityRenderer(tx.services.catalog)
+
+
+async def _staff(tx: UpdateTransaction, update: Update) -> tuple[Associate, Store] | None:
+    who = await identify(tx.uow, ASSOCIATE, tx.services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
+    if who.role is not Role.ASSOCIATE or who.associate is None or who.store is None:
+        return None
+    return who.associate, who.store
+
+
+def _argument(update: Update) -> str:
+    """The command's text after the command word, as typed (notes keep their spacing)."""
+    message = update.effective_message
+    body = (message.text or "") if message else ""
+    parts = body.split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
+# --- /hours, /away, /back -----------------------------------------------------------------
+
+
+async def on_hours(update: Update, ctx: StorelinkContext) -> None:
+    """/hours shows; /hours <hours> sets the associate's own; /hours off follows the store's."""
+    services = ctx.services
+    locale, argument = services.locale(update), _argument(update)
+    async with services.transaction(ASSOCIATE, update) as tx:
+        staff = await _staff(tx, update)
+        if staff is None:
+            await tx.reply(update, views(tx).staff_only(locale))
+            return
+        associate, store = staff
+        now = services.clock.now()
+        if not argument:
+            availability = await availability_of(tx.uow, associate)
+            state = presence(availability, store, now)
+            await tx.reply(update, views(tx).status(locale, availability, working_hours(availability, store), store, state, now))
+        elif argument.lower() in CLEAR_WORDS:
+            availability = await set_hours(tx.uow, associate, None, now)
+            await tx.reply(update, views(tx).hours_cleared(locale, working_hours(availability, store), store))
+        else:
+            try:
+                hours = parse_hours(argument)
+            except HoursError as error:
+                await tx.reply(update, views(tx).hours_error(locale, error.fragment, store))
+                return
+            availability = await set_hours(tx.uow, associate, hours, now)
+            await tx.reply(update, views(tx).hours_set(locale, hours, store, presence(availability, store, now), now))
+
+
+async def on_away(update: Update, ctx: StorelinkContext) -> None:
+    """/away <until> [note]: members who write meanwhile get an auto-reply."""
+    services = ctx.services
+    locale, argument = services.locale(update), _argument(update)
+    async with services.transaction(ASSOCIATE, update) as tx:
+        staff = await _staff(tx, update)
+        if staff is None:
+            await tx.reply(update, views(tx).staff_only(locale))
+            return
+        associate, store = staff
+        now = services.clock.now()
+        hours = working_hours(await availability_of(tx.uow, associate), store)
+        try:
+            request = parse_away(argument, now, ZoneInfo(store.timezone), hours)
+        except AwayError as error:
+            await tx.reply(update, views(tx).away_error(locale, error if argument else None, store))
+            return
+        availability, _ = await set_away(tx.uow, associate, request, now)
+        brand = await tx.uow.brands.get(services.brand.id) or services.brand  # type: ignore[arg-type]
+        await tx.reply(update, views(tx).away_set(locale, availability, store, brand.auto_reply_hours, now))
+
+
+async def on_back(update: Update, ctx: StorelinkContext) -> None:
+    services = ctx.services
+    locale = services.locale(update)
+    async with services.transaction(ASSOCIATE, update) as tx:
+        staff = await _staff(tx, update)
+        if staff is None:
+            await tx.reply(update, views(tx).staff_only(locale))
+            return
+        _, was_away = await set_away(tx.uow, staff[0], None, services.clock.now())
+        await tx.reply(update, views(tx).back(locale, was_away))
+
+
+# --- the member's side: an auto-reply after the relayed message ----------------------------------
+
+
+async def auto_reply(tx: UpdateTransaction, update: Update, member: Member, associate: Associate, store: Store,
+                     locale: str) -> None:
+    """Called by the relay once the member's message is on its way to their associate."""
+    services = tx.services
+    brand = await tx.uow.brands.get(services.brand.id) or services.brand  # type: ignore[arg-type]
+    now = services.clock.now()
+    reply = await auto_reply_for(tx.uow, brand, member, associate, store, now)
+    if reply is not None:
+        await tx.reply(update, views(tx).auto_reply(locale, reply.associate, reply.store, reply.presence, now))
+
+
+# --- the store team: claiming and answering ---------------------------------------------------
+
+
+async def on_claim(update: Update, ctx: StorelinkContext) -> None:
+    """✋ Claim on an escalation card: the first presser wins; the others are told who did."""
+    services = ctx.services
+    query = update.callback_query
+    assert query is not None
+    data = ClaimEscalation.unpack(query.data)
+    locale = services.locale(update)
+    notice: str | None = None
+    async with services.transaction(ASSOCIATE, update) as tx:
+        staff = await _staff(tx, update)
+        if staff is None or data is None:
+            notice = views(tx).refusal(locale, Refusal.NOT_FOUND, None, None)
+        else:
+            presser = staff[0]
+            result = await claim(tx.uow, presser, data.escalation_id, services.clock.now())
+            message_id = query.message.message_id if query.message else None
+            if isinstance(result, Claimed):
+                await _hand_over(tx, result, presser, locale, message_id)
+                notice = views(tx).claimed(locale, result.member)
+            else:
+                notice = views(tx).refusal(locale, result.reason, result.member, result.claimer)
+                if result.reason in (Refusal.TAKEN, Refusal.DONE) and message_id is not None:
+                    await tx.reply(update, _edit(message_id, notice))  # the card no longer offers the button
+    await answer(query, notice)
+
+
+async def _hand_over(tx: UpdateTransaction, claimed: Claimed, presser: Associate, locale: str, message_id: int | None) -> None:
+    """The claimer's card says so and the conversation follows (a reply to either answers);
+    the other cards say who took it."""
+    assert presser.telegram_user_id is not None and claimed.member.id is not None
+    view = views(tx)
+    if message_id is not None:
+        await tx.send(ASSOCIATE, presser.telegram_user_id, _edit(message_id, view.claimed(locale, claimed.member)))
+    messages = await history(tx.uow, claimed.member.id, 20)
+    names = {}
+    for associate_id in {m.associate_id for m in messages}:
+        writer = await tx.uow.associates.get(associate_id)
+        names[associate_id] = writer.display_name if writer else "?"
+    shown = RelayRenderer(tx.services.catalog, tx.services.brand).history(locale, claimed.member, messages, names)
+    outbox = await tx.send(ASSOCIATE, presser.telegram_user_id, shown)
+    await remember(tx.uow, claimed.escalation, presser, outbox.id, NoticeKind.HISTORY)
+    await _edit_other_cards(tx, claimed.escalation.id, presser.id,  # type: ignore[arg-type]
+                            lambda teammate: view.taken(teammate.locale, claimed.member, presser))
+
+
+async def _edit_other_cards(tx: UpdateTransaction, escalation_id: int, but: int | None,
+                            render: Callable[[Associate], str]) -> None:
+    """Teammates' Claim cards, edited in place (named by their outbox rows) to say what happened."""
+    for card in await tx.uow.escalations.notices(escalation_id):
+        if card.kind is not NoticeKind.CARD or card.associate_id == but:
+            continue
+        teammate = await tx.uow.associates.get(card.associate_id)
+        copy = await tx.uow.outbox.get(card.outbox_id)
+        if teammate is not None and copy is not None:
+            await tx.send(ASSOCIATE, copy.chat_id, Outgoing("editMessageText", {
+                "message_id": {"outbox_id": card.outbox_id}, "text": render(teammate), "parse_mode": "HTML"}))
+
+
+def _edit(message_id: int, body: str) -> Outgoing:
+    return Outgoing("editMessageText", {"message_id": message_id, "text": body, "parse_mode": "HTML"})
+
+
+async def claimed_route(tx: UpdateTransaction, associate: Associate, store: Store, replied_message_id: int,
+                        route: ReplyRoute) -> ReplyRoute | ClaimFirst:
+    """For the relay: a reply to something that is not a relayed member message may be a
+    reply to an escalation card (or its history) in the associate's own chat."""
+    if not isinstance(route, NotRelayed):
+        return route
+    return await route_claimed_reply(tx.uow, associate, store, replied_message_id) or route
+
+
+def claim_first_text(tx: UpdateTransaction, route: ClaimFirst, locale: str) -> str:
+    if route.claimer is not None:
+        return views(tx).refusal(locale, Refusal.TAKEN, None, route.claimer)
+    return views(tx).claim_first(locale)
+
+
+async def settle_answer(tx: UpdateTransaction, member: Member, by: Associate, content: Content) -> None:
+    """For the relay, after an associate's message to a member was queued: the member's
+    escalations are answered (the owner is told what the claimer said) or closed."""
+    view = views(tx)
+    for settled in await after_answer(tx.uow, member, by, tx.services.clock.now()):
+        owner = settled.owner
+        if settled.status is EscalationStatus.ANSWERED and owner is not None and owner.telegram_user_id is not None:
+            await tx.send(ASSOCIATE, owner.telegram_user_id, view.answered(owner.locale, member, by, content.text, content.kind))
+        elif settled.status is EscalationStatus.CLOSED and settled.escalation.claimed_by is None and owner is not None:
+            await _edit_other_cards(tx, settled.escalation.id, None,  # type: ignore[arg-type]
+                                    lambda teammate: view.closed(teammate.locale, member, owner))
+
+
+# --- managers -------------------------------------------------------------------------------------
+
+
+async def on_escalations(update: Update, ctx: StorelinkContext) -> None:
+    """/escalations: a store manager's open and claimed-but-unanswered escalations."""
+    services = ctx.services
+    locale = services.locale(update)
+    async with services.transaction(ASSOCIATE, update) as tx:
+        staff = await _staff(tx, update)
+        if staff is None:
+            await tx.reply(update, views(tx).staff_only(locale))
+            return
+        manager, store = staff
+        items = await open_escalations(tx.uow, manager)
+        if items is None:
+            await tx.reply(update, views(tx).not_manager(locale))
+        else:
+            await tx.reply(update, views(tx).escalations(locale, store, items, services.clock.now()))
+

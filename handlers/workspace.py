@@ -1,0 +1,374 @@
+"""The associate's member workspace in the associate bot: the profile card and tags & notes
+behind the buttons of a relayed message, /members, /tag, /untag, /note, writing to a
+member from /chats, and /done.
+
+Every button names a member id, and a client can forge it: each handler takes the
+associate from the server's identity and commerce.workspace re-checks the member against
+the current link, so forged data shows nothing about another associate's member.
+"""
+
+from __future__ import annotations
+
+from telegram import CallbackQuery, Message, Update
+
+from bot.callbacks import MEMBER_ACTIONS, MemberAction, MembersPage, RemoveTag
+from bot.context import StorelinkContext, UpdateTransaction
+from bot.render import Outgoing, text
+from bot.render_relay import RelayRenderer
+from bot.render_workspace import WorkspaceRenderer, full_name
+from commerce.identity import identify
+from commerce.members import BadFilter, FocusMode, filter_digest, parse_filter
+from commerce.model import Associate, BotKind, Direction, Member, OutboxMessage, Role
+from commerce.relay import MemberPaused, ReplyRoute, ReplyTo, history
+from commerce.workspace import (
+    BadNote,
+    BadTag,
+    Focused,
+    FocusLost,
+    NoteAdded,
+    NotYours,
+    TagDone,
+    TagResult,
+    TooManyTags,
+    add_note,
+    add_tag,
+    current_focus,
+    end_focus,
+    focus_on,
+    members_page,
+    own_member,
+    profile,
+    remove_tag,
+    remove_tag_row,
+    tags_and_notes,
+)
+from handlers.buttons import answer
+
+ASSOCIATE = BotKind.ASSOCIATE
+
+
+def views(tx: UpdateTransaction) -> WorkspaceRenderer:
+    return WorkspaceRenderer(tx.services.catalog, tx.services.brand)
+
+
+async def _associate(tx: UpdateTransaction, update: Update) -> Associate | None:
+    """The sender as an active associate; HQ operators and strangers have no members."""
+    who = await identify(tx.uow, ASSOCIATE, tx.services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
+    return who.associate if who.role is Role.ASSOCIATE else None
+
+
+def _not_for_you(tx: UpdateTransaction, locale: str) -> Outgoing:
+    """HQ operators and strangers have no members of their own."""
+    return text(tx.services.catalog.text(locale, "common.not_for_you"))
+
+
+def _in_place(outgoing: Outgoing, query: CallbackQuery) -> Outgoing:
+    """The message the button is on, edited (its keyboard is part of the new version)."""
+    if query.message is None or outgoing.method != "sendMessage":
+        return outgoing
+    return Outgoing("editMessageText", {**outgoing.params, "message_id": query.message.message_id})
+
+
+# --- buttons -------------------------------------------------------------------------------------
+
+
+async def on_member_action(update: Update, ctx: StorelinkContext) -> None:
+    """Profile, Tags & notes, Add tag, Add note, Write, History: each for the presser's own member only."""
+    services = ctx.services
+    query = update.callback_query
+    assert query is not None
+    data = MemberAction.unpack(query.data)
+    locale = services.locale(update)
+    async with services.transaction(ASSOCIATE, update) as tx:
+        associate = await _associate(tx, update)
+        if associate is not None and data is not None and data.action in MEMBER_ACTIONS:
+            for outgoing in await _member_action(tx, associate, data, locale):
+                await tx.reply(update, outgoing)
+    await answer(query)
+
+
+async def _member_action(tx: UpdateTransaction, associate: Associate, data: MemberAction, locale: str) -> list[Outgoing]:
+    uow, now, render = tx.uow, tx.services.clock.now(), views(tx)
+    if data.action == "profile":
+        card = await profile(uow, associate, data.member_id)
+        return [render.card(locale, card) if not isinstance(card, NotYours) else render.say(locale, "not_yours")]
+    if data.action == "tags":
+        view = await tags_and_notes(uow, associate, data.member_id)
+        return [render.tags_and_notes(locale, view) if not isinstance(view, NotYours) else render.say(locale, "not_yours")]
+    if data.action == "history":
+        return [await _history(tx, associate, data.member_id, locale)]
+    mode = {"write": FocusMode.WRITE, "addtag": FocusMode.TAG, "addnote": FocusMode.NOTE}[data.action]
+    member = await focus_on(uow, associate, data.member_id, mode, now)
+    if isinstance(member, NotYours):
+        return [render.say(locale, "not_yours")]
+    if mode is FocusMode.TAG:
+        return [render.ask_tag(locale, member)]
+    if mode is FocusMode.NOTE:
+        return [render.ask_note(locale, member)]
+    return [render.writing(locale, member)]
+
+
+async def _history(tx: UpdateTransaction, associate: Associate, member_id: int, locale: str) -> Outgoing:
+    member = await own_member(tx.uow, associate, member_id)
+    if isinstance(member, NotYours):
+        return views(tx).say(locale, "not_yours")
+    messages = await history(tx.uow, member_id, 20)
+    names = {}
+    for associate_id in {m.associate_id for m in messages}:
+        writer = await tx.uow.associates.get(associate_id)
+        names[associate_id] = writer.display_name if writer else "?"
+    return RelayRenderer(tx.services.catalog, tx.services.brand).history(locale, member, messages, names)
+
+
+async def on_remove_tag(update: Update, ctx: StorelinkContext) -> None:
+    """A tag's ✕ in Tags & notes: removed, and the view is redrawn in place."""
+    services = ctx.services
+    query = update.callback_query
+    assert query is not None
+    data = RemoveTag.unpack(query.data)
+    locale = services.locale(update)
+    async with services.transaction(ASSOCIATE, update) as tx:
+        associate = await _associate(tx, update)
+        if associate is not None and data is not None:
+            result = await remove_tag_row(tx.uow, associate, data.member_id, data.tag_id, services.clock.now())
+            if isinstance(result, NotYours):
+                await tx.reply(update, views(tx).say(locale, "not_yours"))
+            else:
+                view = await tags_and_notes(tx.uow, associate, data.member_id)
+                if not isinstance(view, NotYours):
+                    await tx.reply(update, _in_place(views(tx).tags_and_notes(locale, view), query))
+    await answer(query)
+
+
+# --- /members ------------------------------------------------------------------------------------
+
+
+async def on_members(update: Update, ctx: StorelinkContext) -> None:
+    """/members [tag:X] [tier:X] [unread] [quiet:N]: the first page; the filter is kept for paging."""
+    services = ctx.services
+    locale = services.locale(update)
+    async with services.transaction(ASSOCIATE, update) as tx:
+        associate = await _associate(tx, update)
+        if associate is None:
+            await tx.reply(update, _not_for_you(tx, locale))
+            return
+        assert associate.id is not None
+        where = parse_filter(list(ctx.args or []))
+        if isinstance(where, BadFilter):
+            await tx.reply(update, views(tx).say(locale, "members_usage", word=where.word))
+            return
+        now = services.clock.now()
+        await tx.uow.workspace.save_filter(associate.id, where.words(), now)
+        page = await members_page(tx.uow, associate, where, 0, now)
+        await tx.reply(update, views(tx).members(locale, page, filter_digest(where.words())))
+
+
+async def on_members_page(update: Update, ctx: StorelinkContext) -> None:
+    """◀ / ▶ of /members: the saved filter, parsed again (it is re-validated like typed words)."""
+    services = ctx.services
+    query = update.callback_query
+    assert query is not None
+    data = MembersPage.unpack(query.data)
+    locale = services.locale(update)
+    async with services.transaction(ASSOCIATE, update) as tx:
+        associate = await _associate(tx, update)
+        if associate is not None and data is not None:
+            assert associate.id is not None
+            words = await tx.uow.workspace.saved_filter(associate.id)
+            where = parse_filter(words.split()) if words is not None else None
+            if words is None or where is None or isinstance(where, BadFilter) or filter_digest(words) != data.digest:
+                await tx.reply(update, views(tx).say(locale, "members_stale"))
+            else:
+                page = await members_page(tx.uow, associate, where, data.page, services.clock.now())
+                await tx.reply(update, _in_place(views(tx).members(locale, page, data.digest), query))
+    await answer(query)
+
+
+# --- /tag, /untag, /note, /done -----------------------------------------------------------------
+
+
+async def _replied_member(tx: UpdateTransaction, associate: Associate, replied_id: int) -> Member | NotYours | None:
+    """The member behind a relayed message in the associate's own chat; None if the message
+    is not a member's relayed message."""
+    assert associate.telegram_user_id is not None
+    outbox = await tx.uow.outbox.by_telegram_message(ASSOCIATE, associate.telegram_user_id, replied_id)
+    relayed = await tx.uow.conversations.by_relay_outbox(outbox.id) if outbox and outbox.id is not None else None
+    if relayed is None or relayed.direction is not Direction.IN:
+        return None
+    return await own_member(tx.uow, associate, relayed.member_id)
+
+
+async def _target(tx: UpdateTransaction, associate: Associate, message: Message) -> Member | NotYours | None:
+    """A command's member: the one whose message it replies to, else the one being written to."""
+    if message.reply_to_message is not None:
+        return await _replied_member(tx, associate, message.reply_to_message.message_id)
+    state = await current_focus(tx.uow, associate, tx.services.clock.now())
+    if isinstance(state, FocusLost):
+        return NotYours()
+    if isinstance(state, Focused) and state.mode is FocusMode.WRITE:
+        return state.member
+    return None
+
+
+async def _on_member_command(update: Update, ctx: StorelinkContext, usage: str, apply) -> None:  # noqa: ANN001
+    services = ctx.services
+    message = update.effective_message
+    assert message is not None
+    locale = services.locale(update)
+    async with services.transaction(ASSOCIATE, update) as tx:
+        associate = await _associate(tx, update)
+        if associate is None:
+            await tx.reply(update, _not_for_you(tx, locale))
+            return
+        parts = (message.text or "").split(None, 1)  # "/note@bot first line\nsecond line" keeps its lines
+        argument = parts[1].strip() if len(parts) > 1 else ""
+        target = await _target(tx, associate, message)
+        if target is None or not argument:
+            await tx.reply(update, views(tx).say(locale, usage))
+        elif isinstance(target, NotYours):
+            await tx.reply(update, views(tx).say(locale, "not_yours"))
+        else:
+            for outgoing in await apply(tx, associate, target, argument, locale):
+                await tx.reply(update, outgoing)
+
+
+async def on_tag(update: Update, ctx: StorelinkContext) -> None:
+    """/tag vip [bags ...] as a reply to a member's message (or while writing to them)."""
+    await _on_member_command(update, ctx, "tag_usage", _add_tags)
+
+
+async def on_untag(update: Update, ctx: StorelinkContext) -> None:
+    """/untag vip [bags ...], as /tag."""
+    await _on_member_command(update, ctx, "untag_usage", _remove_tags)
+
+
+async def on_note(update: Update, ctx: StorelinkContext) -> None:
+    """/note <text>, as /tag: the rest of the message is the note, lines kept."""
+    await _on_member_command(update, ctx, "note_usage", _add_note)
+
+
+async def _add_tags(tx: UpdateTransaction, associate: Associate, member: Member, argument: str, locale: str) -> list[Outgoing]:
+    assert member.id is not None
+    out = []
+    for word in argument.split():
+        result = await add_tag(tx.uow, associate, member.id, word, tx.services.clock.now())
+        out.append(_tag_answer(tx, locale, member, result, added=True, again=False))
+        if not isinstance(result, TagDone):
+            break
+    return _joined(out)
+
+
+async def _remove_tags(tx: UpdateTransaction, associate: Associate, member: Member, argument: str, locale: str) -> list[Outgoing]:
+    assert member.id is not None
+    out = [_tag_answer(tx, locale, member, await remove_tag(tx.uow, associate, member.id, word, tx.services.clock.now()),
+                       added=False, again=False) for word in argument.split()]
+    return _joined(out)
+
+
+async def _add_note(tx: UpdateTransaction, associate: Associate, member: Member, argument: str, locale: str) -> list[Outgoing]:
+    assert member.id is not None
+    return [_note_answer(tx, locale, await add_note(tx.uow, associate, member.id, argument, tx.services.clock.now()), again=False)]
+
+
+def _joined(answers: list[Outgoing]) -> list[Outgoing]:
+    """Several tags at once: one message with a line each."""
+    return [text("\n".join(a.params["text"] for a in answers))] if answers else []
+
+
+def _tag_answer(tx: UpdateTransaction, locale: str, member: Member, result: TagResult, *, added: bool, again: bool) -> Outgoing:
+    render = views(tx)
+    if isinstance(result, NotYours):
+        return render.say(locale, "not_yours")
+    if isinstance(result, BadTag):
+        return render.bad_tag(locale, again=again)
+    if isinstance(result, TooManyTags):
+        return render.too_many_tags(locale, member)
+    key = ("tag_added" if result.changed else "tag_exists") if added else ("tag_removed" if result.changed else "tag_missing")
+    return render.say(locale, key, member=full_name(result.member), tag=result.tag)
+
+
+def _note_answer(tx: UpdateTransaction, locale: str, result: NoteAdded | BadNote | NotYours, *, again: bool) -> Outgoing:
+    render = views(tx)
+    if isinstance(result, NotYours):
+        return render.say(locale, "not_yours")
+    if isinstance(result, BadNote):
+        bad = render.bad_note(locale, result.length)
+        return text(f"{bad.params['text']}\n{render.t(locale, 'ask_again')}") if again else bad
+    return render.say(locale, "note_added", member=full_name(result.member))
+
+
+async def on_done(update: Update, ctx: StorelinkContext) -> None:
+    """/done: stop writing to the member (or cancel the pending tag or note)."""
+    services = ctx.services
+    locale = services.locale(update)
+    async with services.transaction(ASSOCIATE, update) as tx:
+        associate = await _associate(tx, update)
+        if associate is None:
+            await tx.reply(update, _not_for_you(tx, locale))
+            return
+        state = await end_focus(tx.uow, associate, services.clock.now())
+        if not isinstance(state, Focused):
+            await tx.reply(update, views(tx).say(locale, "done_nothing"))
+        elif state.mode is FocusMode.WRITE:
+            await tx.reply(update, views(tx).say(locale, "done", member=full_name(state.member)))
+        else:
+            await tx.reply(update, views(tx).say(locale, "done_pending"))
+
+
+# --- an associate's message that is not a reply ------------------------------------------------
+
+
+async def unthreaded_route(tx: UpdateTransaction, update: Update, associate: Associate, locale: str) -> ReplyRoute | None:
+    """A message that replies to nothing: for the member the associate is writing to (a
+    route the relay delivers exactly like a reply), the pending tag or note, or a hint.
+    None when it was answered here."""
+    message = update.effective_message
+    assert message is not None
+    now = tx.services.clock.now()
+    state = await current_focus(tx.uow, associate, now)
+    render = views(tx)
+    if isinstance(state, FocusLost):
+        name = full_name(state.member) if state.member else "?"
+        await tx.reply(update, render.say(locale, "focus_lost", member=name))
+        return None
+    if not isinstance(state, Focused):
+        await tx.reply(update, render.say(locale, "reply_hint"))
+        return None
+    member = state.member
+    assert member.id is not None
+    if state.mode is FocusMode.WRITE:
+        store = await tx.uow.stores.get(associate.store_id)
+        assert store is not None
+        return ReplyTo(member, associate, store, None) if member.consent_chat else MemberPaused(member)
+    if message.text is None:
+        await tx.reply(update, render.say(locale, "text_only"))
+        return None
+    if state.mode is FocusMode.TAG:
+        result = await add_tag(tx.uow, associate, member.id, message.text, now)
+        await tx.reply(update, _tag_answer(tx, locale, member, result, added=True, again=True))
+        done = isinstance(result, TagDone | TooManyTags)
+    else:
+        note = await add_note(tx.uow, associate, member.id, message.text, now)
+        await tx.reply(update, _note_answer(tx, locale, note, again=True))
+        done = isinstance(note, NoteAdded)
+    if done:  # a pending tag or note is one message; a bad one may be sent again
+        assert associate.id is not None
+        await tx.uow.workspace.clear_focus(associate.id)
+        view = await tags_and_notes(tx.uow, associate, member.id)
+        if not isinstance(view, NotYours):
+            await tx.reply(update, render.tags_and_notes(locale, view))
+    return None
+
+
+async def header_tags(tx: UpdateTransaction, member: Member) -> list[str]:
+    """The member's tags for the header of a relayed copy, as they are at this moment."""
+    return [t.tag for t in await tx.uow.workspace.tags_of(member.id)] if member.id is not None else []
+
+
+def keep_buttons(edit: Outgoing, copy: OutboxMessage) -> Outgoing:
+    """An edit without reply_markup removes a message's inline keyboard: an edited copy
+    keeps the buttons it was delivered with (and gets none if it had none, as album items)."""
+    markup = copy.params.get("reply_markup")
+    if not markup or "reply_markup" in edit.params:
+        return edit
+    return Outgoing(edit.method, {**edit.params, "reply_markup": markup})

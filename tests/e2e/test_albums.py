@@ -1,0 +1,153 @@
+"""Albums, end to end: a member's album reaches their associate as ONE album (one
+sendMediaGroup, the header on the first item, every caption kept), a reply to any of its
+items reaches the member, and an album left in the buffer by a process that stopped is
+relayed exactly once by another.
+
+Given the store of the enrollment tests (Bob and Lina), members enrolled by scanning.
+Both stacks run every test (SQLite + in-process backends, PostgreSQL + Redis).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import sqlalchemy as sa
+
+from bot.albums import AlbumFlusher
+from commerce.model import BotKind, Direction, MessageKind
+from tests.e2e.test_enrollment import STORE_NAME, enrol, open_shop, settle, wait_for_text
+from tests.e2e.test_relay import HEADER_OF, history_of, png
+
+PHOTOS = [png("navy"), png("crimson", (5, 11)), png("olive", (7, 7))]
+DOCUMENTS = [b"%PDF-1.4 size guide\n%%EOF", b"%PDF-1.4 care\n%%EOF"]
+
+
+async def album_arrives(stack, user: int, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+    """The bot messages of the chat's newest album, once all `count` items are there."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    version = -1
+    while True:
+        page = await stack.people.watch(user, stack.associate_bot, after_version=version, wait=max(deadline - loop.time(), 0))
+        version = page["version"]
+        grouped = [m for m in page["messages"] if m["sender"] == "bot" and m["media_group_id"]]
+        if grouped:
+            newest = [m for m in grouped if m["media_group_id"] == grouped[-1]["media_group_id"]]
+            if len(newest) >= count:
+                return newest
+        if loop.time() >= deadline:
+            raise TimeoutError(f"no album of {count} items arrived; the chat has {len(grouped)} grouped messages")
+
+
+async def buffered(stack) -> int:
+    async with stack.runtime.services.uow() as uow:
+        return (await uow.session.execute(sa.text("SELECT count(*) FROM album_item"))).scalar_one()
+
+
+async def wait_until_buffered(stack, count: int, timeout: float = 10.0) -> None:
+    async with asyncio.timeout(timeout):
+        while await buffered(stack) < count:
+            await stack.runtime.ingress.drain()
+            await asyncio.sleep(0.02)
+
+
+async def until_history_has(stack, user: int, kind: MessageKind, timeout: float = 10.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not any(m.kind is kind for m in await history_of(stack, user)):
+            await stack.runtime.ingress.drain()
+            await asyncio.sleep(0.02)
+
+
+async def test_a_members_album_reaches_the_associate_as_one_album_and_a_reply_to_its_second_item_comes_back(stack):
+    shop = await open_shop(stack)
+    alice = await stack.person("Alice")
+    await enrol(stack, shop, alice, shop.bob)
+
+    sent = await stack.people.send_album(alice, stack.consumer_bot, [
+        ("photo", PHOTOS[0], "Which one? <b>not bold</b>"), ("photo", PHOTOS[1], None), ("photo", PHOTOS[2], "or the olive")])
+    album = await album_arrives(stack, shop.bob_user, 3)
+    await settle(stack)
+    await stack.people.send_text(shop.bob_user, stack.associate_bot, "The crimson is lovely", reply_to_message_id=album[1]["message_id"])
+    answer = await wait_for_text(stack, alice, stack.consumer_bot, "crimson is lovely")
+    await stack.people.edit_caption(alice, stack.consumer_bot, sent[1]["message_id"], "this one, in M")
+    edited = await stack.people.wait_for(shop.bob_user, stack.associate_bot,
+                                         lambda m: m["message_id"] == album[1]["message_id"] and "in M" in (m["caption"] or ""), 10.0)
+    await settle(stack)
+    follow_ups = [m for m in await stack.bot_messages(shop.bob_user, stack.associate_bot)
+                  if m["reply_to_message_id"] == album[0]["message_id"]]
+
+    assert len({m["media_group_id"] for m in album}) == 1 and [m["kind"] for m in album] == ["photo"] * 3
+    assert album[0]["caption"] == HEADER_OF.format(name="Alice") + "\nWhich one? <b>not bold</b>"
+    assert album[1]["caption"] is None and album[2]["caption"] == "or the olive"
+    assert [await stack.people.download_file(m["file"]["file_unique_id"]) for m in album] == PHOTOS
+    assert len(await stack.people.calls(bot=stack.associate_bot, method="sendMediaGroup")) == 1
+    assert answer["text"] == f"Bob · {STORE_NAME}\nThe crimson is lovely"
+    # A media group cannot carry the relayed copy's buttons: they follow, replying to the album.
+    assert [bool((m["reply_markup"] or {}).get("inline_keyboard")) for m in follow_ups] == [True]
+    assert follow_ups[0]["text"].startswith(HEADER_OF.format(name="Alice"))
+    assert edited["caption"] == "this one, in M", "the item itself is edited, without a header"
+    assert album[0]["caption"].startswith(HEADER_OF.format(name="Alice")), "the first item keeps its header"
+    history = await history_of(stack, alice)
+    assert [(m.direction, m.kind, m.text) for m in history] == [
+        (Direction.IN, MessageKind.PHOTO, "Which one? <b>not bold</b>"), (Direction.IN, MessageKind.PHOTO, None),
+        (Direction.IN, MessageKind.PHOTO, "or the olive"), (Direction.OUT, MessageKind.TEXT, "The crimson is lovely"),
+        (Direction.IN, MessageKind.EDIT, "this one, in M")]
+    assert len({m.relay_outbox_id for m in history[:3]}) == 1 and history[0].relay_outbox_id is not None
+    assert await buffered(stack) == 0
+
+
+async def test_an_album_left_by_a_stopped_process_is_relayed_once_by_another(stack):
+    shop = await open_shop(stack)
+    alice = await stack.person("Alice")
+    await enrol(stack, shop, alice, shop.bob)
+    first = stack.runtime
+    # This process records the items, then "dies" before its timers fire: it never flushes
+    # on its own (its periodic sweep runs too rarely to matter here).
+    await first.albums.stop()
+    first.services.album_arrived = lambda bot, chat, group: asyncio.sleep(0)
+
+    sent = await stack.people.send_album(alice, stack.consumer_bot, [("document", data, None) for data in DOCUMENTS],
+                                         filenames=["size-guide.pdf", "care.pdf"])
+    await wait_until_buffered(stack, 2)
+    await stack.people.edit_caption(alice, stack.consumer_bot, sent[1]["message_id"], "washing <30°")
+    await until_history_has(stack, alice, MessageKind.EDIT)
+    second = await stack.start_another_process(album_quiet=0.2, album_sweep_every=3600.0)
+    # Both processes sweep at the same moment, once the album has been quiet for 0.2 s:
+    # exactly one of them relays it.
+    sweepers = [AlbumFlusher(first.services, 0.2), second.albums]
+    await asyncio.sleep(0.25)
+    outcomes = await asyncio.gather(*(sweeper.sweep() for sweeper in sweepers))
+    album = await album_arrives(stack, shop.bob_user, 2)
+    await settle(stack)
+    await second.sender_idle()
+
+    assert sorted(outcomes) == [0, 1]
+    assert [await sweeper.sweep() for sweeper in sweepers] == [0, 0], "nothing left to relay"
+    assert len(await stack.people.calls(bot=stack.associate_bot, method="sendMediaGroup")) == 1
+    assert [m["kind"] for m in album] == ["document", "document"]
+    assert [m["file"]["file_name"] for m in album] == ["size-guide.pdf", "care.pdf"]
+    assert [await stack.people.download_file(m["file"]["file_unique_id"]) for m in album] == DOCUMENTS
+    assert album[0]["caption"] == HEADER_OF.format(name="Alice")
+    assert album[1]["caption"] == "washing <30°", "an edit before the flush changes the album's caption"
+    assert await buffered(stack) == 0
+
+
+async def test_a_paused_member_sending_an_album_gets_one_polite_answer_and_nothing_is_held(stack):
+    shop = await open_shop(stack)
+    alice = await stack.person("Alice")
+    await enrol(stack, shop, alice, shop.bob)
+    async with stack.runtime.services.uow() as uow:
+        member = await uow.members.by_telegram_user(stack.runtime.services.brand.id, alice)
+        member.consent_chat = False
+        await uow.members.update(member)
+        await uow.commit()
+
+    sent = await stack.people.send_album(alice, stack.consumer_bot, [("photo", data, None) for data in PHOTOS])
+    await wait_for_text(stack, alice, stack.consumer_bot, "paused", after=sent[-1]["message_id"] - 3)
+    await settle(stack)
+
+    answers = [m for m in await stack.bot_messages(alice, stack.consumer_bot) if m["message_id"] > sent[0]["message_id"]]
+    assert len(answers) == 1 and "paused" in answers[0]["text"]
+    assert await buffered(stack) == 0
+    assert not await stack.people.calls(bot=stack.associate_bot, method="sendMediaGroup")

@@ -1,0 +1,410 @@
+"""The crash test: a burst of 500 member messages reaches the associates while Telegram
+answers some sends with 429 and 5xx and one of the two senders dies mid-way.
+
+Given three associates with 25 members between them (9, 8 and 8), and two senders: the
+stack's own process (which also takes the updates) and a second one that dies.
+
+- PostgreSQL + Redis: the second sender is a real OS process running only the sender
+  (`storelink run --only sender`, started through tests/e2e/crash_sender.py so that it
+  gets this stack's limits and Redis namespace), killed with SIGKILL: its chats' leases
+  and its unacknowledged jobs stay in Redis, as after any crash.
+- SQLite + in-process backends: in-process queues and locks live in one OS process, so
+  the second sender is a second Sender inside the stack's process, sharing its backends
+  and database. Its death first cuts every connection it has to them (a dead process
+  has none) and then cancels its tasks, so nothing it held is released and no job it
+  took is acknowledged: what a crash leaves behind.
+
+Limits: Telegram's (1 message/s per chat with bursts of 3, 30/s per bot) would make 500
+messages into three associate chats take three minutes. The per-chat limit is scaled
+30 times (30/s, bursts of 5) and the bot's 4 times (120/s): three chats at 30/s (90/s)
+stay under the bot's 120/s, so each chat's own bucket paces its messages and the busiest
+chat (180 messages) needs at least (180 - 5) / 30 ≈ 5.8 s; the test checks every stretch
+of every chat against its bucket, most telling where a backlog built up (after the
+death, while the dead sender's chats waited for their leases to run out). The
+sandbox enforces a little more than we allow ourselves (40/s, bursts of 8, 200/s), as
+Telegram does above its published figures, so its 429s here are the injected ones.
+
+Duplicates: a copy is sent twice only when an attempt may have reached Telegram without
+its answer reaching us: a dropped response, or a worker that died between its call and
+recording it. The first phase drops nothing on purpose, so its duplicates can only come
+from the rows the dead sender had in flight (at most one per chat), and every one is
+counted in storelink_messages_possible_duplicates_total. The second phase drops four
+responses on purpose: the metric then counts exactly four, and the chats show exactly
+four duplicates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import os
+import re
+import signal
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.metrics import Metrics
+from bot.sender import Sender
+from commerce.model import Associate, Link, Member, OutboxStatus, Store
+from storage.backends import SendLimits
+from tests.e2e.crash_sender import CONFIG_VARIABLE
+from tests.e2e.test_process import STORELINK, clean_env
+
+ASSOCIATES, MEMBERS, PER_MEMBER = 3, 25, 20  # 500 messages in the burst
+LIMITS = SendLimits(global_rate=120.0, global_burst=30, per_chat_rate=30.0, per_chat_burst=5)
+LEASE = 4.0  # seconds before a dead sender's chats and jobs go to the other
+SWEEP = 1.0
+DROPPED, LATER_MEMBERS, LATER_PER_MEMBER = 4, 12, 5  # the second phase: 60 messages, 4 lost answers
+VICTIM = "crash-victim"
+COPY = re.compile(r"\n(m\d{2}) #(\d{3})$")
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def stack_limits() -> SendLimits:
+    return LIMITS
+
+
+@pytest.fixture
+def stack_options() -> dict[str, Any]:
+    return {"sender_lease": LEASE, "sender_sweep_every": SWEEP}
+
+
+# --- given: associates, their members, and a second sender -----------------------------
+
+
+@dataclasses.dataclass
+class Team:
+    associates: list[int]  # Telegram user ids, in the order members are dealt to them
+    members: list[int]
+
+    def associate_of(self, member_index: int) -> int:
+        return self.associates[member_index % len(self.associates)]
+
+
+async def seed_team(stack) -> Team:
+    """Associates signed in to the associate bot (/start, as people do) and members linked
+    to them straight in the database: the enrollment flow is not what is tested here."""
+    services = stack.runtime.services
+    now = services.clock.now()
+    associate_users = [await stack.person(f"Sa{n}") for n in range(ASSOCIATES)]
+    member_users = [await stack.person(f"M{n:02d}") for n in range(MEMBERS)]
+    async with services.uow() as uow:
+        store = await uow.stores.add(Store(brand_id=services.brand.id, code="CR1", name="Crash Street"))
+        associates = [await uow.associates.add(Associate(store_id=store.id, display_name=f"Sa{n}", short_code=f"CRASH{n}",
+                                                         telegram_user_id=user)) for n, user in enumerate(associate_users)]
+        for n, user in enumerate(member_users):
+            associate = associates[n % ASSOCIATES]
+            member = await uow.members.add(Member(brand_id=services.brand.id, telegram_user_id=user, first_name=f"M{n:02d}",
+                                                  enrolled_at=now, store_id=store.id, source_associate_id=associate.id))
+            await uow.links.add(Link(member_id=member.id, associate_id=associate.id, started_at=now))
+        await uow.commit()
+    for user in associate_users:
+        assert "Crash Street" in (await stack.reply_to(user, stack.associate_bot, "/start"))["text"]
+    return Team(associate_users, member_users)
+
+
+class CrashingProcess:
+    """The second sender as an OS process (PostgreSQL + Redis)."""
+
+    def __init__(self, stack, log_path: Path) -> None:
+        self.stack, self.log_path = stack, log_path
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        options = self.stack.options
+        config = {
+            "settings": self.stack.settings_overrides,
+            "limits": dataclasses.asdict(LIMITS),
+            "options": {"namespace": options.namespace, "sender_name": VICTIM, "sender_lease": LEASE,
+                        "sender_sweep_every": SWEEP, "sender_backoff": options.sender_backoff},
+        }
+        env = {k: v for k, v in os.environ.items() if not k.startswith("STORELINK_")} | {CONFIG_VARIABLE: json.dumps(config)}
+        with self.log_path.open("wb") as log:
+            self.process = await asyncio.create_subprocess_exec(sys.executable, "-m", "tests.e2e.crash_sender", cwd=REPO,
+                                                                env=env, stdout=log, stderr=log)
+        await until(lambda: "storelink is running" in self.log() or self.process.returncode is not None, 30.0)
+        assert self.process.returncode is None, self.log()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    async def holds_work(self) -> bool:
+        """Jobs it took and has not acknowledged: what its death strands in Redis."""
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(self.stack.settings_overrides["redis_url"], decode_responses=True)
+        try:
+            pending = await redis.xpending_range(f"{self.stack.options.namespace}:queue:send", "senders", min="-", max="+",
+                                                 count=10, consumername=VICTIM)
+        finally:
+            await redis.aclose()
+        return bool(pending)
+
+    async def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        await self.process.wait()
+        assert self.process.returncode == -signal.SIGKILL
+
+    async def close(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+        assert "Traceback" not in self.log(), self.log()
+
+
+class CrashingWorker:
+    """The second sender inside the stack's process (SQLite + in-process backends)."""
+
+    def __init__(self, stack) -> None:
+        runtime = stack.runtime
+        first, backends = runtime.sender, runtime.backends
+        self.cut = False
+        self._uow = runtime.database.uow
+        self.sender = Sender(
+            uow=self._connect, queue=_Severable(backends.queue, self), lock=_Severable(backends.lock, self),
+            limiter=_Severable(backends.limiter, self), marks=_Severable(backends.dedupe, self), bots=first.bots,
+            clock=runtime.options.clock, metrics=Metrics(), name=VICTIM, on_unreachable=first.on_unreachable,
+            is_reachable=first.is_reachable, on_undelivered=first.on_undelivered, backoff_base=0.02, lease=LEASE,
+        )
+        self.task: asyncio.Task[None] | None = None
+
+    def _connect(self):
+        if self.cut:
+            raise ConnectionError("this worker is dead")
+        return self._uow()
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(self.sender.run(sweep_every=SWEEP, reclaim_every=SWEEP))
+
+    async def holds_work(self) -> bool:
+        return bool(self.sender.delivering)
+
+    async def kill(self) -> None:
+        self.cut = True
+        tasks = [self.task, *self.sender._tasks]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def close(self) -> None:
+        if not self.cut:
+            await self.kill()
+
+
+class _Severable:
+    """A backend as one worker reaches it: once the worker is dead, every call fails, so
+    the cancelled tasks' clean-up (releasing a lock, acknowledging a job) never lands."""
+
+    def __init__(self, backend: Any, worker: CrashingWorker) -> None:
+        self._backend, self._worker = backend, worker
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._backend, name)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            if self._worker.cut:
+                raise ConnectionError("this worker is dead")
+            return await method(*args, **kwargs)
+
+        return call
+
+
+async def second_sender(stack, stack_kind: str, tmp_path: Path) -> CrashingProcess | CrashingWorker:
+    worker = CrashingProcess(stack, tmp_path / "second-sender.log") if stack_kind == "postgres+redis" else CrashingWorker(stack)
+    await worker.start()
+    return worker
+
+
+# --- when: a burst, faults, a death ---------------------------------------------------------
+
+
+async def write(stack, team: Team, members: range, sequence: range) -> None:
+    """Each member writes their messages one after another; all members at once."""
+
+    async def one(n: int) -> None:
+        for seq in sequence:
+            await stack.people.send_text(team.members[n], stack.consumer_bot, f"m{n:02d} #{seq:03d}")
+
+    await asyncio.gather(*(one(n) for n in members))
+
+
+def copies(stack, team: Team) -> dict[int, list[tuple[str, int, float]]]:
+    """Per associate chat, the relayed copies in the order the chat shows them:
+    (member, sequence number, when the sandbox stored it)."""
+    out: dict[int, list[tuple[str, int, float]]] = {}
+    for user in team.associates:
+        chat = stack.sandbox.people.chat(user, stack.associate_bot)
+        out[user] = [(found[1], int(found[2]), m.created_at) for m in chat.messages.values()
+                     if m.from_bot and (found := COPY.search(m.text or ""))]
+    return out
+
+
+def count(stack, team: Team) -> int:
+    """Copies in the associates' chats, duplicates included."""
+    return sum(len(chat) for chat in copies(stack, team).values())
+
+
+def delivered(stack, team: Team) -> int:
+    """Messages that reached their associate at least once."""
+    return len({(member, seq) for chat in copies(stack, team).values() for member, seq, _ in chat})
+
+
+async def until(condition, timeout: float, what: str = "condition") -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, f"{what} not reached within {timeout}s"
+        await asyncio.sleep(0.05)
+
+
+async def sent_by_sandbox(stack) -> int:
+    return sum(1 for call in await stack.people.calls(bot=stack.associate_bot, method="sendMessage") if call["status"] == 200)
+
+
+# --- then ---------------------------------------------------------------------------------
+
+
+def duplicates(chats: dict[int, list[tuple[str, int, float]]]) -> int:
+    seen = Counter((user, member, seq) for user, chat in chats.items() for member, seq, _ in chat)
+    return sum(n - 1 for n in seen.values())
+
+
+def assert_complete_and_in_order(chats, team: Team, expected: dict[str, list[int]]) -> None:
+    """Every member's messages in their own associate's chat, each at least once, and in
+    the order written: a resent copy can only repeat the message just before it."""
+    for user, chat in chats.items():
+        by_member: dict[str, list[int]] = defaultdict(list)
+        for member, seq, _ in chat:
+            by_member[member].append(seq)
+        for member, seqs in by_member.items():
+            assert user == team.associate_of(int(member[1:])), f"{member} reached another associate's chat"
+            assert seqs == sorted(seqs), f"{member}'s messages out of order: {seqs}"
+            assert sorted(set(seqs)) == expected[member], f"{member}: got {sorted(set(seqs))}"
+        assert set(by_member) == {m for m in expected if team.associate_of(int(m[1:])) == user}
+
+
+def assert_429s_waited_out(calls: list[dict[str, Any]]) -> None:
+    """After a 429 the chat's next call comes retry_after later, not sooner, whichever
+    sender makes it: the holder waits with its lease renewed, so no one else steps in."""
+    by_chat: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for call in calls:
+        by_chat[call["chat_id"]].append(call)
+    for chat_calls in by_chat.values():
+        chat_calls.sort(key=lambda call: call["time"])
+        for refused, following in zip(chat_calls, chat_calls[1:], strict=False):
+            if refused["status"] == 429:
+                assert following["time"] - refused["time"] >= 0.95 * refused["parameters"]["retry_after"]
+
+
+def assert_paced_by_the_chat_limit(chats) -> None:
+    """No stretch of a chat went faster than its bucket allows (both senders share it): n
+    copies in a row span at least (n - burst) / rate seconds on the sandbox's clock, less
+    a little for the hop between the limiter's decision and the sandbox storing the copy."""
+    burst, rate = LIMITS.per_chat_burst, LIMITS.per_chat_rate
+    for chat in chats.values():
+        stamps = sorted(at for *_, at in chat)
+        for n in range(burst + 5, len(stamps) + 1, 5):
+            fastest = min(stamps[i + n - 1] - stamps[i] for i in range(len(stamps) - n + 1))
+            assert fastest >= 0.9 * (n - burst) / rate - 0.05, f"{n} copies in {fastest:.2f}s: faster than the limit"
+
+
+async def assert_outbox_settled(stack) -> None:
+    """Nothing pending and no job left: the dead sender's jobs were reclaimed and done."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 3 * LEASE
+    while True:
+        async with stack.runtime.services.uow() as uow:
+            counts = await uow.outbox.count_by_status()
+        depth = await stack.runtime.backends.queue.depth()
+        if counts[OutboxStatus.PENDING] == depth == 0 or loop.time() > deadline:
+            break
+        await asyncio.sleep(0.1)
+    assert (counts[OutboxStatus.PENDING], depth) == (0, 0)
+    assert counts[OutboxStatus.FAILED] == counts[OutboxStatus.UNREACHABLE] == 0
+
+
+# --- the test -------------------------------------------------------------------------------
+
+
+async def test_a_burst_reaches_every_associate_in_order_through_429s_5xx_a_killed_sender_and_lost_answers(
+    stack, stack_kind, tmp_path
+):
+    team = await seed_team(stack)
+    limits = stack.sandbox.limits
+    limits.per_chat_rate, limits.per_chat_burst, limits.global_rate = 40.0, 8, 200.0
+    worker = await second_sender(stack, stack_kind, tmp_path)
+    metrics = stack.metrics
+    try:
+        await stack.people.fail_randomly(0.05, status=502, method="sendMessage", bot=stack.associate_bot, seed=5)
+        await stack.people.fail_randomly(0.02, status=429, retry_after=1, method="sendMessage", bot=stack.associate_bot, seed=6)
+
+        # When 500 messages arrive at once and the second sender dies with a third delivered,
+        burst = asyncio.create_task(write(stack, team, range(MEMBERS), range(PER_MEMBER)))
+        await until(lambda: delivered(stack, team) >= MEMBERS * PER_MEMBER // 3, 60.0, "a third delivered")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10.0
+        while not await worker.holds_work():
+            assert loop.time() < deadline, "the second sender never took a chat"
+            await asyncio.sleep(0.01)
+        await worker.kill()
+        await burst
+        await until(lambda: delivered(stack, team) == MEMBERS * PER_MEMBER, 60.0, "every message delivered")
+        await assert_outbox_settled(stack)
+
+        # then every message reached its associate, in each member's order, paced by the limiter,
+        chats = copies(stack, team)
+        assert_complete_and_in_order(chats, team, {f"m{n:02d}": list(range(PER_MEMBER)) for n in range(MEMBERS)})
+        assert_paced_by_the_chat_limit(chats)
+        # through the injected refusals, waited out and retried,
+        calls = await stack.people.calls(bot=stack.associate_bot, method="sendMessage")
+        statuses = Counter(call["status"] for call in calls)
+        assert statuses[429] > 0 and statuses[502] > 0
+        assert_429s_waited_out(calls)
+        assert metrics.value("storelink_messages_retried_total", "associate") > 0
+        # with both senders at work before one died (what the survivor did not send, the dead one did),
+        sent_by_survivor = metrics.value("storelink_messages_sent_total", "associate")
+        assert await sent_by_sandbox(stack) > sent_by_survivor
+        # and a copy twice only where the dead sender's call may have landed unheard: each one counted.
+        possible = metrics.value("storelink_messages_possible_duplicates_total")
+        assert duplicates(chats) <= possible <= duplicates(chats) + ASSOCIATES
+
+        # When answers to sends Telegram took are lost on purpose,
+        await stack.people.drop_responses(DROPPED, method="sendMessage", bot=stack.associate_bot)
+        before = (count(stack, team), possible, duplicates(chats))
+        await write(stack, team, range(LATER_MEMBERS), range(PER_MEMBER, PER_MEMBER + LATER_PER_MEMBER))
+        later = LATER_MEMBERS * LATER_PER_MEMBER
+        await until(lambda: delivered(stack, team) == MEMBERS * PER_MEMBER + later, 30.0, "the later messages")
+        await assert_outbox_settled(stack)
+
+        # then each lost answer made exactly one duplicate, and the metric counted exactly those.
+        chats = copies(stack, team)
+        assert count(stack, team) == before[0] + later + DROPPED
+        assert duplicates(chats) - before[2] == DROPPED
+        assert metrics.value("storelink_messages_possible_duplicates_total") - before[1] == DROPPED
+        expected = {f"m{n:02d}": list(range(PER_MEMBER + (LATER_PER_MEMBER if n < LATER_MEMBERS else 0))) for n in range(MEMBERS)}
+        assert_complete_and_in_order(chats, team, expected)
+        assert "storelink_messages_possible_duplicates_total{bot=\"associate\"}" in await metrics.render()
+    finally:
+        await stack.people.clear_faults()
+        await worker.close()
+
+
+async def test_a_sender_only_process_without_redis_is_refused_in_one_line(tmp_path):
+    """In-process queues and locks are one process's own: a second sender without Redis
+    would send the first one's chats again, so it never starts."""
+    env = clean_env(consumer_bot_token="123456:" + "a" * 35, associate_bot_token="654321:" + "b" * 35,
+                    database_url=f"sqlite+aiosqlite:///{tmp_path / 'run.db'}")
+    process = await asyncio.create_subprocess_exec(*STORELINK, "run", "--only", "sender", cwd=tmp_path, env=env,
+                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+
+    assert process.returncode == 2
+    assert stderr.decode().strip() == (
+        "storelink: --only sender needs STORELINK_REDIS_URL (senders share the queue and locks through Redis)")
