@@ -21,6 +21,10 @@ Two measurements per bot:
   chat gets rate/associates messages per second (0.4/s with 250 associates), under
   Telegram's 1 message/s per chat.
 
+Each phase also reports the CPU time the bot's process used per delivered message (from
+/proc, on Linux): on a shared machine throughput and latency move with whatever else runs,
+the CPU cost of a message much less.
+
 Limits: per chat, Telegram's (1 message/s, bursts of 3) on both sides. Per bot, Telegram's
 free 30 messages/s could never carry 100 relayed messages/s into one associate bot, so
 the bot-wide allowance is the paid-broadcast one (1000/s), also on both sides.
@@ -39,7 +43,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +65,7 @@ class Result:
     delivered: int
     seconds: float  # first message stored -> last copy stored
     latencies: list[float]
+    cpu: float | None = None  # CPU seconds the bot's process used in the phase (Linux), None elsewhere
 
     @property
     def per_second(self) -> float:
@@ -122,6 +127,16 @@ class BotProcess:
                 raise RuntimeError(f"the {self.role} process did not start:\n{self.log()}")
             await asyncio.sleep(0.1)
         return self
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time of the bot's process so far: unlike throughput, it does
+        not move with whatever else the machine runs at the same time."""
+        assert self.process is not None
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -266,16 +281,25 @@ async def delete_namespace(redis_url: str, namespace: str) -> None:
 # --- the run ------------------------------------------------------------------------------------
 
 
-async def measure(driver: Driver, args: argparse.Namespace, label: str) -> dict[str, Result]:
+async def measure(driver: Driver, args: argparse.Namespace, label: str, bot: BotProcess) -> dict[str, Result]:
     print(f"  {label}: warming up", file=sys.stderr, flush=True)
     await driver.burst(f"w{label[0]}", driver.writers[: len(driver.writers) // 10])
     await asyncio.sleep(3.5)  # every chat's burst allowance back
     print(f"  {label}: max", file=sys.stderr, flush=True)
-    max_result = await driver.burst(f"x{label[0]}", driver.writers[: len(driver.writers) * 3 // 4])
+    max_result = await _with_cpu(bot, driver.burst(f"x{label[0]}", driver.writers[: len(driver.writers) * 3 // 4]))
     await asyncio.sleep(3.5)
     print(f"  {label}: {args.rate:g}/s for {args.seconds:g} s", file=sys.stderr, flush=True)
-    steady = await driver.steady(f"s{label[0]}", args.rate, args.seconds)
+    steady = await _with_cpu(bot, driver.steady(f"s{label[0]}", args.rate, args.seconds))
     return {"max": max_result, "steady": steady}
+
+
+async def _with_cpu(bot: BotProcess, phase: Awaitable[Result]) -> Result:
+    before = bot.cpu_seconds()
+    result = await phase
+    after = bot.cpu_seconds()
+    if before is not None and after is not None:
+        result.cpu = after - before
+    return result
 
 
 async def main(args: argparse.Namespace) -> int:
@@ -294,15 +318,15 @@ async def main(args: argparse.Namespace) -> int:
                 "signing_key": secrets.token_urlsafe(32), "brand_name": "Bench",
             }
             config = {"settings": settings, "limits": asdict(LIMITS), "namespace": namespace}
-            async with BotProcess("storelink", config, Path(workdir) / "storelink.log"):
+            async with BotProcess("storelink", config, Path(workdir) / "storelink.log") as process:
                 associates, members = await seed(schema.url, sandbox, args.associates, args.members)
                 relay = Driver(sandbox, members, SHOP, lambda: associates, STAFF)
-                ours = await measure(relay, args, "storelink")
+                ours = await measure(relay, args, "storelink", process)
             echo_config = {"token": sandbox.create_bot(ECHO), "base_url": sandbox.api_base_url}
-            async with BotProcess("echo", echo_config, Path(workdir) / "echo.log"):
+            async with BotProcess("echo", echo_config, Path(workdir) / "echo.log") as process:
                 people = [sandbox.world.create_person(f"E{n}").id for n in range(args.members)]
                 echo = Driver(sandbox, people, ECHO, lambda: people, ECHO)
-                baseline = await measure(echo, args, "echo")
+                baseline = await measure(echo, args, "echo", process)
     finally:
         await sandbox.stop()
         await schema.run(f'DROP SCHEMA IF EXISTS "{schema.name}" CASCADE')
@@ -319,12 +343,13 @@ def report(args: argparse.Namespace, ours: dict[str, Result], echo: dict[str, Re
     print(f"limits (both sides): per chat {LIMITS.per_chat_rate:g}/s, bursts of {LIMITS.per_chat_burst} (Telegram's); "
           f"per bot {LIMITS.global_rate:g}/s (the paid-broadcast allowance{why}); "
           f"each associate chat is offered {args.rate / args.associates:.2g}/s")
-    print(f"{'':<34} {'messages':>8} {'delivered':>9} {'msg/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'':<34} {'messages':>8} {'delivered':>9} {'msg/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/msg':>10}")
     for name, results in (("bare python-telegram-bot echo", echo), ("storelink relay", ours)):
         for phase, label in (("max", "max (burst)"), ("steady", f"{args.rate:g}/s offered for {args.seconds:g} s")):
             r = results[phase]
+            cpu = f"{r.cpu / r.delivered * ms:>10.2f}" if r.cpu is not None and r.delivered else f"{'-':>10}"
             print(f"{name + ', ' + label:<34.34} {r.messages:>8} {r.delivered:>9} {r.per_second:>8.1f} "
-                  f"{r.percentile(50) * ms:>8.1f} {r.percentile(99) * ms:>8.1f}")
+                  f"{r.percentile(50) * ms:>8.1f} {r.percentile(99) * ms:>8.1f} {cpu}")
     ratio = ours["max"].per_second / echo["max"].per_second if echo["max"].per_second else 0.0
     p99 = ours["steady"].percentile(99)
     complete = all(r.delivered == r.messages for results in (ours, echo) for r in results.values())

@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.context import Services
 from bot.render import Outgoing
-from bot.render_relay import CAPTION_LIMIT, Content, RelayRenderer
+from bot.render_relay import CAPTION_LIMIT, Content, RelayRenderer, plain
 from commerce.albums import AlbumItem, AlbumKey, ClaimedAlbum, NotYet, claim_album, media_groups
 from commerce.model import Associate, BotKind, Member, MessageKind, OutboxMessage, Store
 from commerce.ports import UnitOfWork
@@ -72,22 +72,10 @@ def item_caption(head: str | None, caption: str | None) -> str:
     The limit counts the header's text as Telegram shows it, not its tags."""
     parts = [head] if head else []
     if caption:
-        room = CAPTION_LIMIT - (len(html.unescape(_strip_tags(head))) + 1 if head else 0)
+        room = CAPTION_LIMIT - (len(plain(head)) + 1 if head else 0)
         body = caption if len(caption) <= room else caption[: max(room - 1, 0)] + "…"
         parts.append(html.escape(body, quote=False))
     return "\n".join(parts)
-
-
-def _strip_tags(markup: str | None) -> str:
-    out, inside = [], False
-    for char in markup or "":
-        if char == "<":
-            inside = True
-        elif char == ">":
-            inside = False
-        elif not inside:
-            out.append(char)
-    return "".join(out)
 
 
 async def relay_album(uow: UnitOfWork, services: Services, album: ClaimedAlbum) -> int:

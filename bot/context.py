@@ -36,6 +36,8 @@ class Services:
     metrics: Metrics
     brand: Brand
     render: Renderer
+    # One statement with no transaction around it (Database.single_statement); None: uow.
+    single_statement: UnitOfWorkFactory | None = None
     # Enrollment code keys: the first signs, all verify (rotation).
     signing_keys: list[bytes] = field(default_factory=list)
     # Telegram usernames of the two bots (from getMe at start-up), for deep links.
@@ -46,6 +48,9 @@ class Services:
     album_arrived: Callable[[BotKind, int, str], Awaitable[None]] = field(default=lambda bot, chat, group: _noop())
     # Failures the error handler saw, read back by the ingress for the update it is processing.
     failed_updates: dict[tuple[BotKind, int], str] = field(default_factory=dict)
+    # Updates whose own transaction committed them DONE, read back by the ingress: their
+    # inbox row needs no second transaction.
+    settled_updates: set[tuple[BotKind, int]] = field(default_factory=set)
 
     def locale(self, update: Update) -> str:
         user = update.effective_user
@@ -106,9 +111,15 @@ class UpdateTransaction:
             if exc_type is None:
                 for bot, chat_id in sorted(self._chats):
                     uow.after_commit(_bind(self.services.notify_outbox, bot, chat_id))
+                if self.update is not None:
+                    uow.after_commit(self._settled)
                 await uow.commit()
         finally:
             await uow.__aexit__(exc_type, exc, tb)
+
+    async def _settled(self) -> None:
+        assert self.update is not None
+        self.services.settled_updates.add((self.bot, self.update.update_id))
 
     async def send(self, bot: BotKind, chat_id: int, outgoing: Outgoing) -> OutboxMessage:
         message = OutboxMessage(

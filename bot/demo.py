@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,8 @@ class Demo:
         self.people: dict[str, dict[str, Any]] = {}
 
     async def start(self) -> None:
+        if logging.getLogger().level > logging.DEBUG:  # a fresh database's migration steps would bury the banner
+            logging.getLogger("alembic").setLevel(logging.WARNING)
         await self.sandbox.start()
         database = VAR_DIR / "demo.db"
         for leftover in VAR_DIR.glob("demo.db*"):  # every demo starts from the same story
@@ -53,6 +57,7 @@ class Demo:
         await self._load_brand(settings)
         self.runtime = Runtime(settings, Options())
         await self.runtime.start()
+        await self._open_staff_chats()
         self._write_demo_file()
         print(self.instructions(await self._associate_links(settings)))
 
@@ -80,6 +85,20 @@ class Demo:
         finally:
             await database.dispose()
 
+    async def _open_staff_chats(self) -> None:
+        """Staff bound through an invite have opened the associate bot; the demo's staff are
+        bound by the brand file, so they open it here. Until a person has started a bot,
+        Telegram refuses to let the bot write first: an escalation card for a teammate who
+        never said /start would go nowhere."""
+        staff = [row["telegram"] for section in ("associates", "hq_operators") for row in self.data.get(section) or []]
+        async with SandboxClient(self.sandbox.url) as client:
+
+            async def open_chat(user_id: int) -> None:
+                sent = await client.send_text(user_id, ASSOCIATE_BOT, "/start")
+                await client.wait_for(user_id, ASSOCIATE_BOT, lambda _: True, 30, after_message_id=sent["message_id"])
+
+            await asyncio.gather(*(open_chat(self.people[username]["id"]) for username in staff))
+
     def _write_demo_file(self) -> None:
         staff = {a["telegram"]: "associate" for a in self.data.get("associates", [])}
         staff |= {h["telegram"]: "hq" for h in self.data.get("hq_operators", [])}
@@ -99,7 +118,8 @@ class Demo:
         return [(a.display_name, a.short_code, start_link(CONSUMER_BOT, sign_enrollment_code(a.id, key))) for a in associates if a.id]
 
     def instructions(self, links: list[tuple[str, str, str]]) -> str:
-        staff = {a["telegram"]: f"associate, {a['store']}" for a in self.data.get("associates", [])}
+        staff = {a["telegram"]: f"associate, {a['store']}" + (", manager" if a.get("manager") else "")
+                 for a in self.data.get("associates", [])}
         staff |= {h["telegram"]: "HQ operator" for h in self.data.get("hq_operators", [])}
         lines = [
             "",
@@ -113,23 +133,53 @@ class Demo:
             role = staff.get(username, "shopper")
             lines.append(f"  .venv/bin/storelink chat --as {username:<9} # {person['first_name']}, {role}")
         lines += ["", "Associates' posters (the QR code opens the link; the short code is the fallback):"]
-        lines += [f"  {name:<10} {code}  {link}" for name, code, link in links]
-        first = links[0] if links else ("", "", "")
-        lines += [
-            "",
-            "Try the one scan:",
-            f"  1. as bob, send /qr: his poster arrives (saved under var/chat/)",
-            f"  2. as alice, type  /scan {first[2]}",
-            f"     (what scanning the poster does) or send the short code {first[1]}",
-            "  3. alice gets the welcome in Bob's voice with her coupon; Bob gets her member card",
-            "  4. as alice: /me for the membership card; as hannah: /leaderboard",
+        lines += [f"  {_pad(name, 10)} {code}  {link}" for name, code, link in links]
+        lines += ["", *self.walk_through(links[0] if links else ("", "", ""))]
+        return "\n".join(lines)
+
+    def walk_through(self, poster: tuple[str, str, str]) -> list[str]:
+        """The story to try, step by step. Message numbers (#N) are what the chat shows."""
+        _, code, link = poster
+        minutes = self.data["brand"].get("escalation_minutes", 30)
+        database = f"sqlite+aiosqlite:///{VAR_DIR / 'demo.db'}"
+        return [
+            "Try it (in each chat, /keys lists what the terminal client can do):",
+            " The one scan",
+            "  1. bob: /qr — his poster arrives (saved under var/chat/)",
+            f"  2. alice: /scan {link}",
+            f"     (what scanning the poster does) or send the short code {code}",
+            "     alice gets the welcome in Bob's voice with her coupon; bob gets her member card",
+            " The relay",
+            "  3. alice: write anything, then /photo and /album 3 — bob gets each under",
+            "     '💬 Alice · Shanghai Xintiandi' with [1] 👤 Profile [2] 🏷 Tags & notes",
+            "  4. bob, with N the number (#N) of one of alice's messages on his screen: N.1 presses its",
+            "     👤 Profile, N.2 its 🏷 Tags & notes; /reply N Yes, in size M! answers alice;",
+            "     /reply N /tag vip   /reply N /note prefers navy   /reply N /history",
+            "  5. bob: /chats, press Alice, then ✍️ Write: what bob types next goes to alice; /done stops",
+            "  6. bob: /members, /members tag:vip unread",
+            " Tiers (HQ, in a third terminal)",
+            f"  7. STORELINK_DATABASE_URL={database} .venv/bin/storelink member tier @alice Gold",
+            "     alice's next message reaches bob as '💬 Alice · Gold · Shanghai Xintiandi · #vip'",
+            " Away, hours, escalation",
+            "  8. bob: /hours, then /away 2h At the fair — alice writes and gets the away auto-reply; /back",
+            f"  9. leave a message of alice's unanswered for {minutes} minutes (checked every minute; Shanghai",
+            "     Xintiandi is open around the clock here): bob is told, carol and lina get a ✋ Claim card;",
+            "     bob, the store's manager, sees it in /escalations; carol: N.1 claims it, then /reply N",
+            "     I can help! — alice reads Carol's answer and stays with Bob",
+            " The member's side",
+            "  10. alice: /me, /switch (choose carol or lina), /stopchat; /leaderboard as hannah",
             "",
             "Press Ctrl-C to stop.",
             "",
         ]
-        return "\n".join(lines)
 
     async def stop(self) -> None:
         if self.runtime:
             await self.runtime.stop()
         await self.sandbox.stop()
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-aligned in `width` terminal columns: CJK characters take two."""
+    columns = sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+    return text + " " * max(width - columns, 0)

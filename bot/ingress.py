@@ -23,6 +23,10 @@ from commerce.model import BotKind, InboundUpdate, InboxStatus
 log = logging.getLogger("storelink.ingress")
 CLAIM_TTL = 120.0  # seconds one process may hold an update before another may retry it
 RECOVER_AFTER = timedelta(seconds=60)
+# Updates handled at once. A burst is recorded at once and waits here, durably in the
+# inbox, rather than as hundreds of handlers queueing for database connections, which
+# would starve the sender's short reads and writes of the same pool and stall delivery.
+HANDLING_AT_ONCE = 12
 
 
 class Ingress:
@@ -32,6 +36,7 @@ class Ingress:
         self._tasks: set[asyncio.Task[None]] = set()
         self._chat_locks: dict[tuple[BotKind, int], asyncio.Lock] = {}
         self._chat_waiters: dict[tuple[BotKind, int], int] = {}
+        self._handling = asyncio.Semaphore(HANDLING_AT_ONCE)
 
     async def receive(self, bot: BotKind, payload: dict[str, Any]) -> bool:
         """Record the update durably and schedule its handling. False for a duplicate."""
@@ -39,7 +44,7 @@ class Ingress:
         if not isinstance(update_id, int):
             raise ValueError("update without an integer update_id")
         metrics = self.services.metrics
-        async with self.services.uow() as uow:
+        async with (self.services.single_statement or self.services.uow)() as uow:  # one INSERT: atomic alone
             fresh = await uow.inbox.record(InboundUpdate(bot, update_id, payload, self.services.clock.now()))
             await uow.commit()
         if not fresh:
@@ -61,7 +66,7 @@ class Ingress:
         lock = self._chat_locks.setdefault(key, asyncio.Lock())
         self._chat_waiters[key] = self._chat_waiters.get(key, 0) + 1
         try:
-            async with lock, self._shared_chat_lock(key):
+            async with lock, self._handling, self._shared_chat_lock(key):
                 await self.handle(bot, payload)
         finally:
             self._chat_waiters[key] -= 1
@@ -101,6 +106,11 @@ class Ingress:
             log.warning("update %s of the %s bot could not be handled: %s", update_id, bot, type(exc).__name__)
             services.failed_updates[(bot, update_id)] = f"{type(exc).__name__}: {exc}"[:500]
         error = services.failed_updates.pop((bot, update_id), None)
+        settled = (bot, update_id) in services.settled_updates
+        services.settled_updates.discard((bot, update_id))
+        if error is None and settled:  # the handler's transaction marked it DONE with its effects
+            services.metrics.inc("storelink_updates_processed_total", bot)
+            return
         async with services.uow() as uow:
             now = services.clock.now()
             if error is None:

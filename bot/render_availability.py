@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from bot.callbacks import ClaimEscalation
 from bot.i18n import Catalog
-from bot.render import Outgoing, text
-from bot.render_relay import full_name
+from bot.render import TEXT_LIMIT, Outgoing, text
+from bot.render_relay import full_name, plain
 from commerce.availability import Away, AwayError, OffHours, Presence
 from commerce.availability_model import Availability, Escalation
 from commerce.escalation import OpenEscalation, Refusal
@@ -24,10 +24,18 @@ from commerce.hours import WeeklyHours
 from commerce.model import Associate, ConversationMessage, Member, MessageKind, Store
 
 QUOTE = 300  # characters of each message quoted on a card
+TOAST_LIMIT = 200  # characters of a button's answer (answerCallbackQuery)
 
 
 def _shorten(body: str, room: int) -> str:
     return body if len(body) <= room else body[: room - 1] + "…"
+
+
+def toast(notice: str) -> str:
+    """A notice rendered for a message, as a button's answer: Telegram shows that without
+    formatting (entities would appear as "&amp;") and refuses more than 200 characters.
+    The full notice goes on the card itself."""
+    return _shorten(plain(notice), TOAST_LIMIT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +63,7 @@ class AvailabilityRenderer:
         return self.t(locale, "when_date", weekday=weekday, day=local.day, month=month, year=local.year, time=clock)
 
     def waited(self, locale: str, span: timedelta) -> str:
-        minutes = max(int(span.total_seconds() // 60), 0)
+        minutes = max(int(span.total_seconds() // 60), 1)  # "0 min ago" reads oddly: a fresh wait is "1 min"
         if minutes < 60:
             return self.t(locale, "minutes", minutes=minutes)
         if minutes < 24 * 60:
@@ -190,16 +198,23 @@ class AvailabilityRenderer:
         zone = ZoneInfo(store.timezone)
         lines = [self.t(locale, "list_title", store=store.name, count=len(items))]
         for n, item in enumerate(items, start=1):
-            e = item.escalation
-            since = self.when(locale, e.opened_at, now, zone)
-            if item.claimer is not None and e.claimed_at is not None:
-                lines.append(self.t(locale, "list_claimed", n=n, member=full_name(item.member), owner=item.owner.display_name,
-                                    since=since, waited=self.waited(locale, now - e.opened_at),
-                                    claimer=item.claimer.display_name, claimed=self.when(locale, e.claimed_at, now, zone)))
-            else:
-                lines.append(self.t(locale, "list_open", n=n, member=full_name(item.member), owner=item.owner.display_name,
-                                    since=since, waited=self.waited(locale, now - e.opened_at)))
+            line, after = self._listed(locale, n, item, now, zone), len(items) - n
+            tail = [self.t(locale, "list_more", count=after)] if after else []
+            if len(plain("\n".join([*lines, line, *tail]))) > TEXT_LIMIT:  # Telegram counts the text as shown
+                lines.append(self.t(locale, "list_more", count=after + 1))  # the oldest, most urgent, stay in view
+                break
+            lines.append(line)
         return text("\n".join(lines))
+
+    def _listed(self, locale: str, n: int, item: OpenEscalation, now: datetime, zone: ZoneInfo) -> str:
+        e = item.escalation
+        since, waited = self.when(locale, e.opened_at, now, zone), self.waited(locale, now - e.opened_at)
+        if item.claimer is not None and e.claimed_at is not None:
+            return self.t(locale, "list_claimed", n=n, member=full_name(item.member), owner=item.owner.display_name,
+                          since=since, waited=waited, claimer=item.claimer.display_name,
+                          claimed=self.when(locale, e.claimed_at, now, zone))
+        return self.t(locale, "list_open", n=n, member=full_name(item.member), owner=item.owner.display_name,
+                      since=since, waited=waited)
 
     def not_manager(self, locale: str) -> Outgoing:
         return text(self.t(locale, "not_manager"))

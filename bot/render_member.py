@@ -112,12 +112,15 @@ class MemberRenderer:
             markup={"rewards": rewards},
         )
         m = card.member
+        linked = card.associate is not None
+        # Pausing is about the associate one has: without one, "choose an associate" resumes.
+        pause = [[_button(self.t(locale, "member.chat_off_button" if m.consent_chat else "member.chat_on_button"),
+                          ConsentChoice("chat", not m.consent_chat))]] if linked else []
         return text(body, buttons=[
             [_button(self.t(locale, "member.marketing_off_button" if m.consent_marketing else "member.marketing_on_button"),
                      ConsentChoice("marketing", not m.consent_marketing))],
-            [_button(self.t(locale, "member.chat_off_button" if m.consent_chat else "member.chat_on_button"),
-                     ConsentChoice("chat", not m.consent_chat))],
-            *ControlsRenderer(self.catalog, self.brand).card_buttons(locale, linked=card.associate is not None),
+            *pause,
+            *ControlsRenderer(self.catalog, self.brand).card_buttons(locale, linked=linked),
         ])
 
     # --- the associate's side ---------------------------------------------------------

@@ -148,8 +148,14 @@ def _compose(head: str, body: str | None, limit: int) -> str:
     text stays in the history even when the relayed copy has to be shortened."""
     if not body:
         return head
-    room = limit - len(html.unescape(_TAG.sub("", head))) - 1
+    room = limit - len(plain(head)) - 1
     return f"{head}\n{html.escape(_shorten(body, room), quote=False)}"
+
+
+def plain(markup: str) -> str:
+    """HTML we rendered, as Telegram shows it: what its length limits count, and what a
+    button's answer (which has no formatting) must carry."""
+    return html.unescape(_TAG.sub("", markup))
 
 
 def _shorten(body: str, room: int) -> str:

@@ -20,6 +20,7 @@ from commerce.model import Brand, Direction, Member, Store
 from commerce.workspace import PAGE_SIZE, MembersPage, Profile, TagsAndNotes
 
 NOTE_PREVIEW = 300  # characters of a note on the card; the whole note stays stored
+LIST_TAGS = 200  # characters of a member's tags on a /members line: a full page stays within one message
 
 
 def full_name(member: Member) -> str:
@@ -91,7 +92,7 @@ class WorkspaceRenderer:
         lines.append(self.t(locale, "card_reach", reachable=yes_no[member.reachable], phone=yes_no[member.phone is not None]))
         lines.append(self.t(locale, "card_tags", tags=hashtags(view.tags) or self.t(locale, "none")))
         lines.append(self._last_contact(locale, view))
-        # Orders and spend go here once orders exist (view.orders).
+        # Orders and spend join the card here once orders exist.
         lines += ["", *self._notes(locale, view.notes), "", self.t(locale, "card_hint")]
         keyboard = [[self._button(locale, "button_tags", "tags", member.id), self._button(locale, "button_write", "write", member.id),
                      self._button(locale, "button_history", "history", member.id)]]
@@ -163,7 +164,7 @@ class WorkspaceRenderer:
         buttons: list[list[dict[str, str]]] = []
         for n, row in enumerate(view.members, start=view.page * PAGE_SIZE + 1):
             assert row.member.id is not None
-            details = [row.member.tier or "", hashtags(row.tags),
+            details = [row.member.tier or "", _one_line(hashtags(row.tags), LIST_TAGS),
                        self.t(locale, "members_unread", count=row.unread) if row.unread else "",
                        self.t(locale, "members_last", at=self._at(row.last_contact, "%Y-%m-%d")) if row.last_contact
                        else self.t(locale, "members_never")]

@@ -107,6 +107,7 @@ class Runtime:
             brand=brand,
             render=Renderer(catalog, brand.name),
             signing_keys=s.signing_keys(),
+            single_statement=self.database.single_statement,
         )
         for kind, token in self.tokens.items():
             self.applications[kind] = app = build_application(kind, token, services)
@@ -162,6 +163,7 @@ class Runtime:
             backoff_base=self.options.sender_backoff,
             lease=self.options.sender_lease,
             marks=self.backends.dedupe,
+            single=self.database.single_statement,
         )
         services.notify_outbox = self.sender.notify
         sweep = self.options.sender_sweep_every

@@ -81,8 +81,12 @@ class Sender:
         backoff_cap: float = 10.0,
         lease: float = LOCK_TTL,
         marks: Deduplicator | None = None,
+        single: UnitOfWorkFactory | None = None,
     ) -> None:
         self.uow, self.queue, self.lock, self.limiter = uow, queue, lock, limiter
+        # For the per-message read and status update, each one statement (see
+        # storage.uow.Database.single_statement): no BEGIN/COMMIT round trips.
+        self.single = single or uow
         # A dead worker's chats and jobs come back after `lease` seconds; a live worker
         # renews well within it. `marks` remembers attempts across workers (see above).
         self.lease, self.marks = lease, marks
@@ -198,7 +202,7 @@ class Sender:
                 return
             while not self._stopping.is_set():
                 self._again.discard(key)
-                async with self.uow() as uow:
+                async with self.single() as uow:
                     batch = await uow.outbox.pending_for_chat(bot, chat_id, BATCH)
                 if not batch:
                     if key in self._again:  # a job came while reading: its row may be newer
@@ -407,7 +411,7 @@ class Sender:
     async def _settle(self, message: OutboxMessage, status: OutboxStatus, attempts: int, **fields: Any) -> OutboxStatus:
         assert message.id is not None
         album = fields.pop("album_message_ids", None)
-        async with self.uow() as uow:
+        async with (self.uow if album else self.single)() as uow:  # an album's ids commit with its status
             await uow.outbox.mark(message.id, status, self.clock.now(), attempts=attempts, **fields)
             if album:  # in the same commit: a reply to any item finds the row as soon as it is SENT
                 await uow.albums.remember_delivered(message.bot, message.chat_id, message.id, album)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from commerce.availability_model import Availability
@@ -28,6 +28,7 @@ _DURATION = re.compile(r"^(\d{1,4})(m|min|h|d|w)$", re.IGNORECASE)
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _UNITS = {"m": timedelta(minutes=1), "min": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1),
           "w": timedelta(weeks=1)}
+_CALENDAR_UNITS = {"d", "w"}
 
 
 # --- where an associate stands --------------------------------------------------------
@@ -101,7 +102,12 @@ def parse_away(text: str, now: datetime, zone: ZoneInfo, hours: WeeklyHours) -> 
         if until <= now:
             until = _wall(local_now.date() + timedelta(days=1), int(match[1]), int(match[2]), zone)
     elif match := _DURATION.match(first):
-        until = now + int(match[1]) * _UNITS[match[2].lower()]
+        unit = match[2].lower()
+        # Days and weeks are counted on the store's wall clock ("3d" at 18:00 is back at 18:00,
+        # across a daylight-saving change too: aware arithmetic in one zone is wall-clock
+        # arithmetic); minutes and hours are time that passes.
+        start = local_now if unit in _CALENDAR_UNITS else now.astimezone(UTC)
+        until = _in_zone(start + int(match[1]) * _UNITS[unit], zone)
     elif match := _DATE.match(first):
         try:
             day = date(int(match[1]), int(match[2]), int(match[3]))
@@ -125,6 +131,11 @@ def parse_away(text: str, now: datetime, zone: ZoneInfo, hours: WeeklyHours) -> 
 
 def _wall(day: date, hour: int, minute: int, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=zone)
+
+
+def _in_zone(moment: datetime, zone: ZoneInfo) -> datetime:
+    """The same instant in the zone (a wall-clock sum is read with the offset of its own day)."""
+    return moment.astimezone(UTC).astimezone(zone)
 
 
 # --- use cases --------------------------------------------------------------------------------

@@ -185,9 +185,9 @@ async def claim(uow: UnitOfWork, presser: Associate, escalation_id: int, now: da
             reason = Refusal.DONE
         elif await uow.escalations.claim(escalation_id, presser.id, now):
             escalation = await uow.escalations.get(escalation_id)
-        else:
-            reason = Refusal.TAKEN
+        else:  # someone got in first: a teammate's claim, or an answer that closed it
             escalation = await uow.escalations.get(escalation_id)
+            reason = check_claim(escalation, presser) or Refusal.TAKEN
     if reason == Refusal.NOT_FOUND or escalation is None:
         return ClaimRefused(Refusal.NOT_FOUND)
     member = await uow.members.get(escalation.member_id)
@@ -215,7 +215,8 @@ def check_claimed_reply(associate: Associate, store: Store, escalation: Escalati
                         link: Link | None, relayed: ConversationMessage | None) -> ReplyTo | NotYourMember | MemberPaused | ClaimFirst:
     """The one who claimed an escalation may answer its member, under their own name,
     while the member is still with the associate it was escalated from; nobody else."""
-    if member is None or relayed is None or associate.status is not AssociateStatus.ACTIVE:
+    if (member is None or relayed is None or associate.status is not AssociateStatus.ACTIVE
+            or associate.store_id != escalation.store_id):  # a claimer who moved stores hands it back
         return NotYourMember()
     if escalation.claimed_by is None and escalation.status is EscalationStatus.OPEN:
         return ClaimFirst()
@@ -252,7 +253,7 @@ class Settled:
 
     escalation: Escalation
     status: EscalationStatus
-    owner: Associate | None
+    owner: Associate | None  # the member's associate, if still active: a former one is told nothing
     by: Associate
 
 
@@ -270,7 +271,9 @@ async def after_answer(uow: UnitOfWork, member: Member, by: Associate, now: date
         else:
             continue  # the claimer's follow-ups change nothing
         await uow.escalations.set_status(escalation.id, status, now)
-        settled.append(Settled(escalation, status, await uow.associates.get(escalation.associate_id), by))
+        owner = await uow.associates.get(escalation.associate_id)
+        active = owner is not None and owner.status is AssociateStatus.ACTIVE
+        settled.append(Settled(escalation, status, owner if active else None, by))
     return settled
 
 

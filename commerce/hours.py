@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 DAY = 24 * 60  # minutes
@@ -227,4 +227,7 @@ def _local_spans(hours: WeeklyHours, start: datetime, end: datetime, zone: ZoneI
 
 
 def _at(wall: datetime, zone: ZoneInfo) -> datetime:
-    return wall.replace(tzinfo=zone)
+    """A wall-clock time of the zone as an instant in UTC. Python subtracts and compares two
+    datetimes of the same tzinfo by their wall clocks, so a night across a daylight-saving
+    change would count an hour too many or too few; UTC instants count what really passed."""
+    return wall.replace(tzinfo=zone).astimezone(UTC)

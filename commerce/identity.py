@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from commerce.model import Associate, AssociateStatus, BotKind, HQOperator, Member, Role, Store
+from commerce.model import Associate, AssociateStatus, BotKind, HQOperator, Link, Member, Role, Store
 from commerce.ports import UnitOfWork
 
 
@@ -16,19 +16,18 @@ class Identity:
     associate: Associate | None = None  # the person's own associate record, or the member's linked one
     store: Store | None = None  # the associate's store
     hq: HQOperator | None = None
+    link: Link | None = None  # a member's open link, read with the rest: the relay routes from it
 
 
 async def identify(uow: UnitOfWork, bot: BotKind, brand_id: int, telegram_user_id: int) -> Identity:
     """The same person can be an associate in the staff bot and a member in the consumer bot;
     usernames are never used, they change and can be taken over."""
     if bot is BotKind.CONSUMER:
-        member = await uow.members.by_telegram_user(brand_id, telegram_user_id)
-        if member is None or member.id is None:
+        found = await uow.members.with_associate(brand_id, telegram_user_id)
+        if found is None or found[0].id is None:
             return Identity(Role.GUEST, telegram_user_id)
-        link = await uow.links.current(member.id)
-        associate = await uow.associates.get(link.associate_id) if link else None
-        store = await uow.stores.get(associate.store_id) if associate else None
-        return Identity(Role.MEMBER, telegram_user_id, member=member, associate=associate, store=store)
+        member, link, associate, store = found
+        return Identity(Role.MEMBER, telegram_user_id, member=member, associate=associate, store=store, link=link)
 
     operator = await uow.hq.by_telegram_user(telegram_user_id)
     if operator is not None:

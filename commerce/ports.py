@@ -83,9 +83,15 @@ class HQOperatorRepository(Protocol):
         """Raises DuplicateError if the Telegram account is another operator's."""
 
 
+# A member, their open link (if any), its associate and the associate's store.
+MemberWithAssociate = tuple[Member, Link | None, Associate | None, Store | None]
+
+
 class MemberRepository(Protocol):
     async def get(self, member_id: int) -> Member | None: ...
     async def by_telegram_user(self, brand_id: int, telegram_user_id: int) -> Member | None: ...
+    async def with_associate(self, brand_id: int, telegram_user_id: int) -> MemberWithAssociate | None:
+        """The member with their open link, its associate and that associate's store, at once."""
     async def add(self, member: Member) -> Member:
         """Raises DuplicateError if (brand_id, telegram_user_id) exists."""
     async def update(self, member: Member) -> None: ...

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from commerce.identity import Identity
 from commerce.model import (
     Associate,
     AssociateStatus,
@@ -60,8 +61,12 @@ def route_inbound(member: Member, link: Link | None, associate: Associate | None
     return Forward(member, associate, store)
 
 
-async def route_member_message(uow: UnitOfWork, member: Member) -> InboundRoute:
+async def route_member_message(uow: UnitOfWork, member: Member, known: Identity | None = None) -> InboundRoute:
+    """known: the member's identity as read earlier in this transaction (identify reads
+    the link, associate and store with the member); without it they are read here."""
     assert member.id is not None
+    if known is not None and known.member is not None and known.member.id == member.id:
+        return route_inbound(member, known.link, known.associate, known.store)
     link = await uow.links.current(member.id)
     associate = await uow.associates.get(link.associate_id) if link else None
     store = await uow.stores.get(associate.store_id) if associate else None

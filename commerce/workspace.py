@@ -10,7 +10,7 @@ functions load those values in the caller's transaction, change state and audit 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from commerce.members import (
@@ -69,8 +69,6 @@ class Profile:
     notes: Sequence[MemberNote]  # newest first
     stats: MessageStats
     last_writer: str = ""  # the associate who wrote the last message, when it was an answer
-    # Orders and spend join the card when orders exist; the renderer leaves them out until then.
-    orders: object | None = field(default=None)
 
 
 async def profile(uow: UnitOfWork, associate: Associate, member_id: int) -> Profile | NotYours:
@@ -153,6 +151,18 @@ async def remove_tag(uow: UnitOfWork, associate: Associate, member_id: int, raw:
         await uow.audit.record(AuditEntry(at=now, actor=_actor(associate), action="member.tag.removed",
                                           subject=f"member:{member.id}", details={"tag": tag}))
     return TagDone(member, tag, changed)
+
+
+async def remove_tag_row(uow: UnitOfWork, associate: Associate, member_id: int, tag_id: int, now: datetime) -> TagResult:
+    """A tag's remove button names its row: the row must be the member's (forged ids find nothing)."""
+    member = await own_member(uow, associate, member_id)
+    if isinstance(member, NotYours):
+        return member
+    assert member.id is not None
+    row = next((t for t in await uow.workspace.tags_of(member.id) if t.id == tag_id), None)
+    if row is None:
+        return TagDone(member, "", changed=False)
+    return await remove_tag(uow, associate, member_id, row.tag, now)
 
 
 # --- notes -----------------------------------------------------------------------------------
@@ -303,15 +313,3 @@ async def set_tier(uow: UnitOfWork, member: Member, raw: str | None, actor: str,
     await uow.audit.record(AuditEntry(at=now, actor=actor, action="member.tier.set", subject=f"member:{member.id}",
                                       details={"tier": tier, "previous": previous}))
     return member
-
-
-async def remove_tag_row(uow: UnitOfWork, associate: Associate, member_id: int, tag_id: int, now: datetime) -> TagResult:
-    """A tag's remove button names its row: the row must be the member's (forged ids find nothing)."""
-    member = await own_member(uow, associate, member_id)
-    if isinstance(member, NotYours):
-        return member
-    assert member.id is not None
-    row = next((t for t in await uow.workspace.tags_of(member.id) if t.id == tag_id), None)
-    if row is None:
-        return TagDone(member, "", changed=False)
-    return await remove_tag(uow, associate, member_id, row.tag, now)

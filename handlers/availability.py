@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 
 from bot.callbacks import ClaimEscalation
-from bot.context import StorelinkContext, UpdateTransaction
+from bot.context import UpdateTransaction
 from bot.render import Outgoing
-from bot.render_availability import AvailabilityRenderer
-from bot.render_relay import Content, RelayRenderer
+from bot.render_availability import AvailabilityRenderer, toast
+from bot.render_relay import Content
 from commerce.availability import (
+    Available,
     AwayError,
     auto_reply_for,
     availability_of,
@@ -36,10 +37,9 @@ from commerce.escalation import (
     route_claimed_reply,
 )
 from commerce.hours import HoursError, parse_hours
-from commerce.identity import identify
-from commerce.model import Associate, BotKind, Member, Role, Store
-from commerce.relay import NotRelayed, ReplyRoute, history
-from handlers.buttons import answer
+from commerce.model import Associate, BotKind, Member, Store
+from commerce.relay import NotRelayed, ReplyRoute
+from handlers.staff import Staff, argument, member_history, staff_button, staff_command
 
 ASSOCIATE = BotKind.ASSOCIATE
 CLEAR_WORDS = {"off", "clear", "reset", "none", "store"}
@@ -49,84 +49,56 @@ def views(tx: UpdateTransaction) -> AvailabilityRenderer:
     return AvailabilityRenderer(tx.services.catalog)
 
 
-async def _staff(tx: UpdateTransaction, update: Update) -> tuple[Associate, Store] | None:
-    who = await identify(tx.uow, ASSOCIATE, tx.services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
-    if who.role is not Role.ASSOCIATE or who.associate is None or who.store is None:
-        return None
-    return who.associate, who.store
-
-
-def _argument(update: Update) -> str:
-    """The command's text after the command word, as typed (notes keep their spacing)."""
-    message = update.effective_message
-    body = (message.text or "") if message else ""
-    parts = body.split(maxsplit=1)
-    return parts[1].strip() if len(parts) > 1 else ""
+def _staff_only(tx: UpdateTransaction, locale: str) -> Outgoing:
+    return views(tx).staff_only(locale)
 
 
 # --- /hours, /away, /back -----------------------------------------------------------------
 
 
-async def on_hours(update: Update, ctx: StorelinkContext) -> None:
+@staff_command(_staff_only)
+async def on_hours(tx: UpdateTransaction, update: Update, staff: Staff, locale: str) -> None:
     """/hours shows; /hours <hours> sets the associate's own; /hours off follows the store's."""
-    services = ctx.services
-    locale, argument = services.locale(update), _argument(update)
-    async with services.transaction(ASSOCIATE, update) as tx:
-        staff = await _staff(tx, update)
-        if staff is None:
-            await tx.reply(update, views(tx).staff_only(locale))
-            return
-        associate, store = staff
-        now = services.clock.now()
-        if not argument:
-            availability = await availability_of(tx.uow, associate)
-            state = presence(availability, store, now)
-            await tx.reply(update, views(tx).status(locale, availability, working_hours(availability, store), store, state, now))
-        elif argument.lower() in CLEAR_WORDS:
-            availability = await set_hours(tx.uow, associate, None, now)
-            await tx.reply(update, views(tx).hours_cleared(locale, working_hours(availability, store), store))
-        else:
-            try:
-                hours = parse_hours(argument)
-            except HoursError as error:
-                await tx.reply(update, views(tx).hours_error(locale, error.fragment, store))
-                return
-            availability = await set_hours(tx.uow, associate, hours, now)
-            await tx.reply(update, views(tx).hours_set(locale, hours, store, presence(availability, store, now), now))
-
-
-async def on_away(update: Update, ctx: StorelinkContext) -> None:
-    """/away <until> [note]: members who write meanwhile get an auto-reply."""
-    services = ctx.services
-    locale, argument = services.locale(update), _argument(update)
-    async with services.transaction(ASSOCIATE, update) as tx:
-        staff = await _staff(tx, update)
-        if staff is None:
-            await tx.reply(update, views(tx).staff_only(locale))
-            return
-        associate, store = staff
-        now = services.clock.now()
-        hours = working_hours(await availability_of(tx.uow, associate), store)
+    associate, store, written = staff.associate, staff.store, argument(update)
+    now = tx.services.clock.now()
+    if not written:
+        availability = await availability_of(tx.uow, associate)
+        state = presence(availability, store, now)
+        await tx.reply(update, views(tx).status(locale, availability, working_hours(availability, store), store, state, now))
+    elif written.lower() in CLEAR_WORDS:
+        availability = await set_hours(tx.uow, associate, None, now)
+        await tx.reply(update, views(tx).hours_cleared(locale, working_hours(availability, store), store))
+    else:
         try:
-            request = parse_away(argument, now, ZoneInfo(store.timezone), hours)
-        except AwayError as error:
-            await tx.reply(update, views(tx).away_error(locale, error if argument else None, store))
+            hours = parse_hours(written)
+        except HoursError as error:
+            await tx.reply(update, views(tx).hours_error(locale, error.fragment, store))
             return
-        availability, _ = await set_away(tx.uow, associate, request, now)
-        brand = await tx.uow.brands.get(services.brand.id) or services.brand  # type: ignore[arg-type]
-        await tx.reply(update, views(tx).away_set(locale, availability, store, brand.auto_reply_hours, now))
+        availability = await set_hours(tx.uow, associate, hours, now)
+        await tx.reply(update, views(tx).hours_set(locale, hours, store, presence(availability, store, now), now))
 
 
-async def on_back(update: Update, ctx: StorelinkContext) -> None:
-    services = ctx.services
-    locale = services.locale(update)
-    async with services.transaction(ASSOCIATE, update) as tx:
-        staff = await _staff(tx, update)
-        if staff is None:
-            await tx.reply(update, views(tx).staff_only(locale))
-            return
-        _, was_away = await set_away(tx.uow, staff[0], None, services.clock.now())
-        await tx.reply(update, views(tx).back(locale, was_away))
+@staff_command(_staff_only)
+async def on_away(tx: UpdateTransaction, update: Update, staff: Staff, locale: str) -> None:
+    """/away <until> [note]: members who write meanwhile get an auto-reply."""
+    services, associate, store, written = tx.services, staff.associate, staff.store, argument(update)
+    now = services.clock.now()
+    hours = working_hours(await availability_of(tx.uow, associate), store)
+    try:
+        request = parse_away(written, now, ZoneInfo(store.timezone), hours)
+    except AwayError as error:
+        await tx.reply(update, views(tx).away_error(locale, error if written else None, store))
+        return
+    availability, _ = await set_away(tx.uow, associate, request, now)
+    brand = await tx.uow.brands.get(services.brand.id) or services.brand  # type: ignore[arg-type]
+    await tx.reply(update, views(tx).away_set(locale, availability, store, brand.auto_reply_hours, now))
+
+
+@staff_command(_staff_only)
+async def on_back(tx: UpdateTransaction, update: Update, staff: Staff, locale: str) -> None:
+    """/back: away no more (members who write get no away notice)."""
+    _, was_away = await set_away(tx.uow, staff.associate, None, tx.services.clock.now())
+    await tx.reply(update, views(tx).back(locale, was_away))
 
 
 # --- the member's side: an auto-reply after the relayed message ----------------------------------
@@ -136,8 +108,13 @@ async def auto_reply(tx: UpdateTransaction, update: Update, member: Member, asso
                      locale: str) -> None:
     """Called by the relay once the member's message is on its way to their associate."""
     services = tx.services
-    brand = await tx.uow.brands.get(services.brand.id) or services.brand  # type: ignore[arg-type]
     now = services.clock.now()
+    assert associate.id is not None
+    # Most messages reach an associate at work, which the availability row alone tells.
+    # The brand's window (HQ may change it any time) is read only when a reply may be due.
+    if isinstance(presence(await tx.uow.availability.get(associate.id), store, now), Available):
+        return
+    brand = await tx.uow.brands.get(services.brand.id) or services.brand  # type: ignore[arg-type]
     reply = await auto_reply_for(tx.uow, brand, member, associate, store, now)
     if reply is not None:
         await tx.reply(update, views(tx).auto_reply(locale, reply.associate, reply.store, reply.presence, now))
@@ -146,30 +123,24 @@ async def auto_reply(tx: UpdateTransaction, update: Update, member: Member, asso
 # --- the store team: claiming and answering ---------------------------------------------------
 
 
-async def on_claim(update: Update, ctx: StorelinkContext) -> None:
+def _not_claimable(tx: UpdateTransaction, locale: str) -> str:
+    return toast(views(tx).refusal(locale, Refusal.NOT_FOUND, None, None))
+
+
+@staff_button(ClaimEscalation, _not_claimable)
+async def on_claim(tx: UpdateTransaction, update: Update, staff: Staff, data: ClaimEscalation, locale: str) -> str:
     """✋ Claim on an escalation card: the first presser wins; the others are told who did."""
-    services = ctx.services
-    query = update.callback_query
+    presser, query = staff.associate, update.callback_query
     assert query is not None
-    data = ClaimEscalation.unpack(query.data)
-    locale = services.locale(update)
-    notice: str | None = None
-    async with services.transaction(ASSOCIATE, update) as tx:
-        staff = await _staff(tx, update)
-        if staff is None or data is None:
-            notice = views(tx).refusal(locale, Refusal.NOT_FOUND, None, None)
-        else:
-            presser = staff[0]
-            result = await claim(tx.uow, presser, data.escalation_id, services.clock.now())
-            message_id = query.message.message_id if query.message else None
-            if isinstance(result, Claimed):
-                await _hand_over(tx, result, presser, locale, message_id)
-                notice = views(tx).claimed(locale, result.member)
-            else:
-                notice = views(tx).refusal(locale, result.reason, result.member, result.claimer)
-                if result.reason in (Refusal.TAKEN, Refusal.DONE) and message_id is not None:
-                    await tx.reply(update, _edit(message_id, notice))  # the card no longer offers the button
-    await answer(query, notice)
+    result = await claim(tx.uow, presser, data.escalation_id, tx.services.clock.now())
+    message_id = query.message.message_id if query.message else None
+    if isinstance(result, Claimed):
+        await _hand_over(tx, result, presser, locale, message_id)
+        return toast(views(tx).claimed(locale, result.member))
+    notice = views(tx).refusal(locale, result.reason, result.member, result.claimer)
+    if result.reason in (Refusal.TAKEN, Refusal.DONE) and message_id is not None:
+        await tx.reply(update, _edit(message_id, notice))  # the card no longer offers the button
+    return toast(notice)
 
 
 async def _hand_over(tx: UpdateTransaction, claimed: Claimed, presser: Associate, locale: str, message_id: int | None) -> None:
@@ -179,13 +150,7 @@ async def _hand_over(tx: UpdateTransaction, claimed: Claimed, presser: Associate
     view = views(tx)
     if message_id is not None:
         await tx.send(ASSOCIATE, presser.telegram_user_id, _edit(message_id, view.claimed(locale, claimed.member)))
-    messages = await history(tx.uow, claimed.member.id, 20)
-    names = {}
-    for associate_id in {m.associate_id for m in messages}:
-        writer = await tx.uow.associates.get(associate_id)
-        names[associate_id] = writer.display_name if writer else "?"
-    shown = RelayRenderer(tx.services.catalog, tx.services.brand).history(locale, claimed.member, messages, names)
-    outbox = await tx.send(ASSOCIATE, presser.telegram_user_id, shown)
+    outbox = await tx.send(ASSOCIATE, presser.telegram_user_id, await member_history(tx, claimed.member, locale))
     await remember(tx.uow, claimed.escalation, presser, outbox.id, NoticeKind.HISTORY)
     await _edit_other_cards(tx, claimed.escalation.id, presser.id,  # type: ignore[arg-type]
                             lambda teammate: view.taken(teammate.locale, claimed.member, presser))
@@ -239,19 +204,12 @@ async def settle_answer(tx: UpdateTransaction, member: Member, by: Associate, co
 # --- managers -------------------------------------------------------------------------------------
 
 
-async def on_escalations(update: Update, ctx: StorelinkContext) -> None:
+@staff_command(_staff_only)
+async def on_escalations(tx: UpdateTransaction, update: Update, staff: Staff, locale: str) -> None:
     """/escalations: a store manager's open and claimed-but-unanswered escalations."""
-    services = ctx.services
-    locale = services.locale(update)
-    async with services.transaction(ASSOCIATE, update) as tx:
-        staff = await _staff(tx, update)
-        if staff is None:
-            await tx.reply(update, views(tx).staff_only(locale))
-            return
-        manager, store = staff
-        items = await open_escalations(tx.uow, manager)
-        if items is None:
-            await tx.reply(update, views(tx).not_manager(locale))
-        else:
-            await tx.reply(update, views(tx).escalations(locale, store, items, services.clock.now()))
+    items = await open_escalations(tx.uow, staff.associate)
+    if items is None:
+        await tx.reply(update, views(tx).not_manager(locale))
+    else:
+        await tx.reply(update, views(tx).escalations(locale, staff.store, items, tx.services.clock.now()))
 

@@ -76,7 +76,7 @@ async def on_consumer_text(update: Update, ctx: StorelinkContext) -> None:
             if body == views.t(locale, "enroll.phone_skip"):
                 await tx.reply(update, Outgoing("sendMessage", {"text": views.t(locale, "enroll.phone_skipped"), "reply_markup": {"remove_keyboard": True}}))
                 return
-            await relay_member_message(tx, update, who.member, locale)  # type: ignore[arg-type]
+            await relay_member_message(tx, update, who.member, locale, who)  # type: ignore[arg-type]
             return
         short = normalise_short_code(body)
         associate = await tx.uow.associates.by_short_code(short) if short else None

@@ -14,7 +14,7 @@ from bot.render import Outgoing, text
 from bot.render_controls import ControlsRenderer
 from bot.render_relay import Content, RelayRenderer
 from commerce.escalation import ClaimFirst
-from commerce.identity import identify
+from commerce.identity import Identity, identify
 from commerce.model import Associate, BotKind, Direction, Member, MessageKind, OutboxMessage, Role
 from commerce.relay import (
     ChatPaused,
@@ -79,12 +79,14 @@ def views(tx: UpdateTransaction) -> RelayRenderer:
 # --- member -> associate ----------------------------------------------------------------
 
 
-async def relay_member_message(tx: UpdateTransaction, update: Update, member: Member, locale: str) -> None:
-    """A member's text or photo: to their associate, or a polite word why not."""
+async def relay_member_message(tx: UpdateTransaction, update: Update, member: Member, locale: str,
+                               who: Identity | None = None) -> None:
+    """A member's text or photo: to their associate, or a polite word why not. `who`, the
+    member's identity read in this transaction, spares reading their link again."""
     message = update.effective_message
     assert message is not None
     content = content_of(message)
-    route = await route_member_message(tx.uow, member)
+    route = await route_member_message(tx.uow, member, who)
     if isinstance(route, Forward) and await hold_album_item(tx, message, member, route.associate, content):
         await auto_reply(tx, update, member, route.associate, route.store, locale)  # said once per window, not per item
         return  # relayed with the rest of its album
@@ -113,7 +115,7 @@ async def on_member_media(update: Update, ctx: StorelinkContext) -> None:
     async with services.transaction(CONSUMER, update) as tx:
         who = await identify(tx.uow, CONSUMER, services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
         if who.role is Role.MEMBER and who.member is not None:
-            await relay_member_message(tx, update, who.member, services.locale(update))
+            await relay_member_message(tx, update, who.member, services.locale(update), who)
 
 
 async def on_member_edit(update: Update, ctx: StorelinkContext) -> None:

@@ -9,17 +9,18 @@ the current link, so forged data shows nothing about another associate's member.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from telegram import CallbackQuery, Message, Update
 
 from bot.callbacks import MEMBER_ACTIONS, MemberAction, MembersPage, RemoveTag
 from bot.context import StorelinkContext, UpdateTransaction
-from bot.render import Outgoing, text
-from bot.render_relay import RelayRenderer
+from bot.render import TEXT_LIMIT, Outgoing, text
+from bot.render_relay import plain
 from bot.render_workspace import WorkspaceRenderer, full_name
-from commerce.identity import identify
-from commerce.members import BadFilter, FocusMode, filter_digest, parse_filter
-from commerce.model import Associate, BotKind, Direction, Member, OutboxMessage, Role
-from commerce.relay import MemberPaused, ReplyRoute, ReplyTo, history
+from commerce.members import BadFilter, FocusMode, filter_digest, normalise_tag, parse_filter
+from commerce.model import Associate, BotKind, Direction, Member, OutboxMessage
+from commerce.relay import MemberPaused, ReplyRoute, ReplyTo
 from commerce.workspace import (
     BadNote,
     BadTag,
@@ -42,19 +43,14 @@ from commerce.workspace import (
     remove_tag_row,
     tags_and_notes,
 )
-from handlers.buttons import answer
+from handlers.staff import Staff, argument, member_history, staff_button, staff_command
 
 ASSOCIATE = BotKind.ASSOCIATE
+MemberCommand = Callable[[UpdateTransaction, Associate, Member, str, str], Awaitable[list[Outgoing]]]
 
 
 def views(tx: UpdateTransaction) -> WorkspaceRenderer:
     return WorkspaceRenderer(tx.services.catalog, tx.services.brand)
-
-
-async def _associate(tx: UpdateTransaction, update: Update) -> Associate | None:
-    """The sender as an active associate; HQ operators and strangers have no members."""
-    who = await identify(tx.uow, ASSOCIATE, tx.services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
-    return who.associate if who.role is Role.ASSOCIATE else None
 
 
 def _not_for_you(tx: UpdateTransaction, locale: str) -> Outgoing:
@@ -62,9 +58,9 @@ def _not_for_you(tx: UpdateTransaction, locale: str) -> Outgoing:
     return text(tx.services.catalog.text(locale, "common.not_for_you"))
 
 
-def _in_place(outgoing: Outgoing, query: CallbackQuery) -> Outgoing:
+def _in_place(outgoing: Outgoing, query: CallbackQuery | None) -> Outgoing:
     """The message the button is on, edited (its keyboard is part of the new version)."""
-    if query.message is None or outgoing.method != "sendMessage":
+    if query is None or query.message is None or outgoing.method != "sendMessage":
         return outgoing
     return Outgoing("editMessageText", {**outgoing.params, "message_id": query.message.message_id})
 
@@ -72,19 +68,12 @@ def _in_place(outgoing: Outgoing, query: CallbackQuery) -> Outgoing:
 # --- buttons -------------------------------------------------------------------------------------
 
 
-async def on_member_action(update: Update, ctx: StorelinkContext) -> None:
+@staff_button(MemberAction)
+async def on_member_action(tx: UpdateTransaction, update: Update, staff: Staff, data: MemberAction, locale: str) -> None:
     """Profile, Tags & notes, Add tag, Add note, Write, History: each for the presser's own member only."""
-    services = ctx.services
-    query = update.callback_query
-    assert query is not None
-    data = MemberAction.unpack(query.data)
-    locale = services.locale(update)
-    async with services.transaction(ASSOCIATE, update) as tx:
-        associate = await _associate(tx, update)
-        if associate is not None and data is not None and data.action in MEMBER_ACTIONS:
-            for outgoing in await _member_action(tx, associate, data, locale):
-                await tx.reply(update, outgoing)
-    await answer(query)
+    if data.action in MEMBER_ACTIONS:
+        for outgoing in await _member_action(tx, staff.associate, data, locale):
+            await tx.reply(update, outgoing)
 
 
 async def _member_action(tx: UpdateTransaction, associate: Associate, data: MemberAction, locale: str) -> list[Outgoing]:
@@ -112,76 +101,52 @@ async def _history(tx: UpdateTransaction, associate: Associate, member_id: int, 
     member = await own_member(tx.uow, associate, member_id)
     if isinstance(member, NotYours):
         return views(tx).say(locale, "not_yours")
-    messages = await history(tx.uow, member_id, 20)
-    names = {}
-    for associate_id in {m.associate_id for m in messages}:
-        writer = await tx.uow.associates.get(associate_id)
-        names[associate_id] = writer.display_name if writer else "?"
-    return RelayRenderer(tx.services.catalog, tx.services.brand).history(locale, member, messages, names)
+    return await member_history(tx, member, locale)
 
 
-async def on_remove_tag(update: Update, ctx: StorelinkContext) -> None:
+@staff_button(RemoveTag)
+async def on_remove_tag(tx: UpdateTransaction, update: Update, staff: Staff, data: RemoveTag, locale: str) -> None:
     """A tag's ✕ in Tags & notes: removed, and the view is redrawn in place."""
-    services = ctx.services
-    query = update.callback_query
-    assert query is not None
-    data = RemoveTag.unpack(query.data)
-    locale = services.locale(update)
-    async with services.transaction(ASSOCIATE, update) as tx:
-        associate = await _associate(tx, update)
-        if associate is not None and data is not None:
-            result = await remove_tag_row(tx.uow, associate, data.member_id, data.tag_id, services.clock.now())
-            if isinstance(result, NotYours):
-                await tx.reply(update, views(tx).say(locale, "not_yours"))
-            else:
-                view = await tags_and_notes(tx.uow, associate, data.member_id)
-                if not isinstance(view, NotYours):
-                    await tx.reply(update, _in_place(views(tx).tags_and_notes(locale, view), query))
-    await answer(query)
+    associate = staff.associate
+    result = await remove_tag_row(tx.uow, associate, data.member_id, data.tag_id, tx.services.clock.now())
+    if isinstance(result, NotYours):
+        await tx.reply(update, views(tx).say(locale, "not_yours"))
+        return
+    view = await tags_and_notes(tx.uow, associate, data.member_id)
+    if not isinstance(view, NotYours):
+        await tx.reply(update, _in_place(views(tx).tags_and_notes(locale, view), update.callback_query))
 
 
 # --- /members ------------------------------------------------------------------------------------
 
 
-async def on_members(update: Update, ctx: StorelinkContext) -> None:
+@staff_command(_not_for_you)
+async def on_members(tx: UpdateTransaction, update: Update, staff: Staff, locale: str) -> None:
     """/members [tag:X] [tier:X] [unread] [quiet:N]: the first page; the filter is kept for paging."""
-    services = ctx.services
-    locale = services.locale(update)
-    async with services.transaction(ASSOCIATE, update) as tx:
-        associate = await _associate(tx, update)
-        if associate is None:
-            await tx.reply(update, _not_for_you(tx, locale))
-            return
-        assert associate.id is not None
-        where = parse_filter(list(ctx.args or []))
-        if isinstance(where, BadFilter):
-            await tx.reply(update, views(tx).say(locale, "members_usage", word=where.word))
-            return
-        now = services.clock.now()
-        await tx.uow.workspace.save_filter(associate.id, where.words(), now)
-        page = await members_page(tx.uow, associate, where, 0, now)
-        await tx.reply(update, views(tx).members(locale, page, filter_digest(where.words())))
+    associate = staff.associate
+    assert associate.id is not None
+    where = parse_filter(argument(update).split())
+    if isinstance(where, BadFilter):
+        await tx.reply(update, views(tx).say(locale, "members_usage", word=where.word))
+        return
+    now = tx.services.clock.now()
+    await tx.uow.workspace.save_filter(associate.id, where.words(), now)
+    page = await members_page(tx.uow, associate, where, 0, now)
+    await tx.reply(update, views(tx).members(locale, page, filter_digest(where.words())))
 
 
-async def on_members_page(update: Update, ctx: StorelinkContext) -> None:
+@staff_button(MembersPage)
+async def on_members_page(tx: UpdateTransaction, update: Update, staff: Staff, data: MembersPage, locale: str) -> None:
     """◀ / ▶ of /members: the saved filter, parsed again (it is re-validated like typed words)."""
-    services = ctx.services
-    query = update.callback_query
-    assert query is not None
-    data = MembersPage.unpack(query.data)
-    locale = services.locale(update)
-    async with services.transaction(ASSOCIATE, update) as tx:
-        associate = await _associate(tx, update)
-        if associate is not None and data is not None:
-            assert associate.id is not None
-            words = await tx.uow.workspace.saved_filter(associate.id)
-            where = parse_filter(words.split()) if words is not None else None
-            if words is None or where is None or isinstance(where, BadFilter) or filter_digest(words) != data.digest:
-                await tx.reply(update, views(tx).say(locale, "members_stale"))
-            else:
-                page = await members_page(tx.uow, associate, where, data.page, services.clock.now())
-                await tx.reply(update, _in_place(views(tx).members(locale, page, data.digest), query))
-    await answer(query)
+    associate = staff.associate
+    assert associate.id is not None
+    words = await tx.uow.workspace.saved_filter(associate.id)
+    where = parse_filter(words.split()) if words is not None else None
+    if words is None or where is None or isinstance(where, BadFilter) or filter_digest(words) != data.digest:
+        await tx.reply(update, views(tx).say(locale, "members_stale"))
+        return
+    page = await members_page(tx.uow, associate, where, data.page, tx.services.clock.now())
+    await tx.reply(update, _in_place(views(tx).members(locale, page, data.digest), update.callback_query))
 
 
 # --- /tag, /untag, /note, /done -----------------------------------------------------------------
@@ -191,8 +156,11 @@ async def _replied_member(tx: UpdateTransaction, associate: Associate, replied_i
     """The member behind a relayed message in the associate's own chat; None if the message
     is not a member's relayed message."""
     assert associate.telegram_user_id is not None
-    outbox = await tx.uow.outbox.by_telegram_message(ASSOCIATE, associate.telegram_user_id, replied_id)
-    relayed = await tx.uow.conversations.by_relay_outbox(outbox.id) if outbox and outbox.id is not None else None
+    chat_id = associate.telegram_user_id
+    outbox = await tx.uow.outbox.by_telegram_message(ASSOCIATE, chat_id, replied_id)
+    # An album is one outbox row delivered as several messages: any of its items names it.
+    outbox_id = outbox.id if outbox else await tx.uow.albums.outbox_of_message(ASSOCIATE, chat_id, replied_id)
+    relayed = await tx.uow.conversations.by_relay_outbox(outbox_id) if outbox_id is not None else None
     if relayed is None or relayed.direction is not Direction.IN:
         return None
     return await own_member(tx.uow, associate, relayed.member_id)
@@ -210,47 +178,31 @@ async def _target(tx: UpdateTransaction, associate: Associate, message: Message)
     return None
 
 
-async def _on_member_command(update: Update, ctx: StorelinkContext, usage: str, apply) -> None:  # noqa: ANN001
-    services = ctx.services
-    message = update.effective_message
-    assert message is not None
-    locale = services.locale(update)
-    async with services.transaction(ASSOCIATE, update) as tx:
-        associate = await _associate(tx, update)
-        if associate is None:
-            await tx.reply(update, _not_for_you(tx, locale))
-            return
-        parts = (message.text or "").split(None, 1)  # "/note@bot first line\nsecond line" keeps its lines
-        argument = parts[1].strip() if len(parts) > 1 else ""
-        target = await _target(tx, associate, message)
-        if target is None or not argument:
+def _member_command(usage: str, apply: MemberCommand) -> Callable[[Update, StorelinkContext], Awaitable[None]]:
+    """/tag, /untag and /note: `apply` the command's text to the member it is about, or say
+    how the command is used."""
+
+    @staff_command(_not_for_you)
+    async def handler(tx: UpdateTransaction, update: Update, staff: Staff, locale: str) -> None:
+        message = update.effective_message
+        assert message is not None
+        words = argument(update)
+        target = await _target(tx, staff.associate, message)
+        if target is None or not words:
             await tx.reply(update, views(tx).say(locale, usage))
         elif isinstance(target, NotYours):
             await tx.reply(update, views(tx).say(locale, "not_yours"))
         else:
-            for outgoing in await apply(tx, associate, target, argument, locale):
+            for outgoing in await apply(tx, staff.associate, target, words, locale):
                 await tx.reply(update, outgoing)
 
-
-async def on_tag(update: Update, ctx: StorelinkContext) -> None:
-    """/tag vip [bags ...] as a reply to a member's message (or while writing to them)."""
-    await _on_member_command(update, ctx, "tag_usage", _add_tags)
-
-
-async def on_untag(update: Update, ctx: StorelinkContext) -> None:
-    """/untag vip [bags ...], as /tag."""
-    await _on_member_command(update, ctx, "untag_usage", _remove_tags)
-
-
-async def on_note(update: Update, ctx: StorelinkContext) -> None:
-    """/note <text>, as /tag: the rest of the message is the note, lines kept."""
-    await _on_member_command(update, ctx, "note_usage", _add_note)
+    return handler
 
 
 async def _add_tags(tx: UpdateTransaction, associate: Associate, member: Member, argument: str, locale: str) -> list[Outgoing]:
     assert member.id is not None
     out = []
-    for word in argument.split():
+    for word in _distinct_tags(argument):
         result = await add_tag(tx.uow, associate, member.id, word, tx.services.clock.now())
         out.append(_tag_answer(tx, locale, member, result, added=True, again=False))
         if not isinstance(result, TagDone):
@@ -261,8 +213,16 @@ async def _add_tags(tx: UpdateTransaction, associate: Associate, member: Member,
 async def _remove_tags(tx: UpdateTransaction, associate: Associate, member: Member, argument: str, locale: str) -> list[Outgoing]:
     assert member.id is not None
     out = [_tag_answer(tx, locale, member, await remove_tag(tx.uow, associate, member.id, word, tx.services.clock.now()),
-                       added=False, again=False) for word in argument.split()]
+                       added=False, again=False) for word in _distinct_tags(argument)]
     return _joined(out)
+
+
+def _distinct_tags(argument: str) -> list[str]:
+    """The words of /tag or /untag, each tag once however it was written ("VIP", "#vip")."""
+    first: dict[str, str] = {}
+    for word in argument.split():
+        first.setdefault(normalise_tag(word) or word, word)
+    return list(first.values())
 
 
 async def _add_note(tx: UpdateTransaction, associate: Associate, member: Member, argument: str, locale: str) -> list[Outgoing]:
@@ -271,8 +231,16 @@ async def _add_note(tx: UpdateTransaction, associate: Associate, member: Member,
 
 
 def _joined(answers: list[Outgoing]) -> list[Outgoing]:
-    """Several tags at once: one message with a line each."""
-    return [text("\n".join(a.params["text"] for a in answers))] if answers else []
+    """Several tags at once: one message with a line each, as many as fit in one message
+    (every tag was handled; an untag of hundreds of words is answered in part)."""
+    lines: list[str] = []
+    for answer in answers:
+        line = answer.params["text"]
+        if len(plain("\n".join([*lines, line, "…"]))) > TEXT_LIMIT:
+            lines.append("…")
+            break
+        lines.append(line)
+    return [text("\n".join(lines))] if lines else []
 
 
 def _tag_answer(tx: UpdateTransaction, locale: str, member: Member, result: TagResult, *, added: bool, again: bool) -> Outgoing:
@@ -297,22 +265,23 @@ def _note_answer(tx: UpdateTransaction, locale: str, result: NoteAdded | BadNote
     return render.say(locale, "note_added", member=full_name(result.member))
 
 
-async def on_done(update: Update, ctx: StorelinkContext) -> None:
+# /tag vip [bags ...] as a reply to a member's message (or while writing to them); /untag
+# likewise; /note <text>, where the rest of the message is the note, lines kept.
+on_tag = _member_command("tag_usage", _add_tags)
+on_untag = _member_command("untag_usage", _remove_tags)
+on_note = _member_command("note_usage", _add_note)
+
+
+@staff_command(_not_for_you)
+async def on_done(tx: UpdateTransaction, update: Update, staff: Staff, locale: str) -> None:
     """/done: stop writing to the member (or cancel the pending tag or note)."""
-    services = ctx.services
-    locale = services.locale(update)
-    async with services.transaction(ASSOCIATE, update) as tx:
-        associate = await _associate(tx, update)
-        if associate is None:
-            await tx.reply(update, _not_for_you(tx, locale))
-            return
-        state = await end_focus(tx.uow, associate, services.clock.now())
-        if not isinstance(state, Focused):
-            await tx.reply(update, views(tx).say(locale, "done_nothing"))
-        elif state.mode is FocusMode.WRITE:
-            await tx.reply(update, views(tx).say(locale, "done", member=full_name(state.member)))
-        else:
-            await tx.reply(update, views(tx).say(locale, "done_pending"))
+    state = await end_focus(tx.uow, staff.associate, tx.services.clock.now())
+    if not isinstance(state, Focused):
+        await tx.reply(update, views(tx).say(locale, "done_nothing"))
+    elif state.mode is FocusMode.WRITE:
+        await tx.reply(update, views(tx).say(locale, "done", member=full_name(state.member)))
+    else:
+        await tx.reply(update, views(tx).say(locale, "done_pending"))
 
 
 # --- an associate's message that is not a reply ------------------------------------------------

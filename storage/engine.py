@@ -23,6 +23,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
+POOL_SIZE, POOL_OVERFLOW = 20, 10  # PostgreSQL connections kept per process / opened beyond that at a peak
+IDLE_BEFORE_PING = 2.0  # seconds a pooled PostgreSQL connection may sit idle before it is pinged on checkout
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _POSTGRES_DRIVERS = {"postgres", "postgresql", "postgresql+asyncpg", "postgresql+psycopg2", "postgresql+psycopg"}
 _SQLITE_DRIVERS = {"sqlite", "sqlite+aiosqlite", "sqlite+pysqlite"}
@@ -66,12 +68,53 @@ def _postgres_engine(url: URL, schema: str | None) -> AsyncEngine:
     server_settings = {"application_name": "storelink"}
     if schema is not None:
         server_settings["search_path"] = schema
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         connect_args={"server_settings": server_settings},
-        pool_pre_ping=True,  # survive a PostgreSQL restart without failing one request per connection
+        # Connections are kept, not opened per burst: beyond pool_size the pool opens
+        # overflow connections and closes each one on return, and a new PostgreSQL
+        # connection (a server process, the TLS attempt, the startup) costs far more than
+        # the transaction it serves. A burst of updates keeps this many busy.
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
         hide_parameters=True,  # errors quote the statement, never the values (phone numbers, names)
     )
+    _ping_after_idle(engine, IDLE_BEFORE_PING)
+    return engine
+
+
+def _ping_after_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Survive a PostgreSQL restart without failing one request per pooled connection,
+    without paying a round trip on every checkout (pool_pre_ping would: under load that
+    is one extra round trip per transaction, several per relayed message).
+
+    A connection returned to the pool less than `idle_seconds` ago was working then; one
+    idle for longer is pinged before use and, if dead, replaced (the pool retries the
+    checkout on DisconnectionError). A restart inside that short window is caught by
+    the first statement instead: SQLAlchemy then invalidates the whole pool, so it costs
+    one transaction, not one per connection."""
+    pool = engine.sync_engine.pool
+    dialect = engine.sync_engine.dialect
+
+    def on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["storelink_idle_since"] = time.monotonic()
+
+    def on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("storelink_idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return  # brand new, or busy a moment ago
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            if not dialect.is_disconnect(error, dbapi_connection, None):
+                raise
+            alive = False
+        if not alive:
+            raise sa.exc.DisconnectionError("the pooled connection is gone")
+
+    sa.event.listen(pool, "checkin", on_checkin)
+    sa.event.listen(pool, "checkout", on_checkout)
 
 
 def _sqlite_engine(url: URL) -> AsyncEngine:

@@ -7,8 +7,10 @@ the same transaction is never served stale from the session's identity map.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -32,7 +34,7 @@ from commerce.model import (
     OutboxStatus,
     Store,
 )
-from commerce.ports import DuplicateError
+from commerce.ports import DuplicateError, MemberWithAssociate
 from storage import mapping
 from storage.tables import (
     AssociateRow,
@@ -47,6 +49,9 @@ from storage.tables import (
 )
 
 RowT = TypeVar("RowT")
+# The tables themselves, for statements on the hot path that need no ORM objects.
+_INBOX: sa.Table = InboundUpdateRow.__table__  # type: ignore[attr-defined]
+_OUTBOX: sa.Table = OutboxRow.__table__  # type: ignore[attr-defined]
 
 _SQLITE_UNIQUE = {"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
 
@@ -58,6 +63,15 @@ def is_unique_violation(error: IntegrityError) -> bool:
     if getattr(orig, "sqlite_errorname", None) in _SQLITE_UNIQUE:
         return True
     return "UNIQUE constraint failed" in str(orig)
+
+
+def _labelled(table: sa.Table, prefix: str) -> list[sa.Label[Any]]:
+    return [column.label(f"{prefix}_{column.name}") for column in table.c]
+
+
+def _unlabel(values: Mapping[str, Any], table: sa.Table, prefix: str) -> SimpleNamespace:
+    """One table's columns of a joined row, as attributes (what storage.mapping reads)."""
+    return SimpleNamespace(**{column.name: values[f"{prefix}_{column.name}"] for column in table.c})
 
 
 class _Repository:
@@ -84,6 +98,13 @@ class _Repository:
         self.session.add(row)
         await self.session.flush()
         return row
+
+    async def _insert_values(self, row_type: type[Any], values: dict[str, Any]) -> int:
+        """A plain INSERT ... RETURNING id, for rows written on every message (outbox,
+        history): the ORM's flush machinery costs more CPU than the statement itself."""
+        table = row_type.__table__
+        result = await self.session.execute(sa.insert(table).values(**values).returning(table.c.id))
+        return int(result.scalar_one())
 
     async def _insert_unique(self, row: RowT) -> RowT:
         # In a savepoint: after a DuplicateError the caller's transaction is still
@@ -212,6 +233,29 @@ class SqlMemberRepository(_Repository):
         row = await self._first(stmt)
         return mapping.member(row) if row else None
 
+    async def with_associate(self, brand_id: int, telegram_user_id: int) -> MemberWithAssociate | None:
+        # One round trip instead of four on every message a member writes: the member
+        # (uq_member_brand_telegram), the open link (one per member), its associate and store.
+        # Plain labelled columns rather than ORM entities: nothing here is changed as an
+        # object, and the ORM's identity map would cost more CPU than the query.
+        member, link, associate, store = (table.__table__ for table in (MemberRow, LinkRow, AssociateRow, StoreRow))
+        stmt = (sa.select(*_labelled(member, "m"), *_labelled(link, "l"), *_labelled(associate, "a"), *_labelled(store, "s"))
+                .select_from(member)
+                .outerjoin(link, sa.and_(link.c.member_id == member.c.id, link.c.ended_at.is_(None)))
+                .outerjoin(associate, associate.c.id == link.c.associate_id)
+                .outerjoin(store, store.c.id == associate.c.store_id)
+                .where(member.c.brand_id == brand_id, member.c.telegram_user_id == telegram_user_id)
+                .limit(1))
+        found = (await self.session.execute(stmt)).first()
+        if found is None:
+            return None
+        values = found._mapping
+        parts = [_unlabel(values, table, prefix) for table, prefix in ((link, "l"), (associate, "a"), (store, "s"))]
+        return (mapping.member(_unlabel(values, member, "m")),  # type: ignore[arg-type]
+                mapping.link(parts[0]) if parts[0].id is not None else None,  # type: ignore[arg-type]
+                mapping.associate(parts[1]) if parts[1].id is not None else None,  # type: ignore[arg-type]
+                mapping.store(parts[2]) if parts[2].id is not None else None)  # type: ignore[arg-type]
+
     async def add(self, member: Member) -> Member:
         row = await self._insert_unique(mapping.member_row(member))
         member.id = row.id
@@ -264,10 +308,11 @@ class SqlInboxRepository(_Repository):
         # One atomic UPDATE: of two transactions racing, PostgreSQL makes the second
         # wait on the row lock and re-check the WHERE; SQLite's BEGIN IMMEDIATE makes
         # it wait for the whole first transaction. Either way exactly one gets rowcount 1.
-        stmt = (sa.update(InboundUpdateRow)
-                .where(*self._key(bot, update_id), InboundUpdateRow.status != InboxStatus.DONE.value)
+        inbox = _INBOX
+        stmt = (sa.update(inbox)
+                .where(inbox.c.bot == BotKind(bot).value, inbox.c.update_id == update_id, inbox.c.status != InboxStatus.DONE.value)
                 .values(status=InboxStatus.DONE.value, processed_at=at, error=None))
-        result = await self.session.execute(stmt, execution_options={"synchronize_session": False})
+        result = await self.session.execute(stmt)  # on the table: no ORM bookkeeping for a row nobody loaded
         if result.rowcount == 1:
             return True
         if await self.get(bot, update_id) is None:
@@ -296,9 +341,8 @@ class SqlInboxRepository(_Repository):
 
 class SqlOutboxRepository(_Repository):
     async def add(self, message: OutboxMessage) -> OutboxMessage:
-        row = await self._insert(mapping.outbox_row(message))
-        message.id = row.id
-        return mapping.outbox_message(row)
+        message.id = await self._insert_values(OutboxRow, mapping.values(message))
+        return dataclasses.replace(message)
 
     async def get(self, message_id: int) -> OutboxMessage | None:
         row = await self._get(OutboxRow, message_id)
@@ -307,13 +351,14 @@ class SqlOutboxRepository(_Repository):
     async def pending_for_chat(self, bot: BotKind, chat_id: int, limit: int) -> Sequence[OutboxMessage]:
         # Equality on (status, bot, chat_id) and order by id: one range of
         # ix_outbox_status_bot_chat_id_id, read in index order, no sort.
-        stmt = (sa.select(OutboxRow)
-                .where(OutboxRow.status == OutboxStatus.PENDING.value,
-                       OutboxRow.bot == BotKind(bot).value,
-                       OutboxRow.chat_id == chat_id)
-                .order_by(OutboxRow.id)
+        outbox = _OUTBOX  # plain rows: the sender reads them once per job, never changes them as objects
+        stmt = (sa.select(outbox)
+                .where(outbox.c.status == OutboxStatus.PENDING.value,
+                       outbox.c.bot == BotKind(bot).value,
+                       outbox.c.chat_id == chat_id)
+                .order_by(outbox.c.id)
                 .limit(limit))
-        return [mapping.outbox_message(row) for row in await self._all(stmt)]
+        return [mapping.outbox_message(row) for row in (await self.session.execute(stmt)).all()]
 
     async def pending_chats(self, limit: int) -> Sequence[tuple[BotKind, int]]:
         # Groups come straight from the index's PENDING range; only the per-chat
@@ -348,8 +393,7 @@ class SqlOutboxRepository(_Repository):
             values["error"] = error
         if attempts is not None:
             values["attempts"] = attempts
-        stmt = sa.update(OutboxRow).where(OutboxRow.id == message_id).values(**values)
-        await self.session.execute(stmt, execution_options={"synchronize_session": False})
+        await self.session.execute(sa.update(_OUTBOX).where(_OUTBOX.c.id == message_id).values(**values))
 
     async def by_telegram_message(self, bot: BotKind, chat_id: int, telegram_message_id: int) -> OutboxMessage | None:
         # ix_outbox_bot_chat_id_telegram_message_id; message ids are unique per chat only.

@@ -4,6 +4,7 @@ storage.repositories: one AsyncSession, domain objects in and out, never a commi
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -19,9 +20,8 @@ _EDIT = "edit"  # MessageKind.EDIT: history rows for edits of earlier messages
 
 class SqlConversationRepository(_Repository):
     async def add(self, message: ConversationMessage) -> ConversationMessage:
-        row = await self._insert(mapping.conversation_row(message))
-        message.id = row.id
-        return mapping.conversation_message(row)
+        message.id = await self._insert_values(ConversationMessageRow, mapping.values(message))
+        return dataclasses.replace(message)
 
     async def by_relay_outbox(self, outbox_id: int) -> ConversationMessage | None:
         stmt = sa.select(ConversationMessageRow).where(ConversationMessageRow.relay_outbox_id == outbox_id)

@@ -170,6 +170,12 @@ class Database:
         self.engine = engine
         # Objects stay readable after commit: repositories hand out domain copies anyway.
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        # PostgreSQL runs a lone statement atomically without BEGIN and COMMIT around it:
+        # two round trips fewer for the sender's reads and status updates, the inbox's
+        # insert. SQLite's transactions are local calls; there the plain factory serves.
+        self._single = self._sessions
+        if engine.dialect.name == "postgresql":
+            self._single = async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
 
     @classmethod
     async def open(cls, database_url: str | URL, *, schema: str | None = None, migrate: bool = True) -> Self:
@@ -191,6 +197,12 @@ class Database:
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._sessions)
+
+    def single_statement(self) -> SqlUnitOfWork:
+        """A unit of work for exactly one statement (a read, or one atomic write): on
+        PostgreSQL each statement commits by itself, so it must never hold two writes
+        that belong together, nor a read whose answer a later write relies on."""
+        return SqlUnitOfWork(self._single)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

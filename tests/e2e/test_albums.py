@@ -70,6 +70,8 @@ async def test_a_members_album_reaches_the_associate_as_one_album_and_a_reply_to
     await settle(stack)
     await stack.people.send_text(shop.bob_user, stack.associate_bot, "The crimson is lovely", reply_to_message_id=album[1]["message_id"])
     answer = await wait_for_text(stack, alice, stack.consumer_bot, "crimson is lovely")
+    tag = await stack.people.send_text(shop.bob_user, stack.associate_bot, "/tag vip", reply_to_message_id=album[2]["message_id"])
+    tagged = await stack.people.wait_for(shop.bob_user, stack.associate_bot, lambda m: True, 10.0, after_message_id=tag["message_id"])
     await stack.people.edit_caption(alice, stack.consumer_bot, sent[1]["message_id"], "this one, in M")
     edited = await stack.people.wait_for(shop.bob_user, stack.associate_bot,
                                          lambda m: m["message_id"] == album[1]["message_id"] and "in M" in (m["caption"] or ""), 10.0)
@@ -83,6 +85,7 @@ async def test_a_members_album_reaches_the_associate_as_one_album_and_a_reply_to
     assert [await stack.people.download_file(m["file"]["file_unique_id"]) for m in album] == PHOTOS
     assert len(await stack.people.calls(bot=stack.associate_bot, method="sendMediaGroup")) == 1
     assert answer["text"] == f"Bob · {STORE_NAME}\nThe crimson is lovely"
+    assert tagged["text"] == "🏷 #vip added to Alice.", "any item of an album names its member"
     # A media group cannot carry the relayed copy's buttons: they follow, replying to the album.
     assert [bool((m["reply_markup"] or {}).get("inline_keyboard")) for m in follow_ups] == [True]
     assert follow_ups[0]["text"].startswith(HEADER_OF.format(name="Alice"))

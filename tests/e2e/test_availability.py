@@ -19,9 +19,10 @@ import pytest
 
 from bot.callbacks import ClaimEscalation
 from bot.escalation_job import escalate_due
-from commerce.availability_model import EscalationStatus
+from commerce.availability_model import Escalation, EscalationStatus
 from commerce.codes import make_short_code
-from commerce.model import Associate, HQOperator, Store
+from commerce.model import Associate, Direction, HQOperator, Member, MessageKind, Store
+from commerce.relay import record_message
 from storage.backends import SendLimits
 from tests.e2e.test_enrollment import (
     STORE_NAME,
@@ -172,7 +173,7 @@ async def test_a_member_hears_their_associate_is_away_at_most_once_per_window_an
     assert "Right now: outside your hours, back today 18:00." in hours["text"]
     await says(stack, dan, "在吗？", bob)
     assert await texts(stack, dan, stack.consumer_bot, "不在岗") == [
-        "Bob 现在不在岗，将于 今天 18:00 回来。你的消息已保存，Bob 届时会回复你。"]
+        "Bob 现在不在岗，将于今天 18:00 回来。您的消息已保存，Bob 届时会回复您。"]
     shown = await command(stack, bob, "/hours")
     assert shown["text"].startswith("🕘 Your working hours: Mon-Fri 18:00-22:00 (Asia/Shanghai).\n"
                                     "Right now: outside your hours, back today 18:00.")
@@ -224,8 +225,8 @@ async def test_an_unanswered_member_goes_to_the_store_team_in_open_hours_and_the
     # The manager sees them; others may not.
     listing = await command(stack, lina, "/escalations")
     assert listing["text"] == (f"⏰ Unanswered at {STORE_NAME} (2)\n"
-                               "1. Alice → Bob · escalated today 10:20 (0 min ago) · not claimed yet\n"
-                               "2. Dan → Bob · escalated today 10:20 (0 min ago) · not claimed yet")
+                               "1. Alice → Bob · escalated today 10:20 (1 min ago) · not claimed yet\n"
+                               "2. Dan → Bob · escalated today 10:20 (1 min ago) · not claimed yet")
     assert (await command(stack, carol, "/escalations"))["text"] == "Only store managers can see the store's escalations."
 
     # Replying to a card without claiming it sends nothing.
@@ -303,3 +304,51 @@ async def test_an_unanswered_member_goes_to_the_store_team_in_open_hours_and_the
     await says(stack, alice, "Perfect, thanks!", bob)
     await wait_for_text(stack, bob, stack.associate_bot, "Perfect, thanks!")
     assert await texts(stack, users[winner], stack.associate_bot, "Perfect, thanks!") == []
+
+
+async def test_long_names_and_a_long_backlog_still_reach_the_store_team_within_telegrams_limits(stack):
+    """Given a member whose name is long and holds "&" and "<": the Claim toast is plain text
+    (Telegram shows no HTML there) within its 200 characters; given 60 more unanswered
+    members, /escalations still fits one message and says how many it left out."""
+    team = await open_team(stack, MONDAY_NOON)
+    shop, services = team.shop, stack.runtime.services
+    first, last = "Ann & <Co> Rosalind-Montgomery-Fitzgerald", "Featherstonehaugh-Cholmondeley-Marjoribanks"
+    ann = (await stack.people.create_user(first, last_name=last, username="ann_and_co"))["id"]
+    await scan(stack, ann, shop.code(shop.bob))
+    await wait_for_text(stack, shop.bob_user, stack.associate_bot, "New member: Ann &")
+    await settle(stack)
+    await says(stack, ann, "Is the green bag back in stock?", shop.bob_user)
+    async with services.uow() as uow:
+        for n in range(60):
+            member = await uow.members.add(Member(brand_id=services.brand.id, telegram_user_id=900_000 + n,
+                                                  first_name=f"Backlog member {n:02d} " + "x" * 40, last_name="y" * 60,
+                                                  enrolled_at=MONDAY_NOON, store_id=shop.store.id))
+            asked = await record_message(uow, member=member, associate=shop.bob, direction=Direction.IN, kind=MessageKind.TEXT,
+                                         text="Hello?", source_message_id=None, relay_outbox_id=None, now=MONDAY_NOON)
+            await uow.escalations.add(Escalation(member_id=member.id, associate_id=shop.bob.id, store_id=shop.store.id,
+                                                 message_id=asked.id, opened_at=MONDAY_NOON))
+        await uow.commit()
+
+    # When the store has been open for half an hour, Ann is escalated and Carol claims her.
+    later = MONDAY_NOON + timedelta(minutes=31)
+    team.clock.set(later)
+    assert (await escalate_due(services, later)).escalated == 1
+    await settle(stack)
+    card = await wait_for_text(stack, team.carol_user, stack.associate_bot, "⏰ Ann & <Co>")
+    lina_card = await wait_for_text(stack, shop.lina_user, stack.associate_bot, "⏰ Ann & <Co>")
+    toast = await stack.people.press_button(team.carol_user, stack.associate_bot, card["message_id"], buttons(card)[0][1],
+                                            timeout=5.0)
+    assert toast["text"].startswith(f"✋ You claimed {first} {last}'s question.")
+    assert len(toast["text"]) <= 200 and toast["text"].endswith("…")
+    edited = await wait_for_edit(stack, team.carol_user, stack.associate_bot, card, "✋ You claimed")
+    assert edited["text"].endswith(f"{first} {last} stays with their associate."), "the card itself says it all"
+    late = await push_callback(stack, shop.lina_user, stack.associate_bot, lina_card["message_id"], buttons(lina_card)[0][1])
+    assert late["text"] == "Already claimed by Carol."  # a press that crossed the edit of her card
+
+    # The manager's list keeps the oldest, fits Telegram's 4096 characters and counts the rest.
+    listing = (await command(stack, shop.lina_user, "/escalations"))["text"]
+    lines = listing.split("\n")
+    assert len(listing) <= 4096 and lines[0] == f"⏰ Unanswered at {STORE_NAME} (61)"
+    assert lines[1].startswith("1. Backlog member 00 ")
+    shown = len(lines) - 2
+    assert 10 < shown < 61 and lines[-1] == f"… and {61 - shown} more."

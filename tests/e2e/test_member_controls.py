@@ -8,7 +8,7 @@ Both stacks run every test (SQLite + in-process backends, PostgreSQL + Redis).
 
 from __future__ import annotations
 
-from bot.callbacks import AskStopChat, ChooseAssociate, OpenChat, PickAssociate, StopChat, SwitchTo
+from bot.callbacks import AskStopChat, ChooseAssociate, ConsentChoice, OpenChat, PickAssociate, StopChat, SwitchTo
 from commerce.model import Associate, AssociateStatus, LinkReason, Store
 from tests.e2e.test_enrollment import (
     STORE_NAME,
@@ -95,6 +95,8 @@ async def test_a_member_stops_chatting_after_confirming_gets_a_polite_answer_and
     assert "don't have an associate" in polite["text"] and buttons(polite) == [("💬 Choose an associate", ChooseAssociate().pack())]
     assert ("💬 Choose an associate", ChooseAssociate().pack()) in buttons(card)
     assert AskStopChat().pack() not in [data for _, data in buttons(card)]
+    assert not [data for _, data in buttons(card) if data.startswith(ConsentChoice.prefix + ":chat")], \
+        "no associate, nothing to pause"
     assert [name for name, _ in buttons(team)] == ["Bob", "Lina"]
     assert "before:" not in back["text"]
     assert not [m for m in await stack.bot_messages(shop.bob_user, stack.associate_bot) if "Still there" in (m["text"] or "")]

@@ -314,3 +314,21 @@ async def test_another_associates_member_shows_nothing_even_with_forged_buttons(
     async with stack.runtime.services.uow() as uow:
         assert [t.tag for t in await uow.workspace.tags_of(dora_id)] == ["lina-only"]
         assert await uow.workspace.focus_of(shop.bob.id) is None
+
+
+async def test_a_long_tag_or_untag_command_is_answered_in_one_message_within_telegrams_limit(stack):
+    shop = await open_shop(stack)
+    alice = await stack.person("Alice")
+    await enrol(stack, shop, alice, shop.bob)
+    await member_says(stack, alice, "Any news on my order?")
+    relayed = await associate_reads(stack, shop.bob_user, "news on my order")
+
+    repeated = await says(stack, shop.bob_user, "/tag " + " ".join(["VIP", "#vip", "vip"] * 300), "vip",
+                          reply_to=relayed["message_id"])
+    many = " ".join(f"w{n:03d}" for n in range(700))
+    untagged = await says(stack, shop.bob_user, f"/untag {many}", "w000", reply_to=relayed["message_id"])
+
+    assert repeated["text"] == "🏷 #vip added to Alice.", "the same tag, however written, is answered once"
+    lines = untagged["text"].split("\n")
+    assert len(untagged["text"]) <= 4096 and lines[0] == "Alice doesn't have #w000." and lines[-1] == "…"
+    assert 100 < len(lines) < 700

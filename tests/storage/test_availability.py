@@ -6,12 +6,13 @@ unanswered run escalated twice: the second insert fails."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from commerce.availability_model import Availability, Escalation, EscalationStatus
-from commerce.model import Associate, Direction, Link, MessageKind
+from commerce.escalation import ClaimRefused, Refusal, after_answer, claim
+from commerce.model import Associate, AssociateStatus, Direction, Link, MessageKind
 from commerce.ports import DuplicateError
 from storage.uow import Database
 from tests.fixtures_db import T0, Shop, a_member
@@ -146,3 +147,33 @@ async def test_an_associates_availability_is_saved_and_replaced(shop: Shop, data
     async with database.uow() as uow:
         assert await uow.availability.get(shop.associate.id) == Availability(
             shop.associate.id, T0, hours="Mon-Fri 10:00-19:00", away_until=until, away_note="Milan <fair>")
+
+
+async def test_an_answer_settles_the_escalation_and_tells_only_an_owner_still_at_work(shop: Shop, database: Database) -> None:
+    (lina, _), escalation = await _teammates_and_escalation(shop, database)
+    async with database.uow() as uow:
+        assert await uow.escalations.claim(escalation.id, lina.id, T0)
+        owner = await uow.associates.get(shop.associate.id)
+        owner.status = AssociateStatus.DEACTIVATED  # the owner left after the escalation was opened
+        await uow.associates.update(owner)
+        member = await uow.members.get(escalation.member_id)
+        settled = await after_answer(uow, member, lina, T0 + timedelta(minutes=40))
+        await uow.commit()
+
+    assert [(s.status, s.owner) for s in settled] == [(EscalationStatus.ANSWERED, None)], "a former associate hears nothing"
+
+
+async def test_a_claim_that_crosses_the_owners_answer_is_told_the_member_was_answered(shop: Shop, database: Database) -> None:
+    (lina, _), escalation = await _teammates_and_escalation(shop, database)
+    async with database.uow() as uow:
+        repository = uow.escalations
+        take = repository.claim
+
+        async def answered_just_before(escalation_id: int, associate_id: int, at: datetime) -> bool:
+            await repository.set_status(escalation_id, EscalationStatus.CLOSED, at)  # the owner's answer got in first
+            return await take(escalation_id, associate_id, at)
+
+        repository.claim = answered_just_before  # type: ignore[method-assign]
+        result = await claim(uow, lina, escalation.id, T0 + timedelta(minutes=31))
+
+    assert isinstance(result, ClaimRefused) and result.reason == Refusal.DONE and result.member is not None

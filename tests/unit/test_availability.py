@@ -4,7 +4,7 @@ who may claim an escalation and who may answer through it."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -79,6 +79,15 @@ HOURS = parse_hours("Mon-Sat 10:00-22:00")
 def test_away_is_read_as_a_clock_time_a_duration_or_a_date_then_a_note(written: str, until: datetime, note: str | None) -> None:
     request = parse_away(written, MONDAY_NOON, SHANGHAI, HOURS)
     assert (request.until, request.note) == (until, note)
+
+
+def test_away_for_days_comes_back_at_the_same_wall_clock_time_across_a_daylight_saving_change() -> None:
+    paris = ZoneInfo("Europe/Paris")
+    saturday_evening = datetime(2026, 10, 24, 18, 0, tzinfo=paris)  # the clocks go back that night
+    for written, back in (("1d", datetime(2026, 10, 25, 18, 0, tzinfo=paris)), ("1w", datetime(2026, 10, 31, 18, 0, tzinfo=paris))):
+        until = parse_away(written, saturday_evening.astimezone(UTC), paris, ALWAYS).until
+        assert until.astimezone(paris).replace(tzinfo=None) == back.replace(tzinfo=None), written
+    assert parse_away("24h", saturday_evening, paris, ALWAYS).until.astimezone(paris).hour == 17, "hours are hours"
 
 
 @pytest.mark.parametrize(("written", "reason"), [
@@ -164,3 +173,11 @@ def test_the_brand_file_sets_the_auto_reply_window_and_escalation_delay_and_chec
         "brand.yaml: stores[0]: hours 'Mon-Sat 10-22' cannot be read at 'Mon-Sat 10-22' "
         "(write e.g. Mon-Fri 10:00-19:00, Sat 11:00-17:00)",
     ]
+
+
+def test_a_claimer_who_moved_to_another_store_no_longer_answers_through_the_escalation() -> None:
+    link = Link(member_id=5, associate_id=1, started_at=MONDAY_NOON)
+    claimed = escalation(status=EscalationStatus.CLAIMED, claimed_by=CAROL.id)
+    moved_away = Associate(store_id=OTHER_STORE_ID, display_name="Carol", short_code="C", telegram_user_id=13, id=3)
+    other_store = Store(brand_id=1, code="BJ1", name="Sanlitun", id=OTHER_STORE_ID)
+    assert isinstance(check_claimed_reply(moved_away, other_store, claimed, ALICE, link, FIRST), NotYourMember)

@@ -100,6 +100,16 @@ def test_a_day_across_daylight_saving_keeps_its_local_opening() -> None:
     assert next_opening(hours, after, PARIS).astimezone(UTC).hour == 8
 
 
+def test_a_night_across_a_daylight_saving_change_counts_the_hours_that_really_passed() -> None:
+    hours = parse_hours("Sat 20:00-04:00")
+    # Paris went back to winter time on 2026-10-25 at 03:00: 20:00 to 04:00 lasted nine hours.
+    evening, morning = local(PARIS, 2026, 10, 24, 19, 0), local(PARIS, 2026, 10, 25, 5, 0)
+    assert open_seconds(hours, evening, morning, PARIS) == 9 * 3600
+    assert open_seconds(hours, evening.astimezone(UTC), morning.astimezone(UTC), PARIS) == 9 * 3600
+    # ... and it moved to summer time on 2026-03-29 at 02:00: that night was seven hours long.
+    assert open_seconds(hours, local(PARIS, 2026, 3, 28, 19, 0), local(PARIS, 2026, 3, 29, 5, 0), PARIS) == 7 * 3600
+
+
 def test_the_next_opening_is_now_when_open_else_the_next_span_even_after_a_weekend() -> None:
     hours = parse_hours("Mon-Fri 10:00-19:00")
     friday_evening = local(SHANGHAI, 2026, 11, 27, 19, 30)

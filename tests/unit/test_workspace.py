@@ -10,14 +10,19 @@ import pytest
 
 from bot.callbacks import CALLBACK_LIMIT, MemberAction, MembersPage, RemoveTag
 from bot.i18n import Catalog
+from bot.render import TEXT_LIMIT
+from bot.render_relay import plain
 from bot.render_workspace import WorkspaceRenderer, relay_header
 from commerce.members import (
     FOCUS_IDLE,
+    TAG_LIMIT,
     TAGS_PER_MEMBER,
+    TIER_LIMIT,
     BadFilter,
     Focus,
     FocusMode,
     MemberFilter,
+    MemberSummary,
     MessageStats,
     filter_digest,
     normalise_note,
@@ -26,7 +31,8 @@ from commerce.members import (
     parse_filter,
 )
 from commerce.model import Associate, AssociateStatus, Brand, Link, Member, Store
-from commerce.workspace import BadTag, Profile, TooManyTags, apply_tag, owned
+from commerce.workspace import PAGE_SIZE, BadTag, Profile, TooManyTags, apply_tag, owned
+from commerce.workspace import MembersPage as Page
 
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 CATALOG = Catalog.load()
@@ -127,3 +133,15 @@ def test_the_card_never_shows_the_phone_number_and_escapes_what_people_wrote() -
     assert "13800000000" not in body and "Phone on file: yes" in body
     assert body.startswith("👤 <b>Zoë &lt;i&gt;</b> @zoe") and "Tier: A&amp;B" in body
     assert "Chat: on · Offers: off" in body and "Last contact: none yet" in body and "No notes yet." in body
+
+
+def test_a_members_page_of_the_longest_names_tiers_and_tags_fits_one_telegram_message() -> None:
+    tags = tuple(f"{n:02d}" + "t" * (TAG_LIMIT - 2) for n in range(TAGS_PER_MEMBER))
+    rows = [MemberSummary(Member(brand_id=1, telegram_user_id=n, first_name="F" * 64, last_name="L" * 64, enrolled_at=T0,
+                                 tier="T" * TIER_LIMIT, id=10**17 + n), tags, 9999, T0) for n in range(PAGE_SIZE)]
+    where = MemberFilter(tag=tags[0], tier="T" * TIER_LIMIT, unread=True, quiet_days=3650)
+    page = WorkspaceRenderer(CATALOG, Brand(name="B")).members("en", Page(where, 9999, rows, True), "ffffffff")
+    body = page.params["text"]
+
+    assert len(plain(body)) <= TEXT_LIMIT
+    assert f"#{tags[0]}" in body and body.count("F" * 64) == PAGE_SIZE, "every member is listed, with tags as far as they fit"

@@ -1,0 +1,119 @@
+"""What the associate bot's staff-only handlers share: the sender identified from the
+database, and one preamble for commands and buttons.
+
+The client's word counts for nothing here: a command or a button press is served only if
+the Telegram user is an active associate now (HQ operators, deactivated associates and
+strangers are refused), and button data arrives unpacked but unchecked, so each handler
+still re-checks ownership of whatever the data names. Buttons are answered after the
+transaction, whatever happened in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from functools import wraps
+from typing import TypeVar
+
+from telegram import Update
+
+from bot.callbacks import CallbackData
+from bot.context import StorelinkContext, UpdateTransaction
+from bot.render import Outgoing
+from bot.render_relay import RelayRenderer
+from commerce.identity import identify
+from commerce.model import Associate, BotKind, ConversationMessage, Member, Role, Store
+from commerce.relay import history
+from handlers.buttons import answer
+
+ASSOCIATE = BotKind.ASSOCIATE
+HISTORY_SIZE = 20  # messages of a member's conversation shown at once
+Data = TypeVar("Data", bound=CallbackData)
+Handler = Callable[[Update, StorelinkContext], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Staff:
+    """The sender, as the database knows them: an active associate and their store."""
+
+    associate: Associate
+    store: Store
+
+
+async def staff_of(tx: UpdateTransaction, update: Update) -> Staff | None:
+    who = await identify(tx.uow, ASSOCIATE, tx.services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
+    if who.role is not Role.ASSOCIATE or who.associate is None or who.store is None:
+        return None
+    return Staff(who.associate, who.store)
+
+
+def argument(update: Update) -> str:
+    """A command's text after the command word, lines kept ("/note@bot first\\nsecond")."""
+    message = update.effective_message
+    parts = ((message.text or "") if message else "").split(None, 1)
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
+def staff_command(refuse: Callable[[UpdateTransaction, str], Outgoing]) -> Callable[..., Handler]:
+    """A command body `(tx, update, staff, locale)` run in the update's transaction for
+    active associates; anyone else gets `refuse`'s answer."""
+
+    def wrap(body: Callable[[UpdateTransaction, Update, Staff, str], Awaitable[None]]) -> Handler:
+        @wraps(body)
+        async def handler(update: Update, ctx: StorelinkContext) -> None:
+            services = ctx.services
+            locale = services.locale(update)
+            async with services.transaction(ASSOCIATE, update) as tx:
+                staff = await staff_of(tx, update)
+                if staff is None:
+                    await tx.reply(update, refuse(tx, locale))
+                    return
+                await body(tx, update, staff, locale)
+
+        return handler
+
+    return wrap
+
+
+def staff_button(data_type: type[Data], refuse: Callable[[UpdateTransaction, str], str | None] = lambda tx, locale: None,
+                 ) -> Callable[..., Handler]:
+    """A button body `(tx, update, staff, data, locale) -> notice` run in the update's
+    transaction for active associates, with the data unpacked; data that does not unpack
+    and any other presser get `refuse`'s notice. The press is answered with the notice
+    (plain text, at most 200 characters) once the transaction is over."""
+
+    def wrap(body: Callable[[UpdateTransaction, Update, Staff, Data, str], Awaitable[str | None]]) -> Handler:
+        @wraps(body)
+        async def handler(update: Update, ctx: StorelinkContext) -> None:
+            services = ctx.services
+            query = update.callback_query
+            assert query is not None
+            data = data_type.unpack(query.data)
+            locale = services.locale(update)
+            async with services.transaction(ASSOCIATE, update) as tx:
+                staff = await staff_of(tx, update)
+                if staff is None or data is None:
+                    notice = refuse(tx, locale)
+                else:
+                    notice = await body(tx, update, staff, data, locale)
+            await answer(query, notice)
+
+        return handler
+
+    return wrap
+
+
+async def writer_names(tx: UpdateTransaction, messages: Sequence[ConversationMessage]) -> dict[int, str]:
+    """Who answered each message, by associate id ("?" for one who is gone)."""
+    names = {}
+    for associate_id in {m.associate_id for m in messages}:
+        writer = await tx.uow.associates.get(associate_id)
+        names[associate_id] = writer.display_name if writer else "?"
+    return names
+
+
+async def member_history(tx: UpdateTransaction, member: Member, locale: str) -> Outgoing:
+    """The member's latest messages both ways; the caller has checked who may read them."""
+    assert member.id is not None
+    messages = await history(tx.uow, member.id, HISTORY_SIZE)
+    return RelayRenderer(tx.services.catalog, tx.services.brand).history(locale, member, messages, await writer_names(tx, messages))

@@ -1,0 +1,95 @@
+"""The terminal chat's own words (what a typed line asks for) and how it shows a message."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from bot.demo import _pad
+from bot.terminal_chat import (Album, Edit, File, Keys, Location, Photo, Press, Reply, Scan, Text, Unclear, parse_line, render_message,
+                               sample_picture)
+
+
+@pytest.mark.parametrize(("line", "action"), [
+    ("3", Press(3)),
+    ("12.3", Press(3, 12)),
+    ("/reply 12 Yes, in size M!", Reply(12, "Yes, in size M!")),
+    ("/reply #12 /tag vip bags", Reply(12, "/tag vip bags")),
+    ("/edit 7 Navy or cream?", Edit(7, "Navy or cream?")),
+    ("/photo", Photo(None, None)),
+    ("/photo Navy or beige?", Photo(None, "Navy or beige?")),
+    ("/album 3", Album(3, None)),
+    ("/album 10 Which one?", Album(10, "Which one?")),
+    ("/location", Location(31.2197, 121.4757)),
+    ("/location 39.9334, 116.4551", Location(39.9334, 116.4551)),
+    ("/scan https://t.me/MaisonLumiereBot?start=e1abc-_Z", Scan("e1abc-_Z")),
+    ("/scan https://t.me/MaisonLumiereBot", Scan("")),
+    ("/keys", Keys()),
+    ("/me", Text("/me")),
+    ("/tag vip", Text("/tag vip")),
+    ("3 scarves please", Text("3 scarves please")),
+    ("  hello  ", Text("hello")),
+])
+def test_a_line_means_one_action(line, action):
+    assert parse_line(line) == action
+
+
+def test_a_photo_path_is_read_when_it_looks_like_one(tmp_path: Path):
+    picture = tmp_path / "scarf.jpg"
+    picture.write_bytes(sample_picture(1))
+    assert parse_line(f"/photo {picture} The navy one") == Photo(picture, "The navy one")
+    assert parse_line(f"/photo {picture}") == Photo(picture, None)
+    assert parse_line(f"/file {picture} the lookbook") == File(picture, "the lookbook")
+
+
+@pytest.mark.parametrize(("line", "hint"), [
+    ("/album 1", "an album has 2-10 pictures"),
+    ("/album 11", "an album has 2-10 pictures"),
+    ("/album three", "an album has 2-10 pictures"),
+    ("/reply hello", "write the message number, then the text"),
+    ("/reply 12", "write the message number, then the text"),
+    ("/edit", "write the message number, then the text"),
+    ("/photo /no/such/scarf.jpg", "no picture at /no/such/scarf.jpg"),
+    ("/photo scarf.png", "no picture at scarf.png"),
+    ("/scan", "which link?"),
+    ("/file", "which file?"),
+    ("/file /no/such/lookbook.pdf", "no file at /no/such/lookbook.pdf"),
+    ("/location north", "write the latitude, then the longitude"),
+    ("/location 95 10", "a latitude is between -90 and 90"),
+])
+def test_a_line_that_cannot_be_done_says_how_to_write_it(line, hint):
+    with pytest.raises(Unclear, match=hint):
+        parse_line(line)
+
+
+def test_sample_pictures_are_jpegs_that_differ():
+    pictures = [sample_picture(n) for n in (1, 2, 3)]
+    assert len(set(pictures)) == 3
+    assert Image.open(io.BytesIO(pictures[0])).format == "JPEG"
+
+
+def test_a_message_shows_its_number_what_it_answers_and_its_buttons():
+    message = {"message_id": 14, "kind": "photo", "text": None, "caption": "💬 Alice · Gold\nNavy <b>or</b> beige?",
+               "reply_to_message_id": 11,
+               "reply_markup": {"inline_keyboard": [[{"text": "👤 Profile", "callback_data": "p"}, {"text": "🏷 Tags & notes", "callback_data": "t"}]]}}
+    assert render_message(message, "staff_bot").splitlines() == [
+        "", "@staff_bot #14 › ↩ #11 [photo]", "  💬 Alice · Gold", "  Navy <b>or</b> beige?", "  [1] 👤 Profile   [2] 🏷 Tags & notes",
+    ]
+    edited = render_message({"message_id": 3, "kind": "text", "text": "Hi", "edits": [{}]}, "shop_bot", edited=True)
+    assert edited.splitlines()[1] == "@shop_bot #3 › (edited)"
+    linked = render_message({"message_id": 6, "kind": "text", "text": "💬 Alice\n📍 31.219700, 121.475700",
+                             "entities": [{"type": "bold", "offset": 0, "length": 8},
+                                          {"type": "text_link", "offset": 11, "length": 22, "url": "https://www.openstreetmap.org/?mlat=31.2197"}]},
+                            "staff_bot")
+    assert linked.splitlines()[-1] == "  ↗ https://www.openstreetmap.org/?mlat=31.2197"
+    location = render_message({"message_id": 5, "kind": "location", "location": {"latitude": 31.2197, "longitude": 121.4757}}, "shop_bot")
+    assert "[location] 31.219700, 121.475700" in location
+
+
+def test_names_line_up_in_terminal_columns_whatever_the_script():
+    assert _pad("Bob Chen", 10) == "Bob Chen  "
+    assert _pad("李娜", 10) == "李娜      "  # two columns each
+    assert _pad("A very long name", 4) == "A very long name"
