@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(BIN)/storelink demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.updates_per_second

@@ -72,10 +72,18 @@ def redis_url() -> str:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
-    if not _skipped:
+    # Counted from the skip reports, not from `_skipped`: with several workers (make test
+    # runs two) the skips happen in the workers and only their reports reach this process.
+    skipped: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        for name in _SERVICES:
+            if f"{name} is not reachable" in reason:
+                skipped[name] = skipped.get(name, 0) + 1
+    if not skipped:
         return
     terminalreporter.section("suites that did not run")
-    for name, count in sorted(_skipped.items()):
+    for name, count in sorted(skipped.items()):
         var, default, _ = _SERVICES[name]
         terminalreporter.write_line(
             f"{name}: {count} tests skipped, no server reachable. "

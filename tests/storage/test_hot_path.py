@@ -97,10 +97,10 @@ async def test_outbox_and_history_rows_written_by_plain_inserts_read_back_whole(
         assert [m.id for m in await uow.outbox.pending_for_chat(BotKind.ASSOCIATE, 5_000_000_001, 10)] == [sent.id]
 
 
-async def test_a_pooled_connection_killed_while_idle_is_replaced_before_use(database_kind: str, database_url: str,
+@pytest.mark.parametrize("database_kind", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+async def test_a_pooled_connection_killed_while_idle_is_replaced_before_use(database_url: str,
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    if database_kind != "postgres":
-        pytest.skip("SQLite has no server to lose")
+    """PostgreSQL only: an SQLite file has no server whose connection could be lost."""
     monkeypatch.setattr(engine_module, "IDLE_BEFORE_PING", 0.2)
     database, killer = await Database.open(database_url, migrate=False), await Database.open(database_url, migrate=False)
     try:
