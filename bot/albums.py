@@ -19,6 +19,7 @@ from typing import Any
 from bot.context import Services
 from bot.render import Outgoing
 from bot.render_relay import CAPTION_LIMIT, Content, RelayRenderer, plain
+from commerce.workspace import header_tags
 from commerce.albums import AlbumItem, AlbumKey, ClaimedAlbum, NotYet, claim_album, media_groups
 from commerce.model import Associate, BotKind, Member, MessageKind, OutboxMessage, Store
 from commerce.ports import UnitOfWork
@@ -96,11 +97,6 @@ async def relay_album(uow: UnitOfWork, services: Services, album: ClaimedAlbum) 
             await uow.outbox.add(OutboxMessage(bot=BotKind.ASSOCIATE, chat_id=chat_id, method=more.method, params=params, created_at=now))
         await uow.albums.attach_history([item.conversation_message_id for item in part], first.id)
     return chat_id
-
-
-async def header_tags(uow: UnitOfWork, member: Member) -> list[str]:
-    """The member's tags as the relay's header shows them, as they are at this moment."""
-    return [t.tag for t in await uow.workspace.tags_of(member.id)] if member.id is not None else []
 
 
 class AlbumFlusher:

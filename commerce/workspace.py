@@ -313,3 +313,8 @@ async def set_tier(uow: UnitOfWork, member: Member, raw: str | None, actor: str,
     await uow.audit.record(AuditEntry(at=now, actor=actor, action="member.tier.set", subject=f"member:{member.id}",
                                       details={"tier": tier, "previous": previous}))
     return member
+
+
+async def header_tags(uow: UnitOfWork, member: Member) -> list[str]:
+    """The member's tags as the header of a relayed copy shows them, as they are at this moment."""
+    return [t.tag for t in await uow.workspace.tags_of(member.id)] if member.id is not None else []

@@ -7,7 +7,8 @@ import logging
 
 from telegram import Message
 
-from bot.albums import album_header, header_tags, item_caption
+from bot.albums import album_header, item_caption
+from commerce.workspace import header_tags
 from bot.context import UpdateTransaction
 from bot.render import Outgoing
 from bot.render_relay import Content, RelayRenderer

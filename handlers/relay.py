@@ -31,9 +31,11 @@ from commerce.relay import (
     route_member_edit,
     route_member_message,
 )
+from commerce.workspace import header_tags
 from handlers.albums import edit_album_item, edit_held_item, first_of_album, hold_album_item
 from handlers.availability import auto_reply, claim_first_text, claimed_route, settle_answer
-from handlers.workspace import header_tags, keep_buttons, unthreaded_route
+from handlers.staff import writer_names
+from handlers.workspace import keep_buttons, unthreaded_route
 
 CONSUMER, ASSOCIATE = BotKind.CONSUMER, BotKind.ASSOCIATE
 
@@ -96,7 +98,7 @@ async def relay_member_message(tx: UpdateTransaction, update: Update, member: Me
         assert route.associate.telegram_user_id is not None
         outbox = await send_all(tx, ASSOCIATE, route.associate.telegram_user_id,
                                 views(tx).to_associate(member, route.associate, route.store, content,
-                                                       await header_tags(tx, member)))
+                                                       await header_tags(tx.uow, member)))
         await record_message(tx.uow, member=member, associate=route.associate, direction=Direction.IN, kind=content.kind,
                              text=content.text, source_message_id=message.message_id, relay_outbox_id=outbox.id,
                              now=tx.services.clock.now())
@@ -133,7 +135,7 @@ async def on_member_edit(update: Update, ctx: StorelinkContext) -> None:
         if edit is not None and await edit_album_item(tx, edit, message):
             return  # that item of the album was edited
         if edit is not None:
-            tags = await header_tags(tx, edit.member)
+            tags = await header_tags(tx.uow, edit.member)
             await _edit_copy(tx, edit, message, Direction.IN, lambda new: views(tx).edit_for_associate(
                 edit.member, edit.associate, edit.store, edit.original.kind, new, edit.original.relay_outbox_id, tags))  # type: ignore[arg-type]
 
@@ -253,8 +255,4 @@ async def on_history(update: Update, ctx: StorelinkContext) -> None:
         member = route.member
         assert member.id is not None
         messages = await history(tx.uow, member.id, 20)
-        names = {}
-        for associate_id in {m.associate_id for m in messages}:
-            associate = await tx.uow.associates.get(associate_id)
-            names[associate_id] = associate.display_name if associate else "?"
-        await tx.reply(update, views(tx).history(locale, member, messages, names))
+        await tx.reply(update, views(tx).history(locale, member, messages, await writer_names(tx, messages)))

@@ -329,11 +329,6 @@ async def unthreaded_route(tx: UpdateTransaction, update: Update, associate: Ass
     return None
 
 
-async def header_tags(tx: UpdateTransaction, member: Member) -> list[str]:
-    """The member's tags for the header of a relayed copy, as they are at this moment."""
-    return [t.tag for t in await tx.uow.workspace.tags_of(member.id)] if member.id is not None else []
-
-
 def keep_buttons(edit: Outgoing, copy: OutboxMessage) -> Outgoing:
     """An edit without reply_markup removes a message's inline keyboard: an edited copy
     keeps the buttons it was delivered with (and gets none if it had none, as album items)."""
