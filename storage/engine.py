@@ -121,10 +121,30 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
     database = url.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, hide_parameters=True)  # see _postgres_engine
+    engine = create_async_engine(url, hide_parameters=True, connect_args={"factory": RollbackOnClose})  # see _postgres_engine
     sa.event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
     sa.event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
     return engine
+
+
+class RollbackOnClose(sqlite3.Connection):
+    """A SQLite connection that rolls back before it closes.
+
+    A task cancelled in the middle of a statement (a shutdown, a timeout) leaves its
+    cursor unfinished; SQLAlchemy then closes the connection, and sqlite3 closes a
+    connection with unfinished statements only in name: it lingers, transaction and
+    write lock included, until those statements are garbage-collected. Every other
+    writer meanwhile waits out its busy timeout and fails with "database is locked".
+    Rolling back first releases the lock at once, as a dead process's would be.
+    """
+
+    def close(self) -> None:
+        try:
+            if self.in_transaction:
+                self.rollback()
+        except sqlite3.Error:
+            pass  # closing anyway; the lock goes with the connection at the latest
+        super().close()
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
+import sqlalchemy as sa
 
 from commerce.model import Brand
 from commerce.ports import DuplicateError, UnitOfWork, UnitOfWorkFactory
@@ -117,3 +121,35 @@ async def test_the_database_is_a_unit_of_work_factory(database: Database) -> Non
     assert isinstance(uow, SqlUnitOfWork)
     async with uow:
         assert await uow.brands.first() is None
+
+
+async def test_a_unit_of_work_cancelled_mid_statement_leaves_no_lock_behind(shop: Shop, database: Database) -> None:
+    """A task cancelled while its statement runs (a shutdown, a timeout, a dead worker)
+    must not leave its transaction holding the database: the next writer commits."""
+    slow = sa.text(
+        "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 400000) SELECT count(*) FROM r"
+        if database.dialect == "sqlite" else "SELECT pg_sleep(0.3)"
+    )
+    started = asyncio.Event()
+
+    async def victim() -> None:
+        async with database.uow() as uow:
+            await uow.members.add(a_member(shop, telegram_user_id=7_000_000_101))  # takes the write lock
+            started.set()
+            await uow.session.execute(slow)
+            await uow.commit()
+
+    task = asyncio.create_task(victim())
+    await started.wait()
+    await asyncio.sleep(0.05)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+    began = time.monotonic()
+    async with database.uow() as uow:
+        await uow.members.add(a_member(shop, telegram_user_id=7_000_000_102))
+        await uow.commit()
+    assert time.monotonic() - began < 3.0  # not a busy timeout's worth of waiting
+    async with database.uow() as uow:
+        assert await uow.members.by_telegram_user(shop.brand.id, 7_000_000_101) is None  # cancelled work never committed
+        assert await uow.members.by_telegram_user(shop.brand.id, 7_000_000_102) is not None
