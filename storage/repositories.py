@@ -8,6 +8,7 @@ the same transaction is never served stale from the session's identity map.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import SimpleNamespace
@@ -54,6 +55,39 @@ _INBOX: sa.Table = InboundUpdateRow.__table__  # type: ignore[attr-defined]
 _OUTBOX: sa.Table = OutboxRow.__table__  # type: ignore[attr-defined]
 
 _SQLITE_UNIQUE = {"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
+
+# Statements on the hot path (every relayed message) are built once, with bind parameters,
+# and executed with a dict of values: building a statement and computing its cache key
+# cost more CPU than running it. Parameter names carry a p_ prefix (SQLAlchemy reserves a
+# column's own name in VALUES and SET).
+
+
+def p(column: sa.Column[Any]) -> sa.BindParameter[Any]:
+    """The bind parameter for a column's value, typed as the column."""
+    return sa.bindparam(f"p_{column.name}", type_=column.type)
+
+
+def params(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Values by column name, as the parameters of a statement built with p()."""
+    return {f"p_{key}": value for key, value in values.items()}
+
+
+@functools.cache
+def insert_returning_id(table: sa.Table, columns: tuple[str, ...], dialect: str | None = None,
+                        conflict: tuple[str, ...] | None = None) -> Any:
+    """INSERT of these columns (p() parameters) RETURNING id; with `conflict`, ON CONFLICT
+    (those columns) DO NOTHING, in the dialect's spelling."""
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect or "", sa.insert)
+    stmt = insert(table).values({name: p(table.c[name]) for name in columns})
+    if conflict:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict))
+    return stmt.returning(table.c.id)
+
+
+@functools.cache
+def update_by_id(table: sa.Table, columns: tuple[str, ...]) -> Any:
+    """UPDATE these columns (p() parameters) of the row whose id is p_id."""
+    return sa.update(table).where(table.c.id == sa.bindparam("p_id")).values({name: p(table.c[name]) for name in columns})
 
 
 def is_unique_violation(error: IntegrityError) -> bool:
@@ -102,9 +136,8 @@ class _Repository:
     async def _insert_values(self, row_type: type[Any], values: dict[str, Any]) -> int:
         """A plain INSERT ... RETURNING id, for rows written on every message (outbox,
         history): the ORM's flush machinery costs more CPU than the statement itself."""
-        table = row_type.__table__
-        result = await self.session.execute(sa.insert(table).values(**values).returning(table.c.id))
-        return int(result.scalar_one())
+        stmt = insert_returning_id(row_type.__table__, tuple(values))
+        return int((await self.session.execute(stmt, params(values))).scalar_one())
 
     async def _insert_unique(self, row: RowT) -> RowT:
         # In a savepoint: after a DuplicateError the caller's transaction is still
@@ -204,6 +237,7 @@ class SqlAssociateRepository(_Repository):
         await self._update_unique(AssociateRow, associate.id, mapping.values(associate))
 
 
+
 class SqlHQOperatorRepository(_Repository):
     async def by_telegram_user(self, telegram_user_id: int) -> HQOperator | None:
         row = await self._first(sa.select(HQOperatorRow).where(HQOperatorRow.telegram_user_id == telegram_user_id))
@@ -238,18 +272,11 @@ class SqlMemberRepository(_Repository):
         # (uq_member_brand_telegram), the open link (one per member), its associate and store.
         # Plain labelled columns rather than ORM entities: nothing here is changed as an
         # object, and the ORM's identity map would cost more CPU than the query.
-        member, link, associate, store = (table.__table__ for table in (MemberRow, LinkRow, AssociateRow, StoreRow))
-        stmt = (sa.select(*_labelled(member, "m"), *_labelled(link, "l"), *_labelled(associate, "a"), *_labelled(store, "s"))
-                .select_from(member)
-                .outerjoin(link, sa.and_(link.c.member_id == member.c.id, link.c.ended_at.is_(None)))
-                .outerjoin(associate, associate.c.id == link.c.associate_id)
-                .outerjoin(store, store.c.id == associate.c.store_id)
-                .where(member.c.brand_id == brand_id, member.c.telegram_user_id == telegram_user_id)
-                .limit(1))
-        found = (await self.session.execute(stmt)).first()
+        found = (await self.session.execute(_WITH_ASSOCIATE, {"p_brand_id": brand_id, "p_telegram_user_id": telegram_user_id})).first()
         if found is None:
             return None
         values = found._mapping
+        member, link, associate, store = _WITH_ASSOCIATE_TABLES
         parts = [_unlabel(values, table, prefix) for table, prefix in ((link, "l"), (associate, "a"), (store, "s"))]
         return (mapping.member(_unlabel(values, member, "m")),  # type: ignore[arg-type]
                 mapping.link(parts[0]) if parts[0].id is not None else None,  # type: ignore[arg-type]
@@ -263,6 +290,23 @@ class SqlMemberRepository(_Repository):
 
     async def update(self, member: Member) -> None:
         await self._update_unique(MemberRow, member.id, mapping.values(member))
+
+
+_WITH_ASSOCIATE_TABLES: tuple[sa.Table, ...] = tuple(t.__table__ for t in (MemberRow, LinkRow, AssociateRow, StoreRow))  # type: ignore[attr-defined]
+
+
+def _with_associate_statement() -> Any:
+    member, link, associate, store = _WITH_ASSOCIATE_TABLES
+    return (sa.select(*_labelled(member, "m"), *_labelled(link, "l"), *_labelled(associate, "a"), *_labelled(store, "s"))
+            .select_from(member)
+            .outerjoin(link, sa.and_(link.c.member_id == member.c.id, link.c.ended_at.is_(None)))
+            .outerjoin(associate, associate.c.id == link.c.associate_id)
+            .outerjoin(store, store.c.id == associate.c.store_id)
+            .where(member.c.brand_id == sa.bindparam("p_brand_id"), member.c.telegram_user_id == sa.bindparam("p_telegram_user_id"))
+            .limit(1))
+
+
+_WITH_ASSOCIATE = _with_associate_statement()
 
 
 class SqlLinkRepository(_Repository):
@@ -292,11 +336,9 @@ class SqlInboxRepository(_Repository):
     async def record(self, update: InboundUpdate) -> bool:
         # ON CONFLICT DO NOTHING: two processes receiving the same redelivered update
         # both succeed; exactly one of them gets a row back and processes it.
-        stmt = (self._dialect_insert(InboundUpdateRow)
-                .values(**mapping.values(update, exclude=()))
-                .on_conflict_do_nothing(index_elements=["bot", "update_id"])
-                .returning(InboundUpdateRow.id))
-        result = await self.session.execute(stmt)
+        values = mapping.values(update, exclude=())
+        stmt = insert_returning_id(_INBOX, tuple(values), self.session.bind.dialect.name, ("bot", "update_id"))
+        result = await self.session.execute(stmt, params(values))
         return result.first() is not None
 
     async def get(self, bot: BotKind, update_id: int) -> InboundUpdate | None:
@@ -308,11 +350,8 @@ class SqlInboxRepository(_Repository):
         # One atomic UPDATE: of two transactions racing, PostgreSQL makes the second
         # wait on the row lock and re-check the WHERE; SQLite's BEGIN IMMEDIATE makes
         # it wait for the whole first transaction. Either way exactly one gets rowcount 1.
-        inbox = _INBOX
-        stmt = (sa.update(inbox)
-                .where(inbox.c.bot == BotKind(bot).value, inbox.c.update_id == update_id, inbox.c.status != InboxStatus.DONE.value)
-                .values(status=InboxStatus.DONE.value, processed_at=at, error=None))
-        result = await self.session.execute(stmt)  # on the table: no ORM bookkeeping for a row nobody loaded
+        # On the table: no ORM bookkeeping for a row nobody loaded.
+        result = await self.session.execute(_CLAIM_DONE, {"p_bot": BotKind(bot).value, "p_update_id": update_id, "p_processed_at": at})
         if result.rowcount == 1:
             return True
         if await self.get(bot, update_id) is None:
@@ -339,6 +378,18 @@ class SqlInboxRepository(_Repository):
         return InboundUpdateRow.bot == BotKind(bot).value, InboundUpdateRow.update_id == update_id
 
 
+_CLAIM_DONE = (sa.update(_INBOX)
+               .where(_INBOX.c.bot == p(_INBOX.c.bot), _INBOX.c.update_id == p(_INBOX.c.update_id),
+                      _INBOX.c.status != InboxStatus.DONE.value)
+               .values(status=InboxStatus.DONE.value, processed_at=p(_INBOX.c.processed_at), error=None))
+
+_PENDING_FOR_CHAT = (sa.select(_OUTBOX)
+                     .where(_OUTBOX.c.status == OutboxStatus.PENDING.value,
+                            _OUTBOX.c.bot == p(_OUTBOX.c.bot), _OUTBOX.c.chat_id == p(_OUTBOX.c.chat_id))
+                     .order_by(_OUTBOX.c.id)
+                     .limit(sa.bindparam("p_limit")))
+
+
 class SqlOutboxRepository(_Repository):
     async def add(self, message: OutboxMessage) -> OutboxMessage:
         message.id = await self._insert_values(OutboxRow, mapping.values(message))
@@ -351,14 +402,9 @@ class SqlOutboxRepository(_Repository):
     async def pending_for_chat(self, bot: BotKind, chat_id: int, limit: int) -> Sequence[OutboxMessage]:
         # Equality on (status, bot, chat_id) and order by id: one range of
         # ix_outbox_status_bot_chat_id_id, read in index order, no sort.
-        outbox = _OUTBOX  # plain rows: the sender reads them once per job, never changes them as objects
-        stmt = (sa.select(outbox)
-                .where(outbox.c.status == OutboxStatus.PENDING.value,
-                       outbox.c.bot == BotKind(bot).value,
-                       outbox.c.chat_id == chat_id)
-                .order_by(outbox.c.id)
-                .limit(limit))
-        return [mapping.outbox_message(row) for row in (await self.session.execute(stmt)).all()]
+        # Plain rows: the sender reads them once per job, never changes them as objects.
+        result = await self.session.execute(_PENDING_FOR_CHAT, {"p_bot": BotKind(bot).value, "p_chat_id": chat_id, "p_limit": limit})
+        return [mapping.outbox_message(row) for row in result.all()]
 
     async def pending_chats(self, limit: int) -> Sequence[tuple[BotKind, int]]:
         # Groups come straight from the index's PENDING range; only the per-chat
@@ -393,7 +439,7 @@ class SqlOutboxRepository(_Repository):
             values["error"] = error
         if attempts is not None:
             values["attempts"] = attempts
-        await self.session.execute(sa.update(_OUTBOX).where(_OUTBOX.c.id == message_id).values(**values))
+        await self.session.execute(update_by_id(_OUTBOX, tuple(values)), {"p_id": message_id, **params(values)})
 
     async def by_telegram_message(self, bot: BotKind, chat_id: int, telegram_message_id: int) -> OutboxMessage | None:
         # ix_outbox_bot_chat_id_telegram_message_id; message ids are unique per chat only.

@@ -47,9 +47,14 @@ def _notice(row: EscalationNoticeRow) -> EscalationNotice:
                             kind=NoticeKind(row.kind), id=row.id)
 
 
+_AVAILABILITY: sa.Table = AssociateAvailabilityRow.__table__  # type: ignore[attr-defined]
+_AVAILABILITY_OF = sa.select(_AVAILABILITY).where(_AVAILABILITY.c.associate_id == sa.bindparam("p_associate_id"))
+
+
 class SqlAvailabilityRepository(_Repository):
     async def get(self, associate_id: int) -> Availability | None:
-        row = await self._get(AssociateAvailabilityRow, associate_id)
+        # Read for every message a member writes: a prebuilt statement, a plain row.
+        row = (await self.session.execute(_AVAILABILITY_OF, {"p_associate_id": associate_id})).first()
         if row is None:
             return None
         return Availability(associate_id=row.associate_id, updated_at=row.updated_at, hours=row.hours,

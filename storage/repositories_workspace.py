@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -22,12 +23,16 @@ from storage.types import UTCDateTime
 _EDIT = MessageKind.EDIT.value  # an edit is not a new message: not counted, not "contact"
 
 
+_TAGS: sa.Table = MemberTagRow.__table__  # type: ignore[attr-defined]
+_TAGS_OF = sa.select(_TAGS).where(_TAGS.c.member_id == sa.bindparam("p_member_id")).order_by(_TAGS.c.tag)
+
+
 class SqlWorkspaceRepository(_Repository):
     # --- tags and notes -------------------------------------------------------------------
 
     async def tags_of(self, member_id: int) -> Sequence[MemberTag]:
-        stmt = sa.select(MemberTagRow).where(MemberTagRow.member_id == member_id).order_by(MemberTagRow.tag)
-        return [_tag(row) for row in await self._all(stmt)]
+        # Read for the header of every relayed message: a prebuilt statement, plain rows.
+        return [_tag(row) for row in (await self.session.execute(_TAGS_OF, {"p_member_id": member_id})).all()]
 
     async def add_tag(self, tag: MemberTag) -> bool:
         # ON CONFLICT DO NOTHING: a double tap (or two processes) adds the tag once.
@@ -148,7 +153,7 @@ def _aware(value: object) -> datetime | None:
     return UTCDateTime().process_result_value(datetime.fromisoformat(str(value)), None)  # type: ignore[arg-type]
 
 
-def _tag(row: MemberTagRow) -> MemberTag:
+def _tag(row: Any) -> MemberTag:
     return MemberTag(row.member_id, row.tag, row.added_at, row.added_by, row.id)
 
 
