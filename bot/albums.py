@@ -1,4 +1,5 @@
-"""Relaying a member's album as one album: rendering it, and flushing the buffer.
+"""Relaying an album as one album, a member's to their associate or an associate's to the
+member: rendering it, and flushing the buffer.
 
 Items are buffered by the relay handler (handlers/albums.py) in their own updates'
 transactions. This process then waits for the album to go quiet (a timer per album) and
@@ -17,6 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.context import Services
+from bot.i18n import locale_for
 from bot.render import Outgoing
 from bot.render_relay import CAPTION_LIMIT, Content, RelayRenderer, plain
 from commerce.workspace import header_tags
@@ -45,6 +47,16 @@ def album_for_associate(views: RelayRenderer, member: Member, associate: Associa
         out.append(Outgoing("sendMessage", {"text": f"{head}\n{views.t(associate.locale, 'album.buttons')}",
                                             "parse_mode": "HTML", "reply_markup": markup}))
     return out
+
+
+def album_for_member(views: RelayRenderer, locale: str, associate: Associate, store: Store,
+                     part: Sequence[AlbumItem]) -> list[Outgoing]:
+    """An associate's album as the member gets it: one media group, the persona on its
+    first item (each item keeps its own caption). A part of one item is an ordinary reply."""
+    if len(part) == 1:
+        return views.to_member(locale, associate, store, content_of_item(part[0]))
+    head = views.persona(locale, associate, store)
+    return [Outgoing("sendMediaGroup", {"media": [_media(item, head if position == 0 else None) for position, item in enumerate(part)]})]
 
 
 def album_header(views: RelayRenderer, member: Member, associate: Associate, store: Store, tags: Sequence[str] = ()) -> str:
@@ -79,24 +91,31 @@ def item_caption(head: str | None, caption: str | None) -> str:
     return "\n".join(parts)
 
 
-async def relay_album(uow: UnitOfWork, services: Services, album: ClaimedAlbum) -> int:
+async def relay_album(uow: UnitOfWork, services: Services, album: ClaimedAlbum) -> tuple[BotKind, int]:
     """Write the album's outbox rows and point each item's history row at the row that
-    carries it. Returns the associate's chat id (to wake the sender after commit)."""
+    carries it: a member's album to their associate (associate bot), an associate's to the
+    member (consumer bot). Returns the bot and chat to wake the sender for after commit."""
     views = RelayRenderer(services.catalog, services.brand)
-    chat_id = album.associate.telegram_user_id
-    assert chat_id is not None
     now = services.clock.now()
-    tags = await header_tags(uow, album.member)
+    if album.items[0].bot is BotKind.ASSOCIATE:
+        bot, chat_id = BotKind.CONSUMER, album.member.telegram_user_id
+        locale = locale_for(album.member.language_code, services.settings.default_locale)
+        render = lambda part: album_for_member(views, locale, album.associate, album.store, part)  # noqa: E731
+    else:
+        bot, chat_id = BotKind.ASSOCIATE, album.associate.telegram_user_id
+        tags = await header_tags(uow, album.member)
+        render = lambda part: album_for_associate(views, album.member, album.associate, album.store, part, tags)  # noqa: E731
+    assert chat_id is not None
     for part in media_groups(album.items):
-        outgoing = album_for_associate(views, album.member, album.associate, album.store, part, tags)
-        first = await uow.outbox.add(OutboxMessage(bot=BotKind.ASSOCIATE, chat_id=chat_id, method=outgoing[0].method,
+        outgoing = render(part)
+        first = await uow.outbox.add(OutboxMessage(bot=bot, chat_id=chat_id, method=outgoing[0].method,
                                                    params=outgoing[0].params, created_at=now))
         assert first.id is not None
         for more in outgoing[1:]:
             params = {**more.params, "reply_parameters": {"message_id": {"outbox_id": first.id}}}
-            await uow.outbox.add(OutboxMessage(bot=BotKind.ASSOCIATE, chat_id=chat_id, method=more.method, params=params, created_at=now))
+            await uow.outbox.add(OutboxMessage(bot=bot, chat_id=chat_id, method=more.method, params=params, created_at=now))
         await uow.albums.attach_history([item.conversation_message_id for item in part], first.id)
-    return chat_id
+    return bot, chat_id
 
 
 class AlbumFlusher:
@@ -144,8 +163,8 @@ class AlbumFlusher:
             if claimed is None:
                 await uow.commit()  # an album whose associate is gone leaves the buffer all the same
                 return False
-            chat_id = await relay_album(uow, services, claimed)
-            uow.after_commit(lambda: services.notify_outbox(BotKind.ASSOCIATE, chat_id))
+            bot, chat_id = await relay_album(uow, services, claimed)
+            uow.after_commit(lambda: services.notify_outbox(bot, chat_id))
             await uow.commit()
         return True
 

@@ -155,6 +155,7 @@ class Demo:
             "  4. bob, with N the number (#N) of one of alice's messages on his screen: N.1 presses its",
             "     👤 Profile, N.2 its 🏷 Tags & notes; /reply N Yes, in size M! answers alice;",
             "     /reply N /tag vip   /reply N /note prefers navy   /reply N /history",
+            "     /reply N /album 2 Just in — alice gets bob's pictures as one album",
             "  5. bob: /chats, press Alice, then ✍️ Write: what bob types next goes to alice; /done stops",
             "  6. bob: /members, /members tag:vip unread",
             " Tiers (HQ, in a third terminal)",

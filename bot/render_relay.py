@@ -66,7 +66,7 @@ class RelayRenderer:
         return member_buttons(self.catalog, locale, member_id)
 
     def to_member(self, locale: str, associate: Associate, store: Store, content: Content) -> list[Outgoing]:
-        return self._message(locale, self._persona(locale, associate, store), content, from_bot="associate")
+        return self._message(locale, self.persona(locale, associate, store), content, from_bot="associate")
 
     def edit_for_associate(self, member: Member, associate: Associate, store: Store, kind: MessageKind,
                            new_text: str | None, relayed_outbox_id: int, tags: Sequence[str] = ()) -> Outgoing:
@@ -74,13 +74,14 @@ class RelayRenderer:
 
     def edit_for_member(self, locale: str, associate: Associate, store: Store, kind: MessageKind,
                         new_text: str | None, relayed_outbox_id: int) -> Outgoing:
-        return _edit(self._persona(locale, associate, store), kind, new_text, relayed_outbox_id)
+        return _edit(self.persona(locale, associate, store), kind, new_text, relayed_outbox_id)
 
     def header(self, member: Member, associate: Associate, store: Store, tags: Sequence[str] = ()) -> str:
         """"💬 Alice Chen · Gold · Xintiandi · #vip #bags": tier and tags as they are now."""
         return relay_header(self.catalog, associate.locale, member, store, tags)
 
-    def _persona(self, locale: str, associate: Associate, store: Store) -> str:
+    def persona(self, locale: str, associate: Associate, store: Store) -> str:
+        """"Bob · Xintiandi" in bold: the line an associate's message reaches the member under."""
         return self.t(locale, "relay.persona", associate=associate.display_name, store=store.name)
 
     def _message(self, locale: str, head: str, content: Content, *, from_bot: str) -> list[Outgoing]:

@@ -9,6 +9,7 @@ other line, commands included, is sent to the bot as typed.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import json
 import re
@@ -28,7 +29,8 @@ HELP = """\
 Type a message and press Enter; /start, /me, /chats... go to the bot as typed. Besides:
   3                        press button [3] of the latest message that has buttons
   12.3                     press button [3] of message #12
-  /reply 12 TEXT           answer message #12 (a Telegram reply); TEXT may be a command: /reply 12 /tag vip
+  /reply 12 TEXT           answer message #12 (a Telegram reply); TEXT may be a command: /reply 12 /tag vip,
+                           a picture or an album: /reply 12 /photo, /reply 12 /album 3 [CAPTION]
   /edit 12 TEXT            edit your message #12 (its text, or a picture's caption)
   /photo [PATH] [CAPTION]  send a picture (without PATH, a sample picture)
   /album N [CAPTION]       send N sample pictures (2-10) at once, as one album
@@ -112,12 +114,14 @@ class Edit:
 class Photo:
     path: Path | None  # None: a sample picture
     caption: str | None
+    reply_to: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Album:
     count: int
     caption: str | None
+    reply_to: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +164,8 @@ def parse_line(line: str) -> Action:
     rest = rest.strip()
     if word == "/reply":
         target, text = _numbered(rest, "/reply 12 Thank you!")
+        if text.split(" ", 1)[0] in ("/photo", "/album"):  # a picture or an album, sent as a reply
+            return dataclasses.replace(parse_line(text), reply_to=target)  # type: ignore[type-var]
         return Reply(target, text)
     if word == "/edit":
         target, text = _numbered(rest, "/edit 12 the new text")
@@ -278,12 +284,12 @@ class TerminalChat:
                 self._sent(await self.client.send_text(self.user_id, self.bot, text, reply_to_message_id=message_id))
             case Edit(message_id, text):
                 await self._edit(message_id, text)
-            case Photo(path, caption):
+            case Photo(path, caption, reply_to):
                 data = path.read_bytes() if path else self._next_sample()
-                self._sent(await self.client.send_photo(self.user_id, self.bot, data, caption=caption))
-            case Album(count, caption):
+                self._sent(await self.client.send_photo(self.user_id, self.bot, data, caption=caption, reply_to_message_id=reply_to))
+            case Album(count, caption, reply_to):
                 items = [("photo", self._next_sample(), caption if n == 0 else None) for n in range(count)]
-                for message in await self.client.send_album(self.user_id, self.bot, items):
+                for message in await self.client.send_album(self.user_id, self.bot, items, reply_to_message_id=reply_to):
                     self._sent(message)
             case File(path, caption):
                 self._sent(await self.client.send_document(self.user_id, self.bot, path.read_bytes(), path.name, caption=caption))

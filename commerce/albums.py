@@ -92,10 +92,12 @@ def _family(kind: MessageKind) -> str:
 
 async def hold_item(uow: UnitOfWork, *, bot: BotKind, chat_id: int, media_group_id: str, member: Member, associate: Associate,
                     kind: MessageKind, source_message_id: int, file_id: str, caption: str | None, file_name: str | None,
-                    mime_type: str | None, now: datetime) -> AlbumItem:
-    """Record an album item and its history row; the flush relays it with the others."""
+                    mime_type: str | None, now: datetime, direction: Direction = Direction.IN) -> AlbumItem:
+    """Record an album item and its history row; the flush relays it with the others. A
+    member's album (IN, consumer bot) goes to their associate; an associate's (OUT, associate
+    bot) to the member it answers, who is `member` either way."""
     assert member.id is not None
-    message = await record_message(uow, member=member, associate=associate, direction=Direction.IN, kind=kind, text=caption,
+    message = await record_message(uow, member=member, associate=associate, direction=direction, kind=kind, text=caption,
                                    source_message_id=source_message_id, relay_outbox_id=None, now=now)
     assert message.id is not None
     return await uow.albums.add(AlbumItem(
@@ -121,12 +123,27 @@ async def recaption_held_item(uow: UnitOfWork, member: Member, chat_id: int, sou
     return True
 
 
+async def recaption_held_reply(uow: UnitOfWork, associate: Associate, chat_id: int, source_message_id: int,
+                               caption: str | None, now: datetime) -> bool:
+    """An associate edited the caption of an item of their album that is still in the
+    buffer: as recaption_held_item, from the associate's side."""
+    assert associate.id is not None
+    if not await uow.albums.recaption(BotKind.ASSOCIATE, chat_id, source_message_id, caption):
+        return False
+    original = await uow.conversations.original(Direction.OUT, source_message_id, associate_id=associate.id)
+    member = await uow.members.get(original.member_id) if original else None
+    if member is not None:
+        await record_message(uow, member=member, associate=associate, direction=Direction.OUT, kind=MessageKind.EDIT,
+                             text=caption, source_message_id=source_message_id, relay_outbox_id=None, now=now)
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class ClaimedAlbum:
     """An album this transaction owns now: relay it, then point its history at the copies."""
 
     member: Member
-    associate: Associate  # the associate the items were written to (their history rows say so)
+    associate: Associate  # the associate the items were written to or by (their history rows say so)
     store: Store
     items: Sequence[AlbumItem]
     history: Sequence[ConversationMessage]

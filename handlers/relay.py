@@ -32,7 +32,7 @@ from commerce.relay import (
     route_member_message,
 )
 from commerce.workspace import header_tags
-from handlers.albums import edit_album_item, edit_held_item, first_of_album, hold_album_item
+from handlers.albums import edit_album_item, edit_held_item, edit_held_reply, first_of_album, hold_album_item
 from handlers.availability import auto_reply, claim_first_text, claimed_route, settle_answer
 from handlers.staff import writer_names
 from handlers.workspace import keep_buttons, unthreaded_route
@@ -166,9 +166,13 @@ async def on_associate_edit(update: Update, ctx: StorelinkContext) -> None:
         associate = await _associate_of(tx, update)
         if associate is None:
             return
+        if await edit_held_reply(tx, associate, message):
+            return  # its album is not relayed yet: it goes out with the new caption
         edit = await route_associate_edit(tx.uow, associate, message.message_id)
         if isinstance(edit, NotYourMember):
             await tx.reply(update, text(views(tx).t(locale, "relay.not_your_member")))
+        elif edit is not None and await edit_album_item(tx, edit, message, Direction.OUT):
+            return  # that item of the member's album was edited
         elif edit is not None:
             member_locale = locale_for(edit.member.language_code, services.settings.default_locale)
             await _edit_copy(tx, edit, message, Direction.OUT, lambda new: views(tx).edit_for_member(
@@ -187,8 +191,10 @@ async def _replied_route(tx: UpdateTransaction, associate: Associate, message: M
     replied = message.reply_to_message
     assert replied is not None and associate.telegram_user_id is not None
     outbox = await tx.uow.outbox.by_telegram_message(ASSOCIATE, associate.telegram_user_id, replied.message_id)
-    # An album is one outbox row delivered as several messages: any of them names it.
+    # An album is one outbox row delivered as several messages: any of them names it. A
+    # message that follows a relayed one (an album's buttons, a contact card) names it too.
     outbox_id = outbox.id if outbox else await tx.uow.albums.outbox_of_message(ASSOCIATE, associate.telegram_user_id, replied.message_id)
+    outbox_id = followed_row(outbox) or outbox_id
     store = await tx.uow.stores.get(associate.store_id)
     assert store is not None
     route = await route_associate_reply(tx.uow, associate, store, outbox_id)
@@ -212,8 +218,10 @@ async def on_associate_message(update: Update, ctx: StorelinkContext) -> None:
             route = unthreaded
         else:
             route = await _replied_route(tx, associate, message)
-        if isinstance(route, ReplyTo):
-            content = content_of(message)
+        content = content_of(message)
+        if isinstance(route, ReplyTo) and await hold_album_item(tx, message, route.member, route.associate, content, Direction.OUT):
+            await settle_answer(tx, route.member, associate, content)  # the album goes out as one, once complete
+        elif isinstance(route, ReplyTo):
             member_locale = locale_for(route.member.language_code, services.settings.default_locale)
             outbox = await send_all(tx, CONSUMER, route.member.telegram_user_id,
                                     views(tx).to_member(member_locale, route.associate, route.store, content))
@@ -221,8 +229,16 @@ async def on_associate_message(update: Update, ctx: StorelinkContext) -> None:
                                  kind=content.kind, text=content.text, source_message_id=message.message_id,
                                  relay_outbox_id=outbox.id, now=services.clock.now())
             await settle_answer(tx, route.member, associate, content)  # the member's escalations: answered or closed
-        else:
+        elif await first_of_album(tx, message):  # an album is refused once, not once per item
             await tx.reply(update, text(_refusal(tx, route, locale)))
+
+
+def followed_row(outbox: OutboxMessage | None) -> int | None:
+    """The relayed row a follow-up message (sent as a reply to it by send_all or an album)
+    belongs to; None for any other row."""
+    reply = (outbox.params.get("reply_parameters") or {}) if outbox is not None else {}
+    ref = reply.get("message_id") if isinstance(reply, dict) else None
+    return int(ref["outbox_id"]) if isinstance(ref, dict) and isinstance(ref.get("outbox_id"), int) else None
 
 
 def _refusal(tx: UpdateTransaction, route: ReplyRoute | ClaimFirst, locale: str) -> str:

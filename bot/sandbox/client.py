@@ -68,8 +68,11 @@ class SandboxClient:
         """Type a message; "/start payload" arrives with a bot_command entity, like a deep link."""
         return await self._send(user_id, bot_username, kind="text", text=text, reply_to_message_id=reply_to_message_id)
 
-    async def send_photo(self, user_id: int, bot: str, data: bytes, *, caption: str | None = None) -> dict[str, Any]:
-        return await self._send(user_id, bot, kind="photo", data_base64=_b64(data), caption=caption)
+    async def send_photo(
+        self, user_id: int, bot: str, data: bytes, *, caption: str | None = None, reply_to_message_id: int | None = None
+    ) -> dict[str, Any]:
+        return await self._send(user_id, bot, kind="photo", data_base64=_b64(data), caption=caption,
+                                reply_to_message_id=reply_to_message_id)
 
     async def send_document(
         self, user_id: int, bot: str, data: bytes, filename: str, *, caption: str | None = None
@@ -99,13 +102,15 @@ class SandboxClient:
         return await self._send(user_id, bot, kind="location", latitude=latitude, longitude=longitude)
 
     async def send_album(
-        self, user_id: int, bot: str, items: list[tuple[str, bytes, str | None]], *, filenames: list[str] | None = None
+        self, user_id: int, bot: str, items: list[tuple[str, bytes, str | None]], *, filenames: list[str] | None = None,
+        reply_to_message_id: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Send (kind, bytes, caption) items at once, as one album (2-10 photos/videos, or documents)."""
+        """Send (kind, bytes, caption) items at once, as one album (2-10 photos/videos, or
+        documents); as a reply, every item replies to reply_to_message_id."""
         body = [{"kind": kind, "data_base64": _b64(data), "caption": caption} for kind, data, caption in items]
         for entry, filename in zip(body, filenames or [], strict=False):
             entry["filename"] = filename
-        return await self._call("POST", _chat(user_id, bot, "album"), {"items": body})
+        return await self._call("POST", _chat(user_id, bot, "album"), {"items": body, "reply_to_message_id": reply_to_message_id})
 
     async def edit_caption(self, user_id: int, bot: str, message_id: int, caption: str) -> dict[str, Any]:
         return await self._call("POST", _chat(user_id, bot, "edit"), {"message_id": message_id, "caption": caption})

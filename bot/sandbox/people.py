@@ -61,25 +61,29 @@ class People:
         file_name: str | None = None,
         mime_type: str | None = None,
         duration: int = 0,
+        reply_to_message_id: int | None = None,
     ) -> dict:
         if not data:
             raise ApiError(400, "file must be non-empty")
         if caption and utf16_len(caption) > CAPTION_LIMIT:
             raise ApiError(400, "message caption is too long")
         chat = self._writable(user_id, bot)
+        reply_to = self._reply_target(chat, reply_to_message_id)
         file = self.world.files.add(data, kind, file_name=file_name, mime_type=mime_type, duration=duration)
         entities = detect_entities(caption) if caption else []
-        return self._post(chat, kind=kind, file=file, caption=caption or None, caption_entities=entities)
+        return self._post(chat, kind=kind, file=file, caption=caption or None, caption_entities=entities, reply_to=reply_to)
 
-    def send_album(self, user_id: int, bot: str, items: list[dict[str, Any]]) -> list[dict]:
+    def send_album(self, user_id: int, bot: str, items: list[dict[str, Any]], *, reply_to_message_id: int | None = None) -> list[dict]:
         """Photos and videos (or documents) sent at once: Telegram delivers one message per
-        item, all sharing a media_group_id, each in its own update."""
+        item, all sharing a media_group_id, each in its own update. Sent as a reply, every
+        item replies to the same message."""
         if not 2 <= len(items) <= 10:
             raise ApiError(400, "an album has 2-10 items")
         kinds = {item.get("kind") for item in items}
         if not (kinds <= {"photo", "video"} or kinds == {"document"}):
             raise ApiError(400, "an album holds photos and videos, or documents only")
         chat = self._writable(user_id, bot)
+        reply_to = self._reply_target(chat, reply_to_message_id)
         group_id = str(next(_album_ids))
         sent = []
         for item in items:
@@ -91,7 +95,7 @@ class People:
             file = self.world.files.add(data, item["kind"], file_name=item.get("file_name"), mime_type=item.get("mime_type"))
             entities = detect_entities(caption) if caption else []
             sent.append(self._post(chat, kind=item["kind"], file=file, caption=caption or None, caption_entities=entities,
-                                   media_group_id=group_id))
+                                   media_group_id=group_id, reply_to=reply_to))
         return sent
 
     def edit_caption(self, user_id: int, bot: str, message_id: int, caption: str) -> dict:

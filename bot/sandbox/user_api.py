@@ -147,6 +147,7 @@ class UserApi:
                 file_name=body.get("filename"),
                 mime_type=body.get("mime_type"),
                 duration=int(body.get("duration") or 0),
+                reply_to_message_id=body.get("reply_to_message_id"),
             )
         if kind == "contact":
             return self.people.send_contact(
@@ -162,7 +163,7 @@ class UserApi:
         body = await _body(request)
         items = [{"kind": item.get("kind"), "data": _decode(_need(item, "data_base64")), "caption": item.get("caption"),
                   "file_name": item.get("filename"), "mime_type": item.get("mime_type")} for item in _need(body, "items")]
-        return self.people.send_album(*_chat_of(request), items)
+        return self.people.send_album(*_chat_of(request), items, reply_to_message_id=body.get("reply_to_message_id"))
 
     async def edit(self, request: web.Request) -> dict:
         body = await _body(request)

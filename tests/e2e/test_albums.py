@@ -1,7 +1,8 @@
 """Albums, end to end: a member's album reaches their associate as ONE album (one
 sendMediaGroup, the header on the first item, every caption kept), a reply to any of its
-items reaches the member, and an album left in the buffer by a process that stopped is
-relayed exactly once by another.
+items (or to the buttons message that follows it) reaches the member, an associate's album
+reaches the member as one album under the associate's persona, and an album left in the
+buffer by a process that stopped is relayed exactly once by another.
 
 Given the store of the enrollment tests (Bob and Lina), members enrolled by scanning.
 Both stacks run every test (SQLite + in-process backends, PostgreSQL + Redis).
@@ -23,13 +24,14 @@ PHOTOS = [png("navy"), png("crimson", (5, 11)), png("olive", (7, 7))]
 DOCUMENTS = [b"%PDF-1.4 size guide\n%%EOF", b"%PDF-1.4 care\n%%EOF"]
 
 
-async def album_arrives(stack, user: int, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
-    """The bot messages of the chat's newest album, once all `count` items are there."""
+async def album_arrives(stack, user: int, count: int, timeout: float = 10.0, bot: str | None = None) -> list[dict[str, Any]]:
+    """The bot messages of the chat's newest album (in the associate bot unless `bot` says
+    otherwise), once all `count` items are there."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     version = -1
     while True:
-        page = await stack.people.watch(user, stack.associate_bot, after_version=version, wait=max(deadline - loop.time(), 0))
+        page = await stack.people.watch(user, bot or stack.associate_bot, after_version=version, wait=max(deadline - loop.time(), 0))
         version = page["version"]
         grouped = [m for m in page["messages"] if m["sender"] == "bot" and m["media_group_id"]]
         if grouped:
@@ -154,3 +156,69 @@ async def test_a_paused_member_sending_an_album_gets_one_polite_answer_and_nothi
     assert len(answers) == 1 and "paused" in answers[0]["text"]
     assert await buffered(stack) == 0
     assert not await stack.people.calls(bot=stack.associate_bot, method="sendMediaGroup")
+
+
+async def test_an_associates_album_reaches_the_member_as_one_album_under_the_persona_and_caption_edits_follow(stack):
+    shop = await open_shop(stack)
+    alice = await stack.person("Alice")
+    await enrol(stack, shop, alice, shop.bob)
+    await stack.people.send_text(alice, stack.consumer_bot, "Any bags in navy?")
+    relayed = await wait_for_text(stack, shop.bob_user, stack.associate_bot, "bags in navy")
+
+    sent = await stack.people.send_album(shop.bob_user, stack.associate_bot, [
+        ("photo", PHOTOS[0], "These two <i>just in</i>"), ("photo", PHOTOS[1], None)], reply_to_message_id=relayed["message_id"])
+    album = await album_arrives(stack, alice, 2, bot=stack.consumer_bot)
+    await settle(stack)
+    await stack.people.edit_caption(shop.bob_user, stack.associate_bot, sent[1]["message_id"], "or this one, crimson")
+    edited = await stack.people.wait_for(alice, stack.consumer_bot,
+                                         lambda m: m["message_id"] == album[1]["message_id"] and "crimson" in (m["caption"] or ""), 10.0)
+    await stack.people.send_text(alice, stack.consumer_bot, "The crimson please", reply_to_message_id=album[1]["message_id"])
+    await wait_for_text(stack, shop.bob_user, stack.associate_bot, "crimson please")
+    await settle(stack)
+
+    assert len({m["media_group_id"] for m in album}) == 1 and [m["kind"] for m in album] == ["photo", "photo"]
+    assert album[0]["caption"] == f"Bob · {STORE_NAME}\nThese two <i>just in</i>", "the persona heads the album, the text escaped"
+    assert album[1]["caption"] is None
+    assert [await stack.people.download_file(m["file"]["file_unique_id"]) for m in album] == PHOTOS[:2]
+    assert len(await stack.people.calls(bot=stack.consumer_bot, method="sendMediaGroup")) == 1
+    assert not [m for m in await stack.bot_messages(alice, stack.consumer_bot) if m["kind"] == "photo" and not m["media_group_id"]]
+    assert edited["caption"] == "or this one, crimson", "the item itself is edited, without the persona"
+    history = await history_of(stack, alice)
+    assert [(m.direction, m.kind, m.text) for m in history] == [
+        (Direction.IN, MessageKind.TEXT, "Any bags in navy?"), (Direction.OUT, MessageKind.PHOTO, "These two <i>just in</i>"),
+        (Direction.OUT, MessageKind.PHOTO, None), (Direction.OUT, MessageKind.EDIT, "or this one, crimson"),
+        (Direction.IN, MessageKind.TEXT, "The crimson please")]
+    assert history[1].relay_outbox_id == history[2].relay_outbox_id is not None
+    assert await buffered(stack) == 0
+
+
+async def test_an_associates_album_answering_no_members_message_is_refused_once_and_never_held(stack):
+    shop = await open_shop(stack)
+    # Lina replies with an album to the bot's help text, which no member wrote.
+    help_answer = await stack.reply_to(shop.lina_user, stack.associate_bot, "/help")
+    before = len(await stack.bot_messages(shop.lina_user, stack.associate_bot))
+    await stack.people.send_album(shop.lina_user, stack.associate_bot, [("photo", PHOTOS[0], "hi"), ("photo", PHOTOS[1], None)],
+                                  reply_to_message_id=help_answer["message_id"])
+    await settle(stack)
+    await asyncio.sleep(1.2)  # longer than the quiet time: anything held would be flushed by now
+    await settle(stack)
+    answers = (await stack.bot_messages(shop.lina_user, stack.associate_bot))[before:]
+
+    assert len(answers) == 1, [m["text"] for m in answers]
+    assert await buffered(stack) == 0
+    assert not await stack.people.calls(bot=stack.consumer_bot, method="sendMediaGroup")
+
+
+async def test_a_reply_to_the_buttons_message_that_follows_a_members_album_reaches_the_member(stack):
+    shop = await open_shop(stack)
+    alice = await stack.person("Alice")
+    await enrol(stack, shop, alice, shop.bob)
+    await stack.people.send_album(alice, stack.consumer_bot, [("photo", PHOTOS[0], "Which?"), ("photo", PHOTOS[1], None)])
+    album = await album_arrives(stack, shop.bob_user, 2)
+    await settle(stack)
+    follow_up = next(m for m in await stack.bot_messages(shop.bob_user, stack.associate_bot)
+                     if m["reply_to_message_id"] == album[0]["message_id"])
+    await stack.people.send_text(shop.bob_user, stack.associate_bot, "The first one", reply_to_message_id=follow_up["message_id"])
+    answer = await wait_for_text(stack, alice, stack.consumer_bot, "The first one")
+
+    assert answer["text"] == f"Bob · {STORE_NAME}\nThe first one"

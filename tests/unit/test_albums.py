@@ -4,7 +4,7 @@ groups, what each item's caption says, and whom a member may switch to."""
 
 from datetime import UTC, datetime, timedelta
 
-from bot.albums import album_for_associate, item_caption
+from bot.albums import album_for_associate, album_for_member, item_caption
 from bot.i18n import Catalog
 from bot.render_relay import CAPTION_LIMIT, RelayRenderer
 from commerce.albums import AlbumItem, media_groups, quiet_since
@@ -84,12 +84,30 @@ def test_an_album_becomes_one_media_group_with_the_header_only_on_its_first_item
     assert [m.params.get("reply_markup") for m in after] == ([single.params["reply_markup"]] if "reply_markup" in single.params else [])
 
 
+def test_an_associates_album_reaches_the_member_as_one_group_under_the_persona_without_buttons():
+    views = RelayRenderer(Catalog.load(), Brand(name="Maison", id=1))
+    bob = Associate(store_id=1, display_name="Bob <3", short_code="B", telegram_user_id=9, id=2)
+    store = Store(brand_id=1, code="S", name="Xintiandi", id=1)
+    sent = [AlbumItem(bot=BotKind.ASSOCIATE, chat_id=9, member_id=1, media_group_id="g", source_message_id=n, kind=MessageKind.PHOTO,
+                      file_id=f"file{n}", received_at=T0, conversation_message_id=100 + n, caption=c) for n, c in ((1, "new in"), (2, None))]
+
+    (album,) = album_for_member(views, "en", bob, store, sent)
+    single, *_ = album_for_member(views, "en", bob, store, sent[:1])
+
+    first, second = album.params["media"]
+    assert album.method == "sendMediaGroup" and "reply_markup" not in album.params
+    assert first["caption"] == "<b>Bob &lt;3 · Xintiandi</b>\nnew in" == single.params["caption"]
+    assert "caption" not in second
+    assert first["media"] == {"from_bot": "associate", "file_id": "file1"}
+    assert single.method == "sendPhoto"
+
+
 # --- member controls --------------------------------------------------------------------
 
 
 def associate(id_: int, store_id: int = 1, *, status=AssociateStatus.ACTIVE, telegram: int | None = 100) -> Associate:
     return Associate(store_id=store_id, display_name=f"A{id_}", short_code=f"S{id_}", status=status,
-                     telegram_user_id=telegram and telegram + id_, id=id_)
+                     telegram_user_id=telegram and telegram + id_, staff_bot_since=T0, id=id_)
 
 
 def test_a_member_may_switch_only_to_an_active_signed_in_associate_of_their_own_store():
