@@ -127,6 +127,16 @@ class AlbumFlusher:
         self._timers: dict[AlbumKey, asyncio.Task[None]] = {}  # still waiting: may be cancelled
         self._flushing: set[asyncio.Task[None]] = set()  # past waiting: let them finish
 
+    @property
+    def waiting(self) -> frozenset[asyncio.Task[None]]:
+        """Timers still waiting for their album to go quiet."""
+        return frozenset(self._timers.values())
+
+    @property
+    def flushing(self) -> frozenset[asyncio.Task[None]]:
+        """Albums being relayed right now."""
+        return frozenset(self._flushing)
+
     async def arrived(self, bot: BotKind, chat_id: int, media_group_id: str) -> None:
         """An item was committed to the buffer: (re)start the album's quiet timer."""
         self._schedule(AlbumKey(bot, chat_id, media_group_id), self.quiet.total_seconds())

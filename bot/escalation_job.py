@@ -1,5 +1,6 @@
 """The escalation job: every minute, members left unanswered too long (store open) are
-handed to the rest of their store team.
+handed to the rest of their store team (those the staff bot can write to); the member's
+associate is told whether anyone could be asked.
 
 Each member is escalated in a transaction of its own, so one failure stops nobody else.
 Every process runs the job; the database decides: an escalation is unique per run of
@@ -16,7 +17,7 @@ from datetime import datetime
 from bot.context import Services
 from bot.render_availability import AvailabilityRenderer
 from commerce.availability_model import NoticeKind
-from commerce.escalation import Due, find_due, open_escalation, remember, team_for
+from commerce.escalation import Due, find_due, open_escalation, out_of_reach, remember, team_for
 from commerce.model import BotKind
 
 log = logging.getLogger("storelink.escalations")
@@ -56,15 +57,21 @@ async def _escalate(services: Services, due: Due, now: datetime) -> int | None:
         escalation = await open_escalation(tx.uow, due, now)
         if escalation is None:
             return None  # another process did it (its insert won; ours was undone in a savepoint)
-        team = team_for(escalation, await tx.uow.associates.list_by_store(due.store.id))  # type: ignore[arg-type]
+        associates = await tx.uow.associates.list_by_store(due.store.id)  # type: ignore[arg-type]
+        team, missed = team_for(escalation, associates), out_of_reach(escalation, associates)
         for teammate in team:
             assert teammate.telegram_user_id is not None
             card = view.card(teammate.locale, escalation, due.member, due.associate, due.store, due.messages, now)
             outbox = await tx.send(ASSOCIATE, teammate.telegram_user_id, card)
             await remember(tx.uow, escalation, teammate, outbox.id, NoticeKind.CARD)
         owner = due.associate
-        if owner.telegram_user_id is not None:
-            note = view.owner_note(owner.locale, due.member, due.store, now - due.waiting.first_at, alone=not team)
+        if not team:
+            log.info("escalation %s: nobody else at store %s could be asked (%d teammates out of the staff bot's reach)",
+                     escalation.id, due.store.id, len(missed))
+        if owner.reachable:
+            assert owner.telegram_user_id is not None
+            note = view.owner_note(owner.locale, due.member, due.store, now - due.waiting.first_at, alone=not team,
+                                   missed=missed)
             outbox = await tx.send(ASSOCIATE, owner.telegram_user_id, note)
             await remember(tx.uow, escalation, owner, outbox.id, NoticeKind.OWNER)
     return len(team)

@@ -38,6 +38,11 @@ class Ingress:
         self._chat_waiters: dict[tuple[BotKind, int], int] = {}
         self._handling = asyncio.Semaphore(HANDLING_AT_ONCE)
 
+    @property
+    def in_flight(self) -> frozenset[asyncio.Task[None]]:
+        """Updates being handled (or waiting for their chat) right now."""
+        return frozenset(self._tasks)
+
     async def receive(self, bot: BotKind, payload: dict[str, Any]) -> bool:
         """Record the update durably and schedule its handling. False for a duplicate."""
         update_id = payload.get("update_id")

@@ -10,15 +10,18 @@ the ranking images and their captions. The daily job and /leaderboard share it.
   MAX_SECTIONS to an image.
 
 Images are PNG bytes rendered with bot/charts.py: callers run these functions in a worker
-thread (asyncio.to_thread), rendering is CPU work.
+thread (asyncio.to_thread), rendering is CPU work. Each image is stored as a blob for the
+sender and kept ``leaderboard_image_days`` (a setting) after it was last queued: images are
+rendered anew every day and on every /leaderboard, and would otherwise pile up.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.charts import MAX_SECTIONS, ChartRow, ChartSection, render_leaderboard
 from bot.context import UpdateTransaction
@@ -26,6 +29,8 @@ from bot.i18n import Catalog
 from bot.render import Outgoing
 from commerce.leaderboard import Board, Standing, Window
 from commerce.model import Blob, BotKind
+
+log = logging.getLogger("storelink.leaderboard")
 
 STORE_ROWS = 3  # associates per store in HQ's overview
 FIRST_PAGE_STORES = 6  # store tables under the brand's top list in HQ's first image
@@ -109,11 +114,19 @@ def brand_pictures(catalog: Catalog, locale: str, board: Board) -> list[Picture]
 
 
 async def queue_picture(tx: UpdateTransaction, chat_id: int, picture: Picture, now: datetime) -> None:
-    """Store the image once (the sender uploads it once per bot) and queue it as a photo."""
-    blob = await tx.uow.blobs.put(Blob(
+    """Store the image once (the sender uploads it once per bot) and queue it as a photo.
+    Expired images go first, in the same transaction: the same bytes stored again then
+    make a fresh blob rather than name one about to be deleted."""
+    blobs = tx.uow.blobs
+    deleted = await blobs.delete_expired(now)
+    if deleted:
+        log.info("deleted %d expired images", deleted)
+    blob = await blobs.put(Blob(
         sha256=hashlib.sha256(picture.png).hexdigest(), content=picture.png, mime_type="image/png",
         filename=picture.filename, created_at=now,
     ))
+    assert blob.id is not None
+    await blobs.expire(blob.id, now + timedelta(days=tx.services.settings.leaderboard_image_days))
     params = {"photo": {"blob_id": blob.id}, "caption": picture.caption, "parse_mode": "HTML"}
     await tx.send(BotKind.ASSOCIATE, chat_id, Outgoing("sendPhoto", params))
 

@@ -17,7 +17,7 @@ from bot.callbacks import ClaimEscalation
 from bot.i18n import Catalog
 from bot.render import TEXT_LIMIT, Outgoing, text
 from bot.render_relay import full_name, plain
-from commerce.availability import Away, AwayError, OffHours, Presence
+from commerce.availability import NOTE_LIMIT, Away, AwayError, OffHours, Presence
 from commerce.availability_model import Availability, Escalation
 from commerce.escalation import OpenEscalation, Refusal
 from commerce.hours import WeeklyHours
@@ -25,6 +25,7 @@ from commerce.model import Associate, ConversationMessage, Member, MessageKind, 
 
 QUOTE = 300  # characters of each message quoted on a card
 TOAST_LIMIT = 200  # characters of a button's answer (answerCallbackQuery)
+NAMES_SHOWN = 10  # teammates named in a notice; a store's team is rarely larger
 
 
 def _shorten(body: str, room: int) -> str:
@@ -116,6 +117,8 @@ class AvailabilityRenderer:
         return text(body)
 
     def away_error(self, locale: str, error: AwayError | None, store: Store) -> Outgoing:
+        if error is not None and error.reason == "note_too_long":
+            return text(self.t(locale, "away_note_too_long", limit=NOTE_LIMIT, length=error.length))
         usage = self.t(locale, "away_usage", zone=store.timezone)
         if error is None or error.reason == "format":
             return text(usage)
@@ -159,10 +162,20 @@ class AvailabilityRenderer:
             body = f"{self.catalog.text(locale, 'relay.' + message.kind.value)} {body}".strip()
         return html.escape(_shorten(" ".join(body.split()), QUOTE), quote=False)
 
-    def owner_note(self, locale: str, member: Member, store: Store, waited: timedelta, *, alone: bool = False) -> Outgoing:
-        """To the member's own associate; `alone`: nobody else at the store could be asked."""
-        return text(self.t(locale, "owner_note_alone" if alone else "owner_note", member=full_name(member), store=store.name,
-                           waited=self.waited(locale, waited)))
+    def owner_note(self, locale: str, member: Member, store: Store, waited: timedelta, *, alone: bool = False,
+                   missed: Sequence[Associate] = ()) -> Outgoing:
+        """To the member's own associate; `alone`: nobody else at the store could be asked,
+        `missed`: teammates who could not be asked because the staff bot cannot write to
+        them yet (named, so the owner can tell them to open it)."""
+        params = {"member": full_name(member), "store": store.name, "waited": self.waited(locale, waited)}
+        if not alone:
+            return text(self.t(locale, "owner_note", **params))
+        if not missed:
+            return text(self.t(locale, "owner_note_alone", **params))
+        names = [a.display_name for a in missed[:NAMES_SHOWN]]
+        if len(missed) > NAMES_SHOWN:
+            names.append(self.t(locale, "owner_note_more", count=len(missed) - NAMES_SHOWN))
+        return text(self.t(locale, "owner_note_unreached", names=", ".join(names), **params))
 
     def claimed(self, locale: str, member: Member) -> str:
         return self.t(locale, "claimed", member=full_name(member))

@@ -148,6 +148,9 @@ class WorkspaceRenderer:
     def too_many_tags(self, locale: str, member: Member) -> Outgoing:
         return self.say(locale, "too_many_tags", member=full_name(member), limit=TAGS_PER_MEMBER)
 
+    def too_many_named(self, locale: str, count: int, limit: int) -> Outgoing:
+        return self.say(locale, "too_many_named", count=count, limit=limit, member_limit=TAGS_PER_MEMBER)
+
     def bad_note(self, locale: str, length: int) -> Outgoing:
         return self.say(locale, "bad_note", limit=NOTE_LIMIT, length=length)
 

@@ -37,6 +37,9 @@ from storage.uow import Database
 
 log = logging.getLogger("storelink.runtime")
 POLL_TIMEOUT = 10  # seconds of getUpdates long polling
+# Seconds a cancelled task gets to roll back and hand its connection back before the
+# database is closed under it (a SQLite statement already running cannot be interrupted).
+CANCEL_WAIT = 5.0
 
 
 @dataclass
@@ -60,6 +63,9 @@ class Options:
     album_quiet: float = 1.0  # seconds without a new item before a member's album is relayed
     album_sweep_every: float = 5.0  # seconds between sweeps for albums a stopped process left
     namespace: str = "storelink"  # Redis key prefix
+    # Seconds stop() gives the work in flight (updates, albums, timed jobs, deliveries) to
+    # finish before cancelling what is left; an update cancelled here stays in the inbox.
+    stop_grace: float = 30.0
 
 
 class Runtime:
@@ -80,6 +86,7 @@ class Runtime:
         self._stopped = asyncio.Event()
         self._stopping = False
         self._dead_tasks: list[str] = []
+        self._winding: set[asyncio.Future[Any]] = set()  # the parts' own stops, under way
 
     @property
     def tokens(self) -> dict[BotKind, str]:
@@ -322,28 +329,92 @@ class Runtime:
         log.error("background task %s ended unexpectedly: %r", task.get_name(), error)
 
     async def stop(self) -> None:
-        """Graceful: stop taking updates, finish the ones in flight, let the sender finish
-        the chats it is delivering, then close everything."""
+        """Graceful and bounded: stop taking updates, let the work in flight finish within
+        `stop_grace` seconds, cancel whatever is left, and close the bots, the backends and
+        the database only once nothing of this process uses them any more. A second call
+        waits for the first."""
+        if self._stopping:
+            await self._stopped.wait()
+            return
         self._stopping = True
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        try:
+            await self._stop_taking_work()
+            await self._finish_work_in_flight(started + self.options.stop_grace)
+            await self._cancel_the_rest(loop.time() - started)
+        finally:
+            await self._close()
+            self._stopped.set()
+
+    async def _stop_taking_work(self) -> None:
         if self._web:  # no new webhook updates: Telegram keeps them and delivers them again
             await self._web.cleanup()
             self._web = None
-        if self.scheduler:
-            await self.scheduler.stop()  # no new jobs; a running one finishes its transaction
         for task in self._tasks:
             if task.get_name().startswith(("poll-", "recover")):
+                # Cancelled once, never again: a task cancelled a second time while SQLAlchemy
+                # closes its connection leaves that close waiting forever (and the event loop
+                # with it). An update a poller was recording is delivered again by Telegram.
                 task.cancel()
+
+    async def _finish_work_in_flight(self, deadline: float) -> None:
+        """The parts wind down in order, each within what is left of the grace: updates
+        being handled (they may start album timers and queue replies), albums, timed jobs,
+        then the sender delivers the replies just queued."""
+        loop = asyncio.get_running_loop()
+
+        def left() -> float:
+            return max(deadline - loop.time(), 0.0)
+
+        # A part's stop still waiting at the deadline ends once its tasks are cancelled.
+        if self.scheduler:  # no new jobs; running ones finish
+            self._winding.add(asyncio.ensure_future(self.scheduler.stop()))
         if self.ingress:
-            await self.ingress.drain()
-        if self.albums:
-            await self.albums.stop()
+            await self.ingress.drain(timeout=left())
+        if self.albums:  # waiting timers are dropped (a sweep relays their albums); flushes finish
+            self._winding.add(asyncio.ensure_future(self.albums.stop()))
+        if self._winding:
+            await asyncio.wait(self._winding, timeout=left())
         if self.sender:
-            await self.sender_idle(timeout=10.0)  # replies to the updates just finished
-            await self.sender.stop()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self.sender_idle(timeout=min(10.0, left()))  # replies to the updates just finished
+            await self.sender.stop(timeout=left())
+
+    def _work_in_flight(self) -> dict[asyncio.Task[Any], str]:
+        """Every unfinished task of this process's parts, with what it is doing (for the log).
+        """
+        work: dict[asyncio.Task[Any], str] = {}
+        if self.ingress:
+            work |= {task: "an update being handled" for task in self.ingress.in_flight}
+        if self.albums:
+            work |= {task: "an album timer" for task in self.albums.waiting}
+            work |= {task: "an album being relayed" for task in self.albums.flushing}
+        if self.scheduler:
+            work |= {task: "a timed job" for task in self.scheduler.in_flight}
+        if self.sender:
+            work |= {task: "a chat being delivered" for task in self.sender.in_flight}
+        return {task: what for task, what in work.items() if not task.done()}
+
+    async def _cancel_the_rest(self, waited: float) -> None:
+        """Cancel, once each, what did not finish in the grace, and wait (boundedly) for the
+        cancelled tasks to roll back and return their connections."""
+        cut_short = self._work_in_flight()
+        work = cut_short | {task: f"the {task.get_name()} loop" for task in self._tasks if not task.done()}
+        for task in work:
+            if not task.cancelling():  # the pollers were cancelled first thing
+                task.cancel()
+        if cut_short:
+            log.warning("stopping: cancelled %d unfinished tasks after %.1fs: %s",
+                        len(cut_short), waited, ", ".join(sorted(cut_short.values())))
         self._tasks.clear()
+        if not work and not self._winding:
+            return
+        _, pending = await asyncio.wait(set(work) | self._winding, timeout=CANCEL_WAIT)
+        if pending:
+            log.error("stopping: %d tasks did not end within %.0fs of being cancelled (%s); closing anyway",
+                      len(pending), CANCEL_WAIT, ", ".join(sorted(work.get(task, "a part's stop") for task in pending)))
+
+    async def _close(self) -> None:
         for app in self.applications.values():
             try:
                 await app.stop()
@@ -359,4 +430,3 @@ class Runtime:
             await self.backends.close()
         if self.database:
             await self.database.dispose()
-        self._stopped.set()

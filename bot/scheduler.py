@@ -3,10 +3,11 @@ minute the escalation of members left unanswered (bot/escalation_job.py).
 
 APScheduler runs in the process's event loop and keeps its jobs in memory: every process
 schedules the same job, and the job itself makes sure only one of them sends a given
-day's results (``first_seen`` on a per-brand, per-day key, shared through Redis when it is
-configured; without Redis there is one process anyway). Nothing the job decides lives in
-the scheduler: it reads the board from the database and writes the messages to the
-outbox, in one transaction.
+day's results. Nothing the job decides lives in the scheduler: in one transaction it
+claims the day (a leaderboard_day row), reads the board and writes the messages to the
+outbox. The claim commits with the messages or not at all, so a run that fails or dies
+half-way leaves the day to the next firing, and of two processes firing at once the
+second waits for the first and finds the day taken.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.context import Services
+from bot.context import Services, UpdateTransaction
 from bot.escalation_job import escalate_due
 from bot.leaderboard_views import Picture, brand_pictures, queue_picture, standing_text, store_picture
 from bot.render import text
@@ -30,7 +31,6 @@ from commerce.model import AssociateStatus, Brand, BotKind
 
 log = logging.getLogger("storelink.scheduler")
 
-GUARD_TTL = 2 * 24 * 3600.0  # seconds: the day's key outlives every process's firing of it
 MISFIRE_GRACE = 3600  # seconds: a process busy or paused at the hour still sends within it
 STOP_TIMEOUT = 30.0  # seconds a running job gets to finish on shutdown
 ESCALATE_EVERY = 60  # seconds between two looks for unanswered members
@@ -52,57 +52,54 @@ class DailyRun:
 async def send_daily_leaderboard(services: Services, now: datetime) -> DailyRun | None:
     """Queue the day's results: each active associate bound to Telegram gets their line,
     store managers their store's ranking image, HQ operators the brand's. None when this
-    day was sent already (by this process or another)."""
+    day was sent already (by this process or another). An exception (a rendering that
+    fails, a lost connection) rolls the claim back with everything else."""
     brand_id = services.brand.id
     assert brand_id is not None
-    async with services.uow() as uow:
-        brand = await uow.brands.get(brand_id) or services.brand
-    day = local_date(now, brand.timezone)
-    key = f"leaderboard:{brand_id}:{day.isoformat()}"
-    if not await services.backends.dedupe.first_seen(key, GUARD_TTL):
-        log.info("the leaderboard of %s was sent already", day)
-        return None
-    try:
-        messages = await _send(services, brand_id, now)
-    except BaseException:
-        # Nothing was committed: let a retry (or another process's late firing) send it.
-        await services.backends.dedupe.forget(key)
-        raise
+    async with services.transaction(BotKind.ASSOCIATE) as tx:
+        brand = await tx.uow.brands.get(brand_id) or services.brand
+        day = local_date(now, brand.timezone)
+        # First in the transaction: a concurrent run waits here rather than render for nothing.
+        if not await tx.uow.recruitment.claim_day(brand_id, day, now):
+            log.info("the leaderboard of %s was sent already", day)
+            return None
+        messages = await _queue(services, tx, brand_id, now)
     log.info("leaderboard of %s queued: %d messages", day, messages)
     return DailyRun(day, messages)
 
 
-async def _send(services: Services, brand_id: int, now: datetime) -> int:
+async def _queue(services: Services, tx: UpdateTransaction, brand_id: int, now: datetime) -> int:
+    """Render the day's results, then write them to the outbox in the claim's transaction;
+    how many messages."""
     catalog = services.catalog
     messages = 0
-    async with services.transaction(BotKind.ASSOCIATE) as tx:
-        board = await load_board(tx.uow, brand_id, Period.TODAY, now)
-        associates = [a for a in await tx.uow.associates.list_all()
-                      if a.status is AssociateStatus.ACTIVE and a.telegram_user_id is not None
-                      and a.id is not None and board.standings.of(a.id) is not None]
-        operators = [op for op in await tx.uow.hq.list(brand_id) if op.telegram_user_id is not None]
-        hq_locale = board.brand.default_locale
+    board = await load_board(tx.uow, brand_id, Period.TODAY, now)
+    associates = [a for a in await tx.uow.associates.list_all()
+                  if a.status is AssociateStatus.ACTIVE and a.telegram_user_id is not None
+                  and a.id is not None and board.standings.of(a.id) is not None]
+    operators = [op for op in await tx.uow.hq.list(brand_id) if op.telegram_user_id is not None]
+    hq_locale = board.brand.default_locale
 
-        # Render first, off the event loop (a manager's image highlights their own row),
-        # then write.
-        store_images: dict[int, Picture] = {}
-        for a in associates:
-            if a.is_manager and a.id is not None:
-                store_images[a.id] = await asyncio.to_thread(store_picture, catalog, a.locale, board, a.store_id, a.id)
-        hq_images = await asyncio.to_thread(brand_pictures, catalog, hq_locale, board) if operators else []
+    # Render first, off the event loop (a manager's image highlights their own row),
+    # then write.
+    store_images: dict[int, Picture] = {}
+    for a in associates:
+        if a.is_manager and a.id is not None:
+            store_images[a.id] = await asyncio.to_thread(store_picture, catalog, a.locale, board, a.store_id, a.id)
+    hq_images = await asyncio.to_thread(brand_pictures, catalog, hq_locale, board) if operators else []
 
-        for a in associates:
-            assert a.telegram_user_id is not None and a.id is not None
-            await tx.send(BotKind.ASSOCIATE, a.telegram_user_id, text(standing_text(catalog, a.locale, board, a.id)))
+    for a in associates:
+        assert a.telegram_user_id is not None and a.id is not None
+        await tx.send(BotKind.ASSOCIATE, a.telegram_user_id, text(standing_text(catalog, a.locale, board, a.id)))
+        messages += 1
+        if a.is_manager:
+            await queue_picture(tx, a.telegram_user_id, store_images[a.id], now)
             messages += 1
-            if a.is_manager:
-                await queue_picture(tx, a.telegram_user_id, store_images[a.id], now)
-                messages += 1
-        for operator in operators:
-            assert operator.telegram_user_id is not None
-            for picture in hq_images:
-                await queue_picture(tx, operator.telegram_user_id, picture, now)
-                messages += 1
+    for operator in operators:
+        assert operator.telegram_user_id is not None
+        for picture in hq_images:
+            await queue_picture(tx, operator.telegram_user_id, picture, now)
+            messages += 1
     return messages
 
 
@@ -113,6 +110,11 @@ class LeaderboardScheduler:
         self.services = services
         self._scheduler = AsyncIOScheduler(timezone=ZoneInfo("UTC"))
         self._running: set[asyncio.Task[object]] = set()
+
+    @property
+    def in_flight(self) -> frozenset[asyncio.Task[object]]:
+        """Timed jobs running right now."""
+        return frozenset(self._running)
 
     def start(self) -> None:
         brand = self.services.brand

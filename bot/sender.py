@@ -106,6 +106,11 @@ class Sender:
         self._stopping = asyncio.Event()
 
     @property
+    def in_flight(self) -> frozenset[asyncio.Task[None]]:
+        """The jobs being delivered right now."""
+        return frozenset(self._tasks)
+
+    @property
     def delivering(self) -> frozenset[tuple[BotKind, int]]:
         """The chats this worker holds and is sending right now."""
         return frozenset(self._held)

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     brand_name: str = "Storelink Demo"
     default_locale: str = "en"
     timezone: str = "UTC"
+    # Days a leaderboard image is kept after it was last queued; older ones are deleted
+    # as new ones are stored (once no unsent message names them).
+    leaderboard_image_days: int = Field(14, ge=1, le=3650)
 
     @field_validator("consumer_bot_token", "associate_bot_token")
     @classmethod

@@ -76,11 +76,13 @@ def presence(availability: Availability | None, store: Store, now: datetime) -> 
 
 
 class AwayError(ValueError):
-    """`reason`: "format" (unreadable), "past" (already over) or "too_far" (over a year)."""
+    """`reason`: "format" (unreadable), "past" (already over), "too_far" (over a year) or
+    "note_too_long" (over NOTE_LIMIT characters: `length` says how many)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, length: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.length = length
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +127,11 @@ def parse_away(text: str, now: datetime, zone: ZoneInfo, hours: WeeklyHours) -> 
         raise AwayError("past")
     if until - now > LONGEST_AWAY:
         raise AwayError("too_far")
-    note = " ".join(rest)[:NOTE_LIMIT].strip() or None
+    # Refused rather than cut: members would read a note ending mid-word, and the associate
+    # would never know.
+    note = " ".join(rest).strip() or None
+    if note is not None and len(note) > NOTE_LIMIT:
+        raise AwayError("note_too_long", len(note))
     return AwayRequest(until, note)
 
 

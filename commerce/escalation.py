@@ -3,7 +3,8 @@
 A run of unanswered messages (everything a member wrote since the last answer anyone
 gave them) is escalated once, when the first of them has waited the brand's
 `escalation_minutes` counted in the store's open hours and the store is open now. The
-other active associates of the store get a card with a Claim button; the first to press
+other active associates of the store who have opened the staff bot get a card with a
+Claim button (the bot cannot write to anyone else); the first to press
 it wins (an atomic claim in storage), answers by replying to it under their own name,
 and the link never changes. The member's own associate answering closes the escalation.
 
@@ -121,10 +122,22 @@ async def open_escalation(uow: UnitOfWork, due: Due, now: datetime) -> Escalatio
         return None
 
 
-def team_for(escalation: Escalation, associates: Sequence[Associate]) -> list[Associate]:
-    """Who gets the card: the store's other active associates who can be reached."""
+def _teammates(escalation: Escalation, associates: Sequence[Associate]) -> list[Associate]:
     return [a for a in associates if a.id != escalation.associate_id and a.store_id == escalation.store_id
-            and a.status is AssociateStatus.ACTIVE and a.telegram_user_id is not None]
+            and a.status is AssociateStatus.ACTIVE]
+
+
+def team_for(escalation: Escalation, associates: Sequence[Associate]) -> list[Associate]:
+    """Who gets the card: the store's other active associates the staff bot can write to.
+    One who never opened the staff bot would never see it (Telegram refuses the message),
+    and the owner would be told the team was asked when nobody was."""
+    return [a for a in _teammates(escalation, associates) if a.reachable]
+
+
+def out_of_reach(escalation: Escalation, associates: Sequence[Associate]) -> list[Associate]:
+    """The store's other active associates who cannot be asked yet: not signed in, or
+    their account never opened the staff bot. The owner is told who they are."""
+    return [a for a in _teammates(escalation, associates) if not a.reachable]
 
 
 async def remember(uow: UnitOfWork, escalation: Escalation, associate: Associate, outbox_id: int | None,

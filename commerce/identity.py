@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from commerce.availability_model import Availability
 from commerce.model import Associate, AssociateStatus, BotKind, HQOperator, Link, Member, Role, Store
 from commerce.ports import UnitOfWork
 
@@ -17,6 +18,10 @@ class Identity:
     store: Store | None = None  # the associate's store
     hq: HQOperator | None = None
     link: Link | None = None  # a member's open link, read with the rest: the relay routes from it
+    # Read with a member, for relaying their message: their tags (the header shows them)
+    # and their associate's availability row (auto-replies). None: not read.
+    tags: tuple[str, ...] | None = None
+    availability: Availability | None = None
 
 
 async def identify(uow: UnitOfWork, bot: BotKind, brand_id: int, telegram_user_id: int) -> Identity:
@@ -26,8 +31,9 @@ async def identify(uow: UnitOfWork, bot: BotKind, brand_id: int, telegram_user_i
         found = await uow.members.with_associate(brand_id, telegram_user_id)
         if found is None or found[0].id is None:
             return Identity(Role.GUEST, telegram_user_id)
-        member, link, associate, store = found
-        return Identity(Role.MEMBER, telegram_user_id, member=member, associate=associate, store=store, link=link)
+        member, link, associate, store, tags, availability = found
+        return Identity(Role.MEMBER, telegram_user_id, member=member, associate=associate, store=store, link=link,
+                        tags=tuple(tags), availability=availability)
 
     operator = await uow.hq.by_telegram_user(telegram_user_id)
     if operator is not None:

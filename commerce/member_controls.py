@@ -8,7 +8,8 @@ to them. The brand's history stays with the member either way, and the member co
 by choosing an associate (/switch) or scanning a code (enrollment relinks them).
 
 Every choice arrives as button data a client can forge, so each is decided here again
-from the database: the candidate must be an active associate of the member's own store.
+from the database: the candidate must be an active associate of the member's own store
+whose account has opened the staff bot.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from commerce.model import Associate, AssociateStatus, AuditEntry, Brand, Link, LinkReason, Member, Store
+from commerce.model import Associate, AuditEntry, Brand, Link, LinkReason, Member, Store
 from commerce.ports import UnitOfWork
 
 
@@ -71,14 +72,13 @@ class NothingToStop:
 
 
 def switch_team(team: Sequence[Associate], current: Associate | None) -> list[Associate]:
-    """Who can take the member: active, signed in to the associate bot, not the current one."""
-    return [a for a in team if a.status is AssociateStatus.ACTIVE and a.telegram_user_id is not None
-            and (current is None or a.id != current.id)]
+    """Who can take the member: active associates the staff bot can write to (their account
+    opened it: otherwise the member's messages would reach nobody), not the current one."""
+    return [a for a in team if a.reachable and (current is None or a.id != current.id)]
 
 
 def may_switch_to(candidate: Associate | None, store: Store | None) -> bool:
-    return (candidate is not None and store is not None and candidate.store_id == store.id
-            and candidate.status is AssociateStatus.ACTIVE and candidate.telegram_user_id is not None)
+    return candidate is not None and store is not None and candidate.store_id == store.id and candidate.reachable
 
 
 # --- use cases, in the caller's transaction -------------------------------------------------

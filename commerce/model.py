@@ -82,7 +82,16 @@ class Associate:
     welcome_text: str | None = None
     is_manager: bool = False  # store manager: sees the store's ranking and escalations
     created_at: datetime | None = None
+    # When their Telegram account first opened the staff bot. Until then Telegram refuses
+    # every message the bot sends them ("chat not found"), so nobody counts on reaching them.
+    staff_bot_since: datetime | None = None
     id: int | None = None
+
+    @property
+    def reachable(self) -> bool:
+        """Active, and the staff bot can write to them: bound to an account that opened it."""
+        return (self.status is AssociateStatus.ACTIVE and self.telegram_user_id is not None
+                and self.staff_bot_since is not None)
 
 
 @dataclass(slots=True)

@@ -154,6 +154,8 @@ async def _upsert_associate(uow: UnitOfWork, brand: Brand, store: Store, spec: A
     telegram = spec.telegram_user_id if spec.telegram_user_id is not None else existing.telegram_user_id
     if (existing.locale, existing.is_manager, existing.telegram_user_id) == (locale, spec.is_manager, telegram):
         return UNCHANGED, existing
+    if telegram != existing.telegram_user_id:
+        existing.staff_bot_since = None  # another account: the staff bot cannot write to it before it opens the bot
     existing.locale, existing.is_manager, existing.telegram_user_id = locale, spec.is_manager, telegram
     await uow.associates.update(existing)
     return UPDATED, existing
@@ -308,6 +310,8 @@ async def accept_invite(uow: UnitOfWork, token_hash: str, telegram_user_id: int,
         return await _refuse(uow, InviteOutcome.ALREADY_USED, associate, telegram_user_id, now)
     previous = associate.telegram_user_id
     associate.telegram_user_id = telegram_user_id
+    if previous != telegram_user_id or associate.staff_bot_since is None:
+        associate.staff_bot_since = now  # the invite is opened in the staff bot: it can write to them from now on
     # A DuplicateError here means a concurrent invite bound this account to another
     # associate first: it propagates and the caller's transaction rolls back the use.
     await uow.associates.update(associate)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from commerce.members import Focus, MemberFilter, MemberNote, MemberSummary, MemberTag, MessageStats
@@ -34,7 +34,7 @@ from commerce.model import (
     Store,
 )
 
-from commerce.availability_model import AvailabilityRepository, EscalationRepository
+from commerce.availability_model import Availability, AvailabilityRepository, EscalationRepository
 
 if TYPE_CHECKING:  # commerce.albums uses these ports at run time
     from commerce.albums import AlbumItem, AlbumKey
@@ -73,6 +73,9 @@ class AssociateRepository(Protocol):
         """Every associate of the deployment, by id."""
     async def add(self, associate: Associate) -> Associate: ...
     async def update(self, associate: Associate) -> None: ...
+    async def opened_staff_bot(self, associate_id: int, at: datetime) -> bool:
+        """Record that the associate's account opened the staff bot, unless it was recorded
+        before (the first time stays); True if this call recorded it."""
 
 
 class HQOperatorRepository(Protocol):
@@ -83,15 +86,17 @@ class HQOperatorRepository(Protocol):
         """Raises DuplicateError if the Telegram account is another operator's."""
 
 
-# A member, their open link (if any), its associate and the associate's store.
-MemberWithAssociate = tuple[Member, Link | None, Associate | None, Store | None]
+# A member, their open link (if any), its associate, the associate's store, the member's
+# tags (sorted) and the associate's availability row (None: none, or no associate).
+MemberWithAssociate = tuple[Member, Link | None, Associate | None, Store | None, list[str], "Availability | None"]
 
 
 class MemberRepository(Protocol):
     async def get(self, member_id: int) -> Member | None: ...
     async def by_telegram_user(self, brand_id: int, telegram_user_id: int) -> Member | None: ...
     async def with_associate(self, brand_id: int, telegram_user_id: int) -> MemberWithAssociate | None:
-        """The member with their open link, its associate and that associate's store, at once."""
+        """The member with their open link, its associate, that associate's store, the
+        member's tags and the associate's availability, at once (what relaying needs)."""
     async def add(self, member: Member) -> Member:
         """Raises DuplicateError if (brand_id, telegram_user_id) exists."""
     async def update(self, member: Member) -> None: ...
@@ -167,6 +172,11 @@ class RecruitmentRepository(Protocol):
     async def enrolled_between(self, brand_id: int, start: datetime, end: datetime) -> Mapping[int, int]:
         """New members per source associate id, enrolled in [start, end). Members, not
         scans: each member counts once, for the associate whose code enrolled them."""
+    async def claim_day(self, brand_id: int, day: date, at: datetime) -> bool:
+        """Record in the caller's transaction that the brand's daily results for ``day``
+        are being sent; False when a committed transaction recorded it already. The
+        record commits or rolls back with the messages; a concurrent claim waits for
+        the other transaction and wins if that one rolls back."""
 
 
 class BlobRepository(Protocol):
@@ -176,6 +186,11 @@ class BlobRepository(Protocol):
     async def file_id(self, bot: BotKind, blob_id: int) -> str | None:
         """The Telegram file_id this bot got for the blob, if it sent it before."""
     async def remember_file_id(self, bot: BotKind, blob_id: int, file_id: str) -> None: ...
+    async def expire(self, blob_id: int, at: datetime) -> None:
+        """The blob may be deleted from ``at`` on; a later time already set stays."""
+    async def delete_expired(self, now: datetime) -> int:
+        """Delete the blobs expired by ``now`` that no unsent outbox row names, with
+        their file_ids; returns how many."""
 
 
 class ConversationRepository(Protocol):

@@ -30,6 +30,10 @@ from commerce.model import Associate, AssociateStatus, AuditEntry, Link, Member,
 from commerce.ports import UnitOfWork
 
 NOTES_ON_CARD = 5  # newest notes shown on the profile card and the tags & notes view
+# Tags one /tag or /untag may name: a member's whole set and a few more (a typo, a tag the
+# member lacks). Each costs statements in the command's transaction, so a command naming
+# hundreds is refused before anything is read or written.
+TAGS_PER_COMMAND = TAGS_PER_MEMBER + 4
 PAGE_SIZE = 8  # members per /members page
 MAX_PAGE = 10_000  # a forged page number beyond this is just the last empty page
 
@@ -106,6 +110,25 @@ class TooManyTags:
 
 
 TagResult = TagDone | BadTag | TooManyTags | NotYours
+
+
+@dataclass(frozen=True, slots=True)
+class TooManyNamed:
+    """A /tag or /untag naming more than TAGS_PER_COMMAND distinct tags: nothing is done."""
+
+    count: int
+    limit: int = TAGS_PER_COMMAND
+
+
+def named_tags(words: str) -> list[str] | TooManyNamed:
+    """The tags a /tag or /untag names, each once however it was written ("VIP", "#vip"),
+    in their first spelling; too many of them is a refusal, not a long transaction."""
+    first: dict[str, str] = {}
+    for word in words.split():
+        first.setdefault(normalise_tag(word) or word, word)
+    if len(first) > TAGS_PER_COMMAND:
+        return TooManyNamed(len(first))
+    return list(first.values())
 
 
 def apply_tag(existing: Sequence[str], raw: str) -> str | BadTag | TooManyTags | None:
@@ -315,6 +338,9 @@ async def set_tier(uow: UnitOfWork, member: Member, raw: str | None, actor: str,
     return member
 
 
-async def header_tags(uow: UnitOfWork, member: Member) -> list[str]:
-    """The member's tags as the header of a relayed copy shows them, as they are at this moment."""
+async def header_tags(uow: UnitOfWork, member: Member, known: Sequence[str] | None = None) -> list[str]:
+    """The member's tags as the header of a relayed copy shows them, as they are at this
+    moment. `known`: the same tags read earlier in this transaction (with the member)."""
+    if known is not None:
+        return list(known)
     return [t.tag for t in await uow.workspace.tags_of(member.id)] if member.id is not None else []

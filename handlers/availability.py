@@ -4,6 +4,7 @@ the relay's hooks for escalations (a claimer's reply, an answer settling them)."
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
@@ -37,10 +38,12 @@ from commerce.escalation import (
     route_claimed_reply,
 )
 from commerce.hours import HoursError, parse_hours
-from commerce.model import Associate, BotKind, Member, Store
+from commerce.identity import Identity
+from commerce.model import Associate, AssociateStatus, BotKind, Member, Store
 from commerce.relay import NotRelayed, ReplyRoute
 from handlers.staff import Staff, argument, member_history, staff_button, staff_command
 
+log = logging.getLogger("storelink.availability")
 ASSOCIATE = BotKind.ASSOCIATE
 CLEAR_WORDS = {"off", "clear", "reset", "none", "store"}
 
@@ -87,6 +90,8 @@ async def on_away(tx: UpdateTransaction, update: Update, staff: Staff, locale: s
     try:
         request = parse_away(written, now, ZoneInfo(store.timezone), hours)
     except AwayError as error:
+        log.info("associate %s: /away refused (%s%s)", associate.id, error.reason,
+                 f", {error.length} characters" if error.length is not None else "")
         await tx.reply(update, views(tx).away_error(locale, error if written else None, store))
         return
     availability, _ = await set_away(tx.uow, associate, request, now)
@@ -105,14 +110,20 @@ async def on_back(tx: UpdateTransaction, update: Update, staff: Staff, locale: s
 
 
 async def auto_reply(tx: UpdateTransaction, update: Update, member: Member, associate: Associate, store: Store,
-                     locale: str) -> None:
-    """Called by the relay once the member's message is on its way to their associate."""
+                     locale: str, known: Identity | None = None) -> None:
+    """Called by the relay once the member's message is on its way to their associate.
+    `known`: the member's identity read in this transaction, with the associate's
+    availability row; without it the row is read here."""
     services = tx.services
     now = services.clock.now()
     assert associate.id is not None
+    if known is not None and known.associate is not None and known.associate.id == associate.id:
+        availability = known.availability
+    else:
+        availability = await tx.uow.availability.get(associate.id)
     # Most messages reach an associate at work, which the availability row alone tells.
     # The brand's window (HQ may change it any time) is read only when a reply may be due.
-    if isinstance(presence(await tx.uow.availability.get(associate.id), store, now), Available):
+    if isinstance(presence(availability, store, now), Available):
         return
     brand = await tx.uow.brands.get(services.brand.id) or services.brand  # type: ignore[arg-type]
     reply = await auto_reply_for(tx.uow, brand, member, associate, store, now)
@@ -158,13 +169,17 @@ async def _hand_over(tx: UpdateTransaction, claimed: Claimed, presser: Associate
 
 async def _edit_other_cards(tx: UpdateTransaction, escalation_id: int, but: int | None,
                             render: Callable[[Associate], str]) -> None:
-    """Teammates' Claim cards, edited in place (named by their outbox rows) to say what happened."""
+    """Teammates' Claim cards, edited in place (named by their outbox rows) to say what happened.
+    A teammate deactivated since, or whose account was unbound, is left alone: the staff bot
+    no longer knows them, and the chat may be someone else's now."""
     for card in await tx.uow.escalations.notices(escalation_id):
         if card.kind is not NoticeKind.CARD or card.associate_id == but:
             continue
         teammate = await tx.uow.associates.get(card.associate_id)
+        if teammate is None or teammate.status is not AssociateStatus.ACTIVE:
+            continue
         copy = await tx.uow.outbox.get(card.outbox_id)
-        if teammate is not None and copy is not None:
+        if copy is not None and copy.chat_id == teammate.telegram_user_id:
             await tx.send(ASSOCIATE, copy.chat_id, Outgoing("editMessageText", {
                 "message_id": {"outbox_id": card.outbox_id}, "text": render(teammate), "parse_mode": "HTML"}))
 

@@ -12,9 +12,10 @@ from bot.context import StorelinkContext, UpdateTransaction
 from bot.render import Outgoing
 from bot.render_chats import ChatsRenderer
 from commerce.chats import NotYours, chats_page, open_chat
-from commerce.identity import identify
-from commerce.model import Associate, BotKind, Role
+
+from commerce.model import Associate, BotKind
 from handlers.buttons import answer
+from handlers.staff import staff_of
 
 ASSOCIATE = BotKind.ASSOCIATE
 
@@ -24,8 +25,8 @@ def views(tx: UpdateTransaction) -> ChatsRenderer:
 
 
 async def _associate(tx: UpdateTransaction, update: Update) -> Associate | None:
-    who = await identify(tx.uow, ASSOCIATE, tx.services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
-    return who.associate if who.role is Role.ASSOCIATE else None
+    staff = await staff_of(tx, update)
+    return staff.associate if staff is not None else None
 
 
 async def on_chats(update: Update, ctx: StorelinkContext) -> None:

@@ -34,7 +34,7 @@ from commerce.relay import (
 from commerce.workspace import header_tags
 from handlers.albums import edit_album_item, edit_held_item, edit_held_reply, first_of_album, hold_album_item
 from handlers.availability import auto_reply, claim_first_text, claimed_route, settle_answer
-from handlers.staff import writer_names
+from handlers.staff import staff_of, writer_names
 from handlers.workspace import keep_buttons, unthreaded_route
 
 CONSUMER, ASSOCIATE = BotKind.CONSUMER, BotKind.ASSOCIATE
@@ -89,20 +89,21 @@ async def relay_member_message(tx: UpdateTransaction, update: Update, member: Me
     assert message is not None
     content = content_of(message)
     route = await route_member_message(tx.uow, member, who)
+    known = who if who is not None and who.member is not None and who.member.id == member.id else None
     if isinstance(route, Forward) and await hold_album_item(tx, message, member, route.associate, content):
-        await auto_reply(tx, update, member, route.associate, route.store, locale)  # said once per window, not per item
+        await auto_reply(tx, update, member, route.associate, route.store, locale, known)  # said once per window, not per item
         return  # relayed with the rest of its album
     if not isinstance(route, Forward) and not await first_of_album(tx, message):
         return  # the album's first item got the answer
     if isinstance(route, Forward):
         assert route.associate.telegram_user_id is not None
+        tags = await header_tags(tx.uow, member, known.tags if known else None)
         outbox = await send_all(tx, ASSOCIATE, route.associate.telegram_user_id,
-                                views(tx).to_associate(member, route.associate, route.store, content,
-                                                       await header_tags(tx.uow, member)))
+                                views(tx).to_associate(member, route.associate, route.store, content, tags))
         await record_message(tx.uow, member=member, associate=route.associate, direction=Direction.IN, kind=content.kind,
                              text=content.text, source_message_id=message.message_id, relay_outbox_id=outbox.id,
                              now=tx.services.clock.now())
-        await auto_reply(tx, update, member, route.associate, route.store, locale)  # away or off duty: said once per window
+        await auto_reply(tx, update, member, route.associate, route.store, locale, known)  # away or off duty: said once per window
     elif isinstance(route, ChatPaused):
         await tx.reply(update, text(views(tx).t(locale, "relay.chat_paused")))
     else:
@@ -181,8 +182,8 @@ async def on_associate_edit(update: Update, ctx: StorelinkContext) -> None:
 
 async def _associate_of(tx: UpdateTransaction, update: Update) -> Associate | None:
     """The sender as an active associate; HQ operators and strangers have no members."""
-    who = await identify(tx.uow, ASSOCIATE, tx.services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
-    return who.associate if who.role is Role.ASSOCIATE else None
+    staff = await staff_of(tx, update)
+    return staff.associate if staff is not None else None
 
 
 async def _replied_route(tx: UpdateTransaction, associate: Associate, message: Message) -> ReplyRoute:

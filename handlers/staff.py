@@ -41,10 +41,19 @@ class Staff:
 
 
 async def staff_of(tx: UpdateTransaction, update: Update) -> Staff | None:
+    """The sender as an active associate of the brand, or None (HQ operators and strangers)."""
     who = await identify(tx.uow, ASSOCIATE, tx.services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
     if who.role is not Role.ASSOCIATE or who.associate is None or who.store is None:
         return None
+    await opened_staff_bot(tx, who.associate)
     return Staff(who.associate, who.store)
+
+
+async def opened_staff_bot(tx: UpdateTransaction, associate: Associate | None) -> None:
+    """An associate wrote to the staff bot, so from now on it can write to them (escalation
+    cards, members who switch to them). Written the first time only: no write per message."""
+    if associate is not None and associate.id is not None and associate.staff_bot_since is None:
+        await tx.uow.associates.opened_staff_bot(associate.id, tx.services.clock.now())
 
 
 def argument(update: Update) -> str:

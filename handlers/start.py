@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.context import StorelinkContext
+from bot.context import StorelinkContext, UpdateTransaction
 from commerce.codes import parse_start_payload
 from commerce.identity import identify
 from commerce.model import BotKind
 from handlers import onboarding
+from handlers.staff import opened_staff_bot
 
 
 async def on_consumer_help(update: Update, ctx: StorelinkContext) -> None:
@@ -25,6 +26,7 @@ async def on_associate_start(update: Update, ctx: StorelinkContext) -> None:
     services = ctx.services
     async with services.transaction(BotKind.ASSOCIATE, update) as tx:
         who = await identify(tx.uow, BotKind.ASSOCIATE, _brand_id(ctx), update.effective_user.id)
+        await opened_staff_bot(tx, who.associate)
         await tx.reply(update, services.render.associate_start(who, services.locale(update)))
 
 
@@ -32,6 +34,7 @@ async def on_associate_help(update: Update, ctx: StorelinkContext) -> None:
     services = ctx.services
     async with services.transaction(BotKind.ASSOCIATE, update) as tx:
         who = await identify(tx.uow, BotKind.ASSOCIATE, _brand_id(ctx), update.effective_user.id)
+        await opened_staff_bot(tx, who.associate)
         await tx.reply(update, services.render.associate_help(who, services.locale(update)))
 
 

@@ -9,6 +9,7 @@ the current link, so forged data shows nothing about another associate's member.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import CallbackQuery, Message, Update
@@ -18,7 +19,7 @@ from bot.context import StorelinkContext, UpdateTransaction
 from bot.render import TEXT_LIMIT, Outgoing, text
 from bot.render_relay import plain
 from bot.render_workspace import WorkspaceRenderer, full_name
-from commerce.members import BadFilter, FocusMode, filter_digest, normalise_tag, parse_filter
+from commerce.members import BadFilter, FocusMode, filter_digest, parse_filter
 from commerce.model import Associate, BotKind, Direction, Member, OutboxMessage
 from commerce.relay import MemberPaused, ReplyRoute, ReplyTo
 from commerce.workspace import (
@@ -30,6 +31,7 @@ from commerce.workspace import (
     NotYours,
     TagDone,
     TagResult,
+    TooManyNamed,
     TooManyTags,
     add_note,
     add_tag,
@@ -37,6 +39,7 @@ from commerce.workspace import (
     end_focus,
     focus_on,
     members_page,
+    named_tags,
     own_member,
     profile,
     remove_tag,
@@ -46,7 +49,9 @@ from commerce.workspace import (
 from handlers.staff import Staff, argument, member_history, staff_button, staff_command
 
 ASSOCIATE = BotKind.ASSOCIATE
+log = logging.getLogger("storelink.workspace")
 MemberCommand = Callable[[UpdateTransaction, Associate, Member, str, str], Awaitable[list[Outgoing]]]
+WordsCheck = Callable[[UpdateTransaction, str, str], Outgoing | None]
 
 
 def views(tx: UpdateTransaction) -> WorkspaceRenderer:
@@ -178,15 +183,20 @@ async def _target(tx: UpdateTransaction, associate: Associate, message: Message)
     return None
 
 
-def _member_command(usage: str, apply: MemberCommand) -> Callable[[Update, StorelinkContext], Awaitable[None]]:
+def _member_command(usage: str, apply: MemberCommand, check: WordsCheck | None = None,
+                    ) -> Callable[[Update, StorelinkContext], Awaitable[None]]:
     """/tag, /untag and /note: `apply` the command's text to the member it is about, or say
-    how the command is used."""
+    how the command is used. `check` may refuse the text before the member is even looked up."""
 
     @staff_command(_not_for_you)
     async def handler(tx: UpdateTransaction, update: Update, staff: Staff, locale: str) -> None:
         message = update.effective_message
         assert message is not None
         words = argument(update)
+        refusal = check(tx, words, locale) if check is not None and words else None
+        if refusal is not None:
+            await tx.reply(update, refusal)
+            return
         target = await _target(tx, staff.associate, message)
         if target is None or not words:
             await tx.reply(update, views(tx).say(locale, usage))
@@ -197,6 +207,20 @@ def _member_command(usage: str, apply: MemberCommand) -> Callable[[Update, Store
                 await tx.reply(update, outgoing)
 
     return handler
+
+
+def _too_many_tags(tx: UpdateTransaction, words: str, locale: str) -> Outgoing | None:
+    named = named_tags(words)
+    if not isinstance(named, TooManyNamed):
+        return None
+    log.info("a tag command naming %d tags was refused (at most %d)", named.count, named.limit)
+    return views(tx).too_many_named(locale, named.count, named.limit)
+
+
+def _distinct_tags(argument: str) -> list[str]:
+    named = named_tags(argument)
+    assert not isinstance(named, TooManyNamed), "checked by _too_many_tags before the command runs"
+    return named
 
 
 async def _add_tags(tx: UpdateTransaction, associate: Associate, member: Member, argument: str, locale: str) -> list[Outgoing]:
@@ -217,14 +241,6 @@ async def _remove_tags(tx: UpdateTransaction, associate: Associate, member: Memb
     return _joined(out)
 
 
-def _distinct_tags(argument: str) -> list[str]:
-    """The words of /tag or /untag, each tag once however it was written ("VIP", "#vip")."""
-    first: dict[str, str] = {}
-    for word in argument.split():
-        first.setdefault(normalise_tag(word) or word, word)
-    return list(first.values())
-
-
 async def _add_note(tx: UpdateTransaction, associate: Associate, member: Member, argument: str, locale: str) -> list[Outgoing]:
     assert member.id is not None
     return [_note_answer(tx, locale, await add_note(tx.uow, associate, member.id, argument, tx.services.clock.now()), again=False)]
@@ -232,7 +248,8 @@ async def _add_note(tx: UpdateTransaction, associate: Associate, member: Member,
 
 def _joined(answers: list[Outgoing]) -> list[Outgoing]:
     """Several tags at once: one message with a line each, as many as fit in one message
-    (every tag was handled; an untag of hundreds of words is answered in part)."""
+    (every tag was handled). A safeguard: the most tags a command may name fit, even with
+    the longest names."""
     lines: list[str] = []
     for answer in answers:
         line = answer.params["text"]
@@ -267,8 +284,8 @@ def _note_answer(tx: UpdateTransaction, locale: str, result: NoteAdded | BadNote
 
 # /tag vip [bags ...] as a reply to a member's message (or while writing to them); /untag
 # likewise; /note <text>, where the rest of the message is the note, lines kept.
-on_tag = _member_command("tag_usage", _add_tags)
-on_untag = _member_command("untag_usage", _remove_tags)
+on_tag = _member_command("tag_usage", _add_tags, _too_many_tags)
+on_untag = _member_command("untag_usage", _remove_tags, _too_many_tags)
 on_note = _member_command("note_usage", _add_note)
 
 

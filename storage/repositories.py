@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import SimpleNamespace
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
@@ -35,8 +37,11 @@ from commerce.model import (
     OutboxStatus,
     Store,
 )
+from commerce.availability_model import Availability
 from commerce.ports import DuplicateError, MemberWithAssociate
 from storage import mapping
+from storage.tables_availability import AssociateAvailabilityRow
+from storage.tables_workspace import MemberTagRow
 from storage.tables import (
     AssociateRow,
     AuditLogRow,
@@ -234,8 +239,27 @@ class SqlAssociateRepository(_Repository):
         return mapping.associate(row)
 
     async def update(self, associate: Associate) -> None:
-        await self._update_unique(AssociateRow, associate.id, mapping.values(associate))
+        values = mapping.values(associate)
+        values["staff_bot_since"] = _staff_bot_since(values["staff_bot_since"], values["telegram_user_id"])
+        await self._update_unique(AssociateRow, associate.id, values)
 
+    async def opened_staff_bot(self, associate_id: int, at: datetime) -> bool:
+        # Only the first time counts: a guarded UPDATE, so two /start at once keep the earlier.
+        stmt = (sa.update(AssociateRow)
+                .where(AssociateRow.id == associate_id, AssociateRow.staff_bot_since.is_(None))  # type: ignore[union-attr]
+                .values(staff_bot_since=at))
+        result = await self.session.execute(stmt, execution_options={"synchronize_session": False})
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def _staff_bot_since(since: datetime | None, telegram_user_id: int | None) -> Any:
+    """The stored time stays while the account stays: an associate read before their first
+    /start and written back afterwards (a manager flag, a status) must not erase it. With
+    another account, the caller's value is taken (cleared, or the moment it opened the bot)."""
+    column = AssociateRow.__table__.c  # type: ignore[attr-defined]
+    given = sa.literal(since, column.staff_bot_since.type) if since is not None else sa.null()
+    return sa.case((column.telegram_user_id.is_distinct_from(telegram_user_id), given),
+                   else_=sa.func.coalesce(given, column.staff_bot_since))
 
 
 class SqlHQOperatorRepository(_Repository):
@@ -272,16 +296,21 @@ class SqlMemberRepository(_Repository):
         # (uq_member_brand_telegram), the open link (one per member), its associate and store.
         # Plain labelled columns rather than ORM entities: nothing here is changed as an
         # object, and the ORM's identity map would cost more CPU than the query.
-        found = (await self.session.execute(_WITH_ASSOCIATE, {"p_brand_id": brand_id, "p_telegram_user_id": telegram_user_id})).first()
+        postgres = self.session.bind.dialect.name == "postgresql"
+        stmt = _WITH_ASSOCIATE[postgres]
+        found = (await self.session.execute(stmt, {"p_brand_id": brand_id, "p_telegram_user_id": telegram_user_id})).first()
         if found is None:
             return None
         values = found._mapping
-        member, link, associate, store = _WITH_ASSOCIATE_TABLES
-        parts = [_unlabel(values, table, prefix) for table, prefix in ((link, "l"), (associate, "a"), (store, "s"))]
+        member, link, associate, store, availability = _WITH_ASSOCIATE_TABLES
+        parts = [_unlabel(values, table, prefix) for table, prefix in ((link, "l"), (associate, "a"), (store, "s"), (availability, "v"))]
+        tags = values["tags"]
         return (mapping.member(_unlabel(values, member, "m")),  # type: ignore[arg-type]
                 mapping.link(parts[0]) if parts[0].id is not None else None,  # type: ignore[arg-type]
                 mapping.associate(parts[1]) if parts[1].id is not None else None,  # type: ignore[arg-type]
-                mapping.store(parts[2]) if parts[2].id is not None else None)  # type: ignore[arg-type]
+                mapping.store(parts[2]) if parts[2].id is not None else None,  # type: ignore[arg-type]
+                _tag_list(tags, postgres=postgres),
+                _availability(parts[3]) if parts[3].associate_id is not None else None)
 
     async def add(self, member: Member) -> Member:
         row = await self._insert_unique(mapping.member_row(member))
@@ -292,21 +321,45 @@ class SqlMemberRepository(_Repository):
         await self._update_unique(MemberRow, member.id, mapping.values(member))
 
 
-_WITH_ASSOCIATE_TABLES: tuple[sa.Table, ...] = tuple(t.__table__ for t in (MemberRow, LinkRow, AssociateRow, StoreRow))  # type: ignore[attr-defined]
+_WITH_ASSOCIATE_TABLES: tuple[sa.Table, ...] = tuple(
+    t.__table__ for t in (MemberRow, LinkRow, AssociateRow, StoreRow, AssociateAvailabilityRow))  # type: ignore[attr-defined]
 
 
-def _with_associate_statement() -> Any:
-    member, link, associate, store = _WITH_ASSOCIATE_TABLES
-    return (sa.select(*_labelled(member, "m"), *_labelled(link, "l"), *_labelled(associate, "a"), *_labelled(store, "s"))
+def _with_associate_statement(postgres: bool) -> Any:
+    """The member, the open link, its associate and store, the associate's availability and
+    the member's tags (a JSON array, in tag order) in one round trip."""
+    member, link, associate, store, availability = _WITH_ASSOCIATE_TABLES
+    tags = MemberTagRow.__table__  # type: ignore[attr-defined]
+    # Correlated to the member read in the outer query (asserted in the tests: a subquery
+    # that is not would show someone else's tags). SQLite's array is sorted by the caller.
+    aggregate = sa.func.json_agg(aggregate_order_by(tags.c.tag, tags.c.tag)) if postgres else sa.func.json_group_array(tags.c.tag)
+    tag_list = sa.select(aggregate).where(tags.c.member_id == member.c.id).correlate(member)
+    return (sa.select(*_labelled(member, "m"), *_labelled(link, "l"), *_labelled(associate, "a"), *_labelled(store, "s"),
+                      *_labelled(availability, "v"), tag_list.scalar_subquery().label("tags"))
             .select_from(member)
             .outerjoin(link, sa.and_(link.c.member_id == member.c.id, link.c.ended_at.is_(None)))
             .outerjoin(associate, associate.c.id == link.c.associate_id)
             .outerjoin(store, store.c.id == associate.c.store_id)
+            .outerjoin(availability, availability.c.associate_id == associate.c.id)
             .where(member.c.brand_id == sa.bindparam("p_brand_id"), member.c.telegram_user_id == sa.bindparam("p_telegram_user_id"))
             .limit(1))
 
 
-_WITH_ASSOCIATE = _with_associate_statement()
+_WITH_ASSOCIATE = (_with_associate_statement(postgres=False), _with_associate_statement(postgres=True))
+
+
+def _tag_list(tags: Any, *, postgres: bool) -> list[str]:
+    """The tags column of the identity query: PostgreSQL's JSON array is in the database's
+    tag order already; SQLite's is sorted here, by code point as its BINARY ORDER BY would."""
+    if tags is None:
+        return []  # PostgreSQL aggregates no rows to NULL
+    values = [str(tag) for tag in (json.loads(tags) if isinstance(tags, str) else tags)]
+    return values if postgres else sorted(values)
+
+
+def _availability(row: Any) -> Availability:
+    return Availability(associate_id=row.associate_id, updated_at=row.updated_at, hours=row.hours,
+                        away_until=row.away_until, away_note=row.away_note)
 
 
 class SqlLinkRepository(_Repository):

@@ -1,18 +1,19 @@
 """SQL repositories of the one-scan flow: associate invites, enrollment rewards, scans,
-recruitment counts and blobs. Same rules as storage.repositories: one AsyncSession,
-domain objects in and out, never a commit.
+recruitment counts and the leaderboard's days, and blobs. Same rules as
+storage.repositories: one AsyncSession, domain objects in and out, never a commit.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
-from commerce.model import AssociateInvite, Blob, BotKind, Coupon, RewardRule, Scan
+from commerce.model import AssociateInvite, Blob, BotKind, Coupon, OutboxStatus, RewardRule, Scan
 from storage import mapping
 from storage.repositories import _Repository
 from storage.tables import (
@@ -21,9 +22,13 @@ from storage.tables import (
     BlobRow,
     CouponRow,
     MemberRow,
+    OutboxRow,
     RewardRuleRow,
     ScanRow,
 )
+from storage.tables_leaderboard import BlobExpiryRow, LeaderboardDayRow
+
+EXPIRED_BATCH = 200  # blobs deleted at most per call: a backlog goes over the next calls
 
 
 class SqlInviteRepository(_Repository):
@@ -110,6 +115,16 @@ class SqlRecruitmentRepository(_Repository):
                 .group_by(MemberRow.source_associate_id))
         return {associate_id: count for associate_id, count in (await self.session.execute(stmt)).all()}
 
+    async def claim_day(self, brand_id: int, day: date, at: datetime) -> bool:
+        # ON CONFLICT DO NOTHING on the primary key: PostgreSQL makes a second claimer wait
+        # for the first transaction, then skips the insert (it committed) or makes it (it
+        # rolled back); SQLite's BEGIN IMMEDIATE runs the two transactions one after the other.
+        stmt = (self._dialect_insert(LeaderboardDayRow)
+                .values(brand_id=brand_id, day=day, queued_at=at)
+                .on_conflict_do_nothing(index_elements=["brand_id", "day"])
+                .returning(LeaderboardDayRow.brand_id))
+        return (await self.session.execute(stmt)).scalar_one_or_none() is not None
+
 
 class SqlBlobRepository(_Repository):
     async def put(self, blob: Blob) -> Blob:
@@ -148,3 +163,62 @@ class SqlBlobRepository(_Repository):
                 .values(bot=BotKind(bot).value, blob_id=blob_id, file_id=file_id)
                 .on_conflict_do_update(index_elements=["bot", "blob_id"], set_={"file_id": insert.excluded.file_id}))
         await self.session.execute(stmt)
+
+    async def expire(self, blob_id: int, at: datetime) -> None:
+        # The same bytes stored again (content-addressed: the same blob) keep the later time.
+        insert = self._dialect_insert(BlobExpiryRow)
+        later = sa.case((insert.excluded.expires_at > BlobExpiryRow.expires_at, insert.excluded.expires_at),
+                        else_=BlobExpiryRow.expires_at)
+        stmt = (insert
+                .values(blob_id=blob_id, expires_at=at)
+                .on_conflict_do_update(index_elements=["blob_id"], set_={"expires_at": later}))
+        await self.session.execute(stmt)
+
+    async def delete_expired(self, now: datetime) -> int:
+        due_stmt = (sa.select(BlobExpiryRow.blob_id)
+                    .where(BlobExpiryRow.expires_at <= now)
+                    .order_by(BlobExpiryRow.expires_at)
+                    .limit(EXPIRED_BATCH))
+        due = set((await self.session.execute(due_stmt)).scalars())
+        if not due:
+            return 0
+        due -= await self._named_by_unsent(due)
+        if not due:
+            return 0
+        # The expiry is checked again as the rows are deleted: on PostgreSQL a transaction
+        # that stored the same bytes again meanwhile holds the row and has renewed it, and
+        # the re-check after its commit leaves that blob alone.
+        gone_stmt = (sa.delete(BlobExpiryRow)
+                     .where(BlobExpiryRow.blob_id.in_(due), BlobExpiryRow.expires_at <= now)
+                     .returning(BlobExpiryRow.blob_id))
+        gone = list((await self.session.execute(gone_stmt, execution_options={"synchronize_session": False})).scalars())
+        if not gone:
+            return 0
+        for stmt in (sa.delete(BlobFileRow).where(BlobFileRow.blob_id.in_(gone)),
+                     sa.delete(BlobRow).where(BlobRow.id.in_(gone))):
+            await self.session.execute(stmt, execution_options={"synchronize_session": False})
+        return len(gone)
+
+    async def _named_by_unsent(self, blob_ids: set[int]) -> set[int]:
+        """Those of ``blob_ids`` a pending outbox row still names ({"blob_id": N}, anywhere
+        in its parameters: a photo, an album's items). The text match narrows the pending
+        rows (one range of the outbox's status index) to those naming any blob."""
+        stmt = (sa.select(OutboxRow.params)
+                .where(OutboxRow.status == OutboxStatus.PENDING.value,
+                       sa.cast(OutboxRow.params, sa.Text).contains('"blob_id"', autoescape=True)))
+        named: set[int] = set()
+        for params in (await self.session.execute(stmt)).scalars():
+            named.update(_blob_ids(params))
+        return named & blob_ids
+
+
+def _blob_ids(value: Any) -> Iterator[int]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "blob_id" and isinstance(item, int | str) and str(item).isdigit():
+                yield int(item)
+            else:
+                yield from _blob_ids(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _blob_ids(item)

@@ -82,6 +82,7 @@ class AssociateRow(SQLModel, table=True):
     welcome_text: str | None = Field(default=None, sa_type=sa.Text)
     is_manager: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     created_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    staff_bot_since: datetime | None = Field(default=None, sa_type=UTCDateTime)  # first opened the staff bot (0007)
 
 
 class HQOperatorRow(SQLModel, table=True):

@@ -45,14 +45,22 @@ class SendLimits:
     # the bot's budget, a paid one 1/paid_rate s, so the bot never exceeds either limit.
     paid_rate: float = 1000.0
     paid_burst: int = 1000
+    # A group or channel (a negative chat id) takes about 20 messages a minute, on top of
+    # the per-chat pace: never more than per_group_count in any per_group_window seconds,
+    # per_group_burst of them at once.
+    per_group_count: int = 20
+    per_group_window: float = 60.0
+    per_group_burst: int = 3
 
     def __post_init__(self) -> None:
-        for name in ("global_rate", "per_chat_rate", "paid_rate"):
+        for name in ("global_rate", "per_chat_rate", "paid_rate", "per_group_window"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive")
-        for name in ("global_burst", "per_chat_burst", "paid_burst"):
+        for name in ("global_burst", "per_chat_burst", "paid_burst", "per_group_burst"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
+        if self.per_group_count < self.per_group_burst:
+            raise ValueError("per_group_count must be at least per_group_burst")
 
     def bot_rule(self, *, paid: bool) -> Rule:
         if paid:
@@ -62,6 +70,21 @@ class SendLimits:
     def chat_rule(self) -> Rule:
         # Paid broadcast does not lift the per-chat limit.
         return Rule.of(self.per_chat_rate, self.per_chat_burst)
+
+    def group_rule(self) -> Rule:
+        """The group bucket's shape. A GCRA bucket lets `burst` messages go at once and then
+        one per interval, so a window holds burst + (window / interval) - 1 of them at most:
+        the interval is chosen to make that per_group_count, so the next message waits
+        for the window to pass whatever the pattern (the steady pace is a little under
+        per_group_count a window)."""
+        spaced = self.per_group_count - self.per_group_burst + 1
+        interval_us = math.ceil(self.per_group_window * MICROS / spaced)
+        return Rule(interval_us=interval_us, tolerance_us=self.per_group_burst * interval_us)
+
+
+def is_group(chat_id: int | None) -> bool:
+    """Groups, supergroups and channels have negative chat ids; people have positive ones."""
+    return chat_id is not None and chat_id < 0
 
 
 def gcra_step(tat_us: int | None, now_us: int, rule: Rule) -> tuple[int, int]:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from commerce.ports import Job
-from storage.backends.limits import MICROS, SendLimits, gcra_step
+from storage.backends.limits import MICROS, Rule, SendLimits, gcra_step, is_group
 
 Clock = Callable[[], float]
 _SWEEP_EVERY = 1024  # writes between sweeps of expired entries
@@ -54,15 +54,18 @@ class MemoryRateLimiter:
     def __init__(self, limits: SendLimits = SendLimits(), *, clock: Clock = time.monotonic) -> None:
         self._limits = limits
         self._clock = clock
-        # (bot, None) is the bot-wide bucket, (bot, chat_id) a chat's bucket.
-        self._tats: dict[tuple[str, int | None], int] = {}
+        # (bot, "bot", None) is the bot-wide bucket, (bot, "chat", chat_id) a chat's bucket,
+        # (bot, "group", chat_id) a group's second one.
+        self._tats: dict[tuple[str, str, int | None], int] = {}
         self._writes = 0
 
     async def try_acquire(self, bot: str, chat_id: int | None, *, paid: bool = False) -> float:
         now = round(self._clock() * MICROS)
-        buckets = [((bot, None), self._limits.bot_rule(paid=paid))]
+        buckets: list[tuple[tuple[str, str, int | None], Rule]] = [((bot, "bot", None), self._limits.bot_rule(paid=paid))]
         if chat_id is not None:
-            buckets.append(((bot, chat_id), self._limits.chat_rule()))
+            buckets.append(((bot, "chat", chat_id), self._limits.chat_rule()))
+        if is_group(chat_id):
+            buckets.append(((bot, "group", chat_id), self._limits.group_rule()))
         steps = [gcra_step(self._tats.get(key), now, rule) for key, rule in buckets]
         wait = max(wait for _, wait in steps)
         if wait:

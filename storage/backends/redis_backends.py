@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from storage.backends.limits import MICROS, SendLimits
+from storage.backends.limits import MICROS, SendLimits, is_group
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,9 @@ class Keys:
 
     def chat_bucket(self, bot: str, chat_id: int) -> str:
         return f"{self.namespace}:limit:{{{bot}}}:chat:{chat_id}"
+
+    def group_bucket(self, bot: str, chat_id: int) -> str:
+        return f"{self.namespace}:limit:{{{bot}}}:group:{chat_id}"
 
     def queue(self, stream: str) -> str:
         return f"{self.namespace}:queue:{stream}"
@@ -57,7 +60,7 @@ class RedisDeduplicator:
         await self._redis.delete(self._keys.dedupe(key))
 
 
-# KEYS: the bot bucket, then optionally the chat bucket.
+# KEYS: the bot bucket, then optionally the chat bucket and, for a group, the group bucket.
 # ARGV: interval_us and tolerance_us for each key, in the same order.
 # Returns 0 after taking a slot in every bucket, else the microseconds to wait
 # (having written nothing). The clock is Redis TIME, so processes whose own clocks
@@ -100,6 +103,10 @@ class RedisRateLimiter:
             chat_rule = self._limits.chat_rule()
             keys.append(self._keys.chat_bucket(bot, chat_id))
             args += [chat_rule.interval_us, chat_rule.tolerance_us]
+        if chat_id is not None and is_group(chat_id):
+            group_rule = self._limits.group_rule()
+            keys.append(self._keys.group_bucket(bot, chat_id))
+            args += [group_rule.interval_us, group_rule.tolerance_us]
         wait_us = await self._gcra(keys=keys, args=args)
         return int(wait_us) / MICROS
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 from PIL import Image
 
 from bot.scheduler import send_daily_leaderboard
@@ -84,6 +85,24 @@ def is_photo(message: dict) -> bool:
     return message["kind"] == "photo"
 
 
+async def set_brand_colour(stack, colour: str) -> None:
+    async with stack.runtime.services.uow() as uow:
+        brand = await uow.brands.get(stack.runtime.services.brand.id)
+        brand.colour = colour
+        await uow.brands.update(brand)
+        await uow.commit()
+
+
+async def outbox_rows(stack) -> int:
+    async with stack.runtime.services.uow() as uow:
+        return (await uow.session.execute(sa.text("SELECT count(*) FROM outbox"))).scalar_one()
+
+
+async def blob_names(stack) -> set[str]:
+    async with stack.runtime.services.uow() as uow:
+        return set((await uow.session.execute(sa.text("SELECT filename FROM blob"))).scalars())
+
+
 # --- the daily results --------------------------------------------------------------
 
 
@@ -142,10 +161,9 @@ async def test_the_same_day_is_sent_once_however_often_the_job_runs(stack):
     assert tomorrow is not None and tomorrow.day.isoformat() == "2026-03-03"
 
 
-@pytest.mark.parametrize("stack_kind", [pytest.param("postgres+redis", marks=[pytest.mark.postgres, pytest.mark.redis])],
-                         indirect=True)
 async def test_of_two_processes_firing_at_the_same_time_exactly_one_sends(stack):
     team = await open_team(stack)
+    await enrol(stack, team, [("Bob", MIDNIGHT + timedelta(hours=1))])
     second = await stack.start_another_process(run_scheduler=False)
 
     runs = await asyncio.gather(send_daily_leaderboard(stack.runtime.services, NOW),
@@ -156,6 +174,46 @@ async def test_of_two_processes_firing_at_the_same_time_exactly_one_sends(stack)
     await stack.runtime.sender_idle()
     await second.sender_idle()
     assert len([m for m in await stack.bot_messages(team.users["Hannah"], stack.associate_bot) if is_photo(m)]) == 1
+    bob = [m for m in await stack.bot_messages(team.users["Bob"], stack.associate_bot) if "Your recruitment today" in (m.get("text") or "")]
+    assert len(bob) == 1
+
+
+async def test_a_run_that_fails_half_way_queues_nothing_and_leaves_the_day_to_the_next_run(stack):
+    team = await open_team(stack)
+    await enrol(stack, team, [("Bob", MIDNIGHT + timedelta(hours=1))])
+    services = stack.runtime.services
+    await set_brand_colour(stack, "teal")  # not #RRGGBB: the images cannot be drawn, after the day's claim
+    before = await outbox_rows(stack)
+
+    with pytest.raises(ValueError, match="brand colour"):
+        await send_daily_leaderboard(services, NOW)
+    await stack.runtime.sender_idle()
+    assert await outbox_rows(stack) == before
+
+    await set_brand_colour(stack, "#8C1D40")
+    run = await send_daily_leaderboard(services, NOW + timedelta(minutes=5))  # the next firing, or another process's
+    assert run is not None and run.day.isoformat() == "2026-03-02" and run.messages == 6
+    assert "You recruited 1 new member today" in (await next_from_bot(stack, team, "Bob"))["text"]
+    await next_from_bot(stack, team, "Hannah", is_photo)
+    assert await send_daily_leaderboard(services, NOW + timedelta(minutes=10)) is None
+
+
+async def test_the_images_of_days_past_the_kept_days_are_deleted_as_new_ones_are_stored(stack):
+    team = await open_team(stack)
+    services = stack.runtime.services
+    assert services.settings.leaderboard_image_days == 14
+    for days in (0, 10):
+        assert await send_daily_leaderboard(services, NOW + timedelta(days=days)) is not None
+    await stack.runtime.sender_idle()
+    assert await blob_names(stack) == {"leaderboard-today-2026-03-02.png", "leaderboard-today-2026-03-12.png"}
+
+    assert await send_daily_leaderboard(services, NOW + timedelta(days=15)) is not None
+    await stack.runtime.sender_idle()
+
+    # The first day's images went when the new ones were stored; the tenth day's stay.
+    assert await blob_names(stack) == {"leaderboard-today-2026-03-12.png", "leaderboard-today-2026-03-17.png"}
+    photos = [m for m in await stack.bot_messages(team.users["Hannah"], stack.associate_bot) if is_photo(m)]
+    assert len(photos) == 3
 
 
 async def test_the_running_process_schedules_the_job_at_the_brands_local_time(stack):

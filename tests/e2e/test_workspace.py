@@ -316,19 +316,46 @@ async def test_another_associates_member_shows_nothing_even_with_forged_buttons(
         assert await uow.workspace.focus_of(shop.bob.id) is None
 
 
-async def test_a_long_tag_or_untag_command_is_answered_in_one_message_within_telegrams_limit(stack):
+async def test_a_tag_command_naming_too_many_tags_is_refused_and_changes_nothing(stack):
     shop = await open_shop(stack)
     alice = await stack.person("Alice")
     await enrol(stack, shop, alice, shop.bob)
     await member_says(stack, alice, "Any news on my order?")
     relayed = await associate_reads(stack, shop.bob_user, "news on my order")
+    await says(stack, shop.bob_user, "/tag vip", "added", reply_to=relayed["message_id"])
+    member_id = (await membership(stack, alice)).member.id
+    audit_before = await audit_of(stack, member_id)
 
     repeated = await says(stack, shop.bob_user, "/tag " + " ".join(["VIP", "#vip", "vip"] * 20), "vip",
                           reply_to=relayed["message_id"])
-    many = " ".join(f"w{n:03d}" for n in range(200))  # answered with more than 4096 characters
-    untagged = await says(stack, shop.bob_user, f"/untag {many}", "w000", reply_to=relayed["message_id"])
+    many = " ".join(f"w{n:03d}" for n in range(600))  # 3,600 characters: a message Telegram takes
+    untag_refused = await says(stack, shop.bob_user, f"/untag vip {many}", "Nothing was changed",
+                               reply_to=relayed["message_id"])
+    seventeen = " ".join(f"t{n}" for n in range(17))
+    tag_refused = await says(stack, shop.bob_user, f"/tag {seventeen}", "Nothing was changed", reply_to=relayed["message_id"])
 
-    assert repeated["text"] == "🏷 #vip added to Alice.", "the same tag, however written, is answered once"
+    assert repeated["text"] == "Alice already has #vip.", "the same tag, however written, is answered once"
+    assert untag_refused["text"] == ("That names 601 tags: /tag and /untag take at most 16 at once "
+                                     "(a member has at most 12). Nothing was changed.")
+    assert "17 tags" in tag_refused["text"]
+    async with stack.runtime.services.uow() as uow:
+        assert [t.tag for t in await uow.workspace.tags_of(member_id)] == ["vip"]
+    assert await audit_of(stack, member_id) == audit_before
+
+
+async def test_the_largest_tag_command_is_answered_whole_within_telegrams_limit(stack):
+    shop = await open_shop(stack)
+    # A long name on every line of the answer, and the longest tags.
+    alice = (await stack.people.create_user("Alexandrina-Konstantina", last_name="Papadopoulou-Wolfeschlegelsteinhausen-Bergg",
+                                            username="alexandrina_p"))["id"]
+    await enrol(stack, shop, alice, shop.bob)
+    await member_says(stack, alice, "Any news on my order?")
+    relayed = await associate_reads(stack, shop.bob_user, "news on my order")
+    tags = [f"{n:02d}-{'x' * 21}" for n in range(16)]  # 16 tags of 24 characters, the most a command takes
+
+    await says(stack, shop.bob_user, "/tag " + " ".join(tags), "added", reply_to=relayed["message_id"])
+    untagged = await says(stack, shop.bob_user, "/untag " + " ".join(tags), "removed", reply_to=relayed["message_id"])
+
     lines = untagged["text"].split("\n")
-    assert len(untagged["text"]) <= 4096 and lines[0] == "Alice doesn't have #w000." and lines[-1] == "…"
-    assert 100 < len(lines) < 200
+    assert len(untagged["text"]) <= 4096 and len(lines) == 16 and "…" not in untagged["text"]
+    assert sum("removed" in line for line in lines) == 12  # a member holds 12; the other four were never added

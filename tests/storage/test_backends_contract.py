@@ -128,6 +128,45 @@ async def test_paid_broadcast_allows_more(connect_backends):
     assert await limiter.try_acquire("associate", 1, paid=True) > 0.0  # the chat limit still holds
 
 
+# Telegram's 20 a minute into a group, scaled down to 20 in 0.6 s; the chat and bot
+# buckets are wide open so only the group rule can hold a message back.
+GROUP = SendLimits(global_rate=1000, global_burst=1000, per_chat_rate=1000, per_chat_burst=1000,
+                   per_group_count=20, per_group_window=0.6, per_group_burst=3)
+A_GROUP, A_PERSON = -1001234567890, 4242
+
+
+async def test_the_21st_message_into_a_group_within_its_window_waits(connect_backends):
+    limiter = (await connect_backends(GROUP)).limiter
+    loop = asyncio.get_running_loop()
+
+    # When the group is sent to as fast as the limiter allows, 21 times.
+    sent_at, waits = [], []
+    while len(sent_at) < 21:
+        wait = await limiter.try_acquire("associate", A_GROUP)
+        if wait:
+            waits.append(wait)
+            await asyncio.sleep(wait)
+        else:
+            sent_at.append(loop.time())
+    person = [await limiter.try_acquire("associate", A_PERSON) for _ in range(10)]
+
+    assert waits, "the group rule held messages back"
+    assert sent_at[2] - sent_at[0] < 0.02  # a burst of three went at once
+    assert sent_at[20] - sent_at[0] >= 0.6 * 0.97  # the 21st waited for the window to pass
+    assert person == [0.0] * 10  # a private chat is not held back by the group
+
+
+async def test_a_refused_group_message_takes_nothing(connect_backends):
+    limiter = (await connect_backends(GROUP)).limiter
+    for _ in range(3):
+        assert await limiter.try_acquire("associate", A_GROUP) == 0.0
+
+    waits = [await limiter.try_acquire("associate", A_GROUP) for _ in range(5)]
+
+    assert all(0.0 < w <= 0.6 / 18 for w in waits)
+    assert await limiter.try_acquire("associate", -5) == 0.0  # another group has its own budget
+
+
 async def test_limiter_is_shared_by_all_processes(connect_backends):
     here = (await connect_backends(BOT_WIDE)).limiter
     there = (await connect_backends(BOT_WIDE)).limiter

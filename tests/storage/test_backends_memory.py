@@ -31,6 +31,7 @@ async def test_telegram_limits_are_the_defaults():
     assert (limits.global_rate, limits.global_burst) == (30, 30)
     assert (limits.per_chat_rate, limits.per_chat_burst) == (1, 3)
     assert limits.paid_rate == 1000
+    assert (limits.per_group_count, limits.per_group_window) == (20, 60.0)
 
 
 def test_limits_reject_a_rate_that_is_not_positive():
@@ -62,6 +63,33 @@ async def test_a_chat_gets_three_at_once_then_one_a_second(clock: SteppedClock):
     assert still_waiting == pytest.approx(0.5)
     assert after_a_second == 0.0
     assert await limiter.try_acquire("consumer", 7) == pytest.approx(1.0)
+
+
+async def test_a_group_gets_twenty_messages_a_minute_whatever_the_pace(clock: SteppedClock):
+    limiter = MemoryRateLimiter(SendLimits(), clock=clock)
+
+    # Given a group and a person, each sent to as fast as the limiter lets it, for two minutes.
+    group_sent, private_sent = [], []
+    for tick in range(1200):
+        while await limiter.try_acquire("associate", -100_123) == 0.0:
+            group_sent.append(tick / 10)
+        while await limiter.try_acquire("associate", 42) == 0.0:
+            private_sent.append(tick / 10)
+        clock.advance(0.1)
+
+    # Then no minute holds more than twenty of the group's, the first three went at once,
+    # and the person's chat kept the pace of one a second.
+    busiest = max(sum(1 for t in group_sent if start <= t < start + 60) for start in group_sent)
+    assert busiest == 20
+    assert group_sent[:3] == [0.0, 0.0, 0.0] and group_sent[20] >= 60.0
+    assert len(private_sent) >= 120
+
+
+def test_a_group_window_must_hold_its_burst():
+    with pytest.raises(ValueError):
+        SendLimits(per_group_count=2, per_group_burst=3)
+    with pytest.raises(ValueError):
+        SendLimits(per_group_window=0)
 
 
 async def test_the_bot_sends_thirty_a_second_across_chats(clock: SteppedClock):

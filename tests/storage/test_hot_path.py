@@ -9,7 +9,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from commerce.availability_model import Availability
 from commerce.identity import identify
+from commerce.members import MemberTag
 from commerce.model import (
     BotKind,
     ConversationMessage,
@@ -79,6 +81,30 @@ async def test_identify_reads_the_member_their_link_associate_and_store_at_once(
     for member in (alone, former):
         assert member.role is Role.MEMBER and member.link is None and member.associate is None and member.store is None
     assert stranger.role is Role.GUEST and other_brand.role is Role.GUEST
+    assert who.tags == () and who.availability is None
+
+
+async def test_identify_brings_the_members_own_tags_in_tag_order_and_their_associates_availability(database: Database, shop: Shop) -> None:
+    async with database.uow() as uow:
+        ana = await uow.members.add(a_member(shop))
+        await uow.links.add(Link(member_id=ana.id, associate_id=shop.associate.id, started_at=T0))
+        other = await uow.members.add(a_member(shop, telegram_user_id=7_000_000_002))
+        for member, tag in ((ana, "vip"), (ana, "bags"), (ana, "新品"), (ana, "2025"), (other, "not-anas")):
+            await uow.workspace.add_tag(MemberTag(member.id, tag, T0, "cli"))
+        await uow.availability.save(Availability(associate_id=shop.associate.id, updated_at=T0, hours="Mon-Fri 10:00-19:00",
+                                                 away_until=T0 + timedelta(days=2), away_note="At the fair"))
+        await uow.commit()
+
+    async with database.uow() as uow:
+        who = await identify(uow, BotKind.CONSUMER, shop.brand.id, 7_000_000_001)
+        theirs = await identify(uow, BotKind.CONSUMER, shop.brand.id, 7_000_000_002)
+        expected_tags = [t.tag for t in await uow.workspace.tags_of(ana.id)]  # the order the workspace reads them in
+        expected_availability = await uow.availability.get(shop.associate.id)
+
+    assert list(who.tags) == expected_tags and sorted(expected_tags) == sorted(["vip", "bags", "新品", "2025"])
+    assert who.availability == expected_availability and who.availability.away_note == "At the fair"
+    assert who.availability.away_until == T0 + timedelta(days=2)
+    assert theirs.tags == ("not-anas",) and theirs.availability is None  # no link: no associate, no availability
 
 
 async def test_outbox_and_history_rows_written_by_plain_inserts_read_back_whole(database: Database, shop: Shop) -> None:

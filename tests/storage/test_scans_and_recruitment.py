@@ -1,10 +1,13 @@
 """Every scan is kept; recruitment counts each brand's new members per associate over a
-half-open period [start, end)."""
+half-open period [start, end); a brand's leaderboard day is claimed once, by the
+transaction that commits it."""
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+import asyncio
+from datetime import date, timedelta, timezone
 
+import pytest
 import sqlalchemy as sa
 
 from commerce.model import Associate, Brand, Scan, ScanOutcome, Store
@@ -94,3 +97,62 @@ async def test_recruitment_counts_read_one_range_of_the_brand_and_enrolled_at_in
         else:
             plan = (await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)).all()
     assert "ix_member_brand_id_enrolled_at" in str(plan)
+
+
+# --- the leaderboard's days -------------------------------------------------------------
+
+DAY = date(2025, 1, 6)
+
+
+async def test_a_day_is_claimed_once_per_brand_and_a_claim_not_committed_leaves_it_free(
+    shop: Shop, database: Database,
+) -> None:
+    async with database.uow() as uow:  # a run that fails (or dies) before its commit
+        assert await uow.recruitment.claim_day(shop.brand.id, DAY, T0)
+        await uow.rollback()
+
+    async with database.uow() as uow:
+        assert await uow.recruitment.claim_day(shop.brand.id, DAY, T0 + timedelta(minutes=1))
+        other_brand = await uow.brands.add(Brand(name="Other"))
+        await uow.commit()
+
+    async with database.uow() as uow:
+        assert not await uow.recruitment.claim_day(shop.brand.id, DAY, T0 + timedelta(minutes=2))
+        assert await uow.recruitment.claim_day(shop.brand.id, DAY + timedelta(days=1), T0)
+        assert await uow.recruitment.claim_day(other_brand.id, DAY, T0)
+        await uow.commit()
+
+
+@pytest.mark.parametrize("first_commits", [True, False], ids=["first-commits", "first-rolls-back"])
+async def test_a_second_claim_of_the_same_day_waits_for_the_first_transaction(
+    shop: Shop, database_url: str, first_commits: bool,
+) -> None:
+    first, second = await Database.open(database_url, migrate=False), await Database.open(database_url, migrate=False)
+    claimed = asyncio.Event()
+    order: list[str] = []
+
+    async def claim_first() -> bool:
+        async with first.uow() as uow:
+            won = await uow.recruitment.claim_day(shop.brand.id, DAY, T0)
+            claimed.set()
+            await asyncio.sleep(0.3)  # rendering the day's images
+            order.append("first ends")
+            if first_commits:
+                await uow.commit()
+        return won
+
+    async def claim_second() -> bool:
+        await claimed.wait()
+        async with second.uow() as uow:
+            won = await uow.recruitment.claim_day(shop.brand.id, DAY, T0)
+            order.append("second claims")
+            await uow.commit()
+        return won
+
+    try:
+        results = await asyncio.gather(claim_first(), claim_second())
+    finally:
+        await first.dispose()
+        await second.dispose()
+    assert order == ["first ends", "second claims"]
+    assert results == [True, not first_commits]

@@ -9,9 +9,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from commerce.availability import Available, Away, AwayError, OffHours, parse_away, presence, working_hours
+from commerce.availability import NOTE_LIMIT, Available, Away, AwayError, OffHours, parse_away, presence, working_hours
 from commerce.availability_model import Availability, Escalation, EscalationStatus
-from commerce.escalation import ClaimFirst, Refusal, check_claim, check_claimed_reply, escalation_due, team_for
+from commerce.escalation import (
+    ClaimFirst,
+    Refusal,
+    check_claim,
+    check_claimed_reply,
+    escalation_due,
+    out_of_reach,
+    team_for,
+)
 from commerce.hours import ALWAYS, parse_hours
 from commerce.model import Associate, AssociateStatus, ConversationMessage, Direction, Link, Member, MessageKind, Store
 from commerce.relay import MemberPaused, NotYourMember, ReplyTo
@@ -20,10 +28,11 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY_NOON = datetime(2026, 11, 23, 12, 0, tzinfo=SHANGHAI)
 STORE = Store(brand_id=1, code="SH1", name="Xintiandi", timezone="Asia/Shanghai", hours="Mon-Sat 10:00-22:00", id=1)
 OTHER_STORE_ID = 2
-BOB = Associate(store_id=1, display_name="Bob", short_code="B", telegram_user_id=11, id=1)
-LINA = Associate(store_id=1, display_name="Lina", short_code="L", telegram_user_id=12, id=2)
-CAROL = Associate(store_id=1, display_name="Carol", short_code="C", telegram_user_id=13, id=3)
-WEI = Associate(store_id=OTHER_STORE_ID, display_name="Wei", short_code="W", telegram_user_id=14, id=4)
+STARTED = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # when the team opened the staff bot
+BOB = Associate(store_id=1, display_name="Bob", short_code="B", telegram_user_id=11, staff_bot_since=STARTED, id=1)
+LINA = Associate(store_id=1, display_name="Lina", short_code="L", telegram_user_id=12, staff_bot_since=STARTED, id=2)
+CAROL = Associate(store_id=1, display_name="Carol", short_code="C", telegram_user_id=13, staff_bot_since=STARTED, id=3)
+WEI = Associate(store_id=OTHER_STORE_ID, display_name="Wei", short_code="W", telegram_user_id=14, staff_bot_since=STARTED, id=4)
 ALICE = Member(brand_id=1, telegram_user_id=21, first_name="Alice", enrolled_at=MONDAY_NOON, id=5)
 FIRST = ConversationMessage(member_id=5, associate_id=1, direction=Direction.IN, kind=MessageKind.TEXT,
                             created_at=MONDAY_NOON, text="Hello?", id=40)
@@ -100,6 +109,14 @@ def test_unreadable_or_impossible_away_times_are_refused_with_a_reason(written: 
     assert error.value.reason == reason
 
 
+def test_an_away_note_over_the_limit_is_refused_with_its_length_never_cut() -> None:
+    longest = "x" * NOTE_LIMIT
+    assert parse_away(f"2h  {longest}  ", MONDAY_NOON, SHANGHAI, HOURS).note == longest
+    with pytest.raises(AwayError) as error:
+        parse_away(f"2h {longest} y", MONDAY_NOON, SHANGHAI, HOURS)
+    assert (error.value.reason, error.value.length) == ("note_too_long", NOTE_LIMIT + 2)
+
+
 # --- escalation timing ------------------------------------------------------------------------
 
 
@@ -114,9 +131,14 @@ def test_a_message_escalates_after_the_minutes_counted_while_the_store_is_open()
 
 
 def test_the_card_goes_to_the_other_active_reachable_associates_of_the_store() -> None:
-    gone = Associate(store_id=1, display_name="Gus", short_code="G", telegram_user_id=15, status=AssociateStatus.DEACTIVATED, id=6)
+    gone = Associate(store_id=1, display_name="Gus", short_code="G", telegram_user_id=15, status=AssociateStatus.DEACTIVATED,
+                     staff_bot_since=STARTED, id=6)
     unbound = Associate(store_id=1, display_name="Ana", short_code="A", id=7)
-    assert team_for(escalation(), [BOB, LINA, CAROL, WEI, gone, unbound]) == [LINA, CAROL]
+    never_opened = Associate(store_id=1, display_name="Max", short_code="M", telegram_user_id=16, id=8)
+    team = [BOB, LINA, CAROL, WEI, gone, unbound, never_opened]
+    assert team_for(escalation(), team) == [LINA, CAROL]
+    assert out_of_reach(escalation(), team) == [unbound, never_opened], "named to the owner; the owner and Gus are not"
+    assert team_for(escalation(), [BOB, never_opened]) == []
 
 
 # --- claiming -----------------------------------------------------------------------------------

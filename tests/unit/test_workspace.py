@@ -31,7 +31,17 @@ from commerce.members import (
     parse_filter,
 )
 from commerce.model import Associate, AssociateStatus, Brand, Link, Member, Store
-from commerce.workspace import PAGE_SIZE, BadTag, Profile, TooManyTags, apply_tag, owned
+from commerce.workspace import (
+    PAGE_SIZE,
+    TAGS_PER_COMMAND,
+    BadTag,
+    Profile,
+    TooManyNamed,
+    TooManyTags,
+    apply_tag,
+    named_tags,
+    owned,
+)
 from commerce.workspace import MembersPage as Page
 
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
@@ -62,6 +72,15 @@ def test_adding_a_tag_is_refused_when_it_is_not_a_tag_or_the_member_has_too_many
     assert isinstance(apply_tag([], "not a tag"), BadTag)
     assert isinstance(apply_tag(full, "one-more"), TooManyTags)
     assert apply_tag(full, "t0") is None, "a tag the member has is never refused"
+
+
+def test_a_tag_command_names_each_tag_once_and_no_more_than_a_members_set_and_a_few() -> None:
+    assert named_tags("VIP #vip vip Bags") == ["VIP", "Bags"], "the first spelling of each tag"
+    assert named_tags(" ".join(["vip"] * 500)) == ["vip"], "repeats are one tag"
+    most = " ".join(f"t{n}" for n in range(TAGS_PER_COMMAND))
+    assert len(named_tags(most)) == TAGS_PER_COMMAND and TAGS_PER_MEMBER < TAGS_PER_COMMAND <= TAGS_PER_MEMBER + 4
+    assert named_tags(f"{most} one-more") == TooManyNamed(TAGS_PER_COMMAND + 1)
+    assert named_tags(" ".join(f"w{n:03d}" for n in range(600))) == TooManyNamed(600)
 
 
 @pytest.mark.parametrize(("words", "parsed"), [

@@ -1,0 +1,37 @@
+"""Tables of the daily leaderboard's bookkeeping (migration 0008_leaderboard_days). Same
+rules as storage.tables."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+class LeaderboardDayRow(SQLModel, table=True):
+    """A brand's day whose results were queued. Written in the transaction that writes
+    the messages: it exists exactly when they do, so a failed or crashed run leaves the
+    day to the next one, and of two runs at once the primary key lets one through."""
+
+    __tablename__ = "leaderboard_day"
+
+    brand_id: int = Field(foreign_key="brand.id", primary_key=True, sa_column_kwargs={"autoincrement": False})
+    day: date = Field(sa_type=sa.Date, primary_key=True)  # the brand's local calendar day
+    queued_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class BlobExpiryRow(SQLModel, table=True):
+    """When a blob may go: the leaderboard's images are rendered for a day and kept a few
+    days more; blobs without a row here (posters, relayed media) are kept."""
+
+    __tablename__ = "blob_expiry"
+    __table_args__ = (
+        # The look for expired blobs: one range of it.
+        sa.Index("ix_blob_expiry_expires_at", "expires_at"),
+    )
+
+    blob_id: int = Field(foreign_key="blob.id", primary_key=True, sa_column_kwargs={"autoincrement": False})
+    expires_at: datetime = Field(sa_type=UTCDateTime)
