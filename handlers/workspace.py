@@ -46,6 +46,7 @@ from commerce.workspace import (
     remove_tag_row,
     tags_and_notes,
 )
+from handlers.albums import first_of_album
 from handlers.staff import Staff, argument, member_history, staff_button, staff_command
 
 ASSOCIATE = BotKind.ASSOCIATE
@@ -304,6 +305,14 @@ async def on_done(tx: UpdateTransaction, update: Update, staff: Staff, locale: s
 # --- an associate's message that is not a reply ------------------------------------------------
 
 
+async def _once_per_album(tx: UpdateTransaction, update: Update, answer: Outgoing) -> None:
+    """An answer to a message; to an album, once, not once per item."""
+    message = update.effective_message
+    if message is not None and not await first_of_album(tx, message):
+        return
+    await tx.reply(update, answer)
+
+
 async def unthreaded_route(tx: UpdateTransaction, update: Update, associate: Associate, locale: str) -> ReplyRoute | None:
     """A message that replies to nothing: for the member the associate is writing to (a
     route the relay delivers exactly like a reply), the pending tag or note, or a hint.
@@ -315,10 +324,10 @@ async def unthreaded_route(tx: UpdateTransaction, update: Update, associate: Ass
     render = views(tx)
     if isinstance(state, FocusLost):
         name = full_name(state.member) if state.member else "?"
-        await tx.reply(update, render.say(locale, "focus_lost", member=name))
+        await _once_per_album(tx, update, render.say(locale, "focus_lost", member=name))
         return None
     if not isinstance(state, Focused):
-        await tx.reply(update, render.say(locale, "reply_hint"))
+        await _once_per_album(tx, update, render.say(locale, "reply_hint"))
         return None
     member = state.member
     assert member.id is not None
@@ -327,7 +336,7 @@ async def unthreaded_route(tx: UpdateTransaction, update: Update, associate: Ass
         assert store is not None
         return ReplyTo(member, associate, store, None) if member.consent_chat else MemberPaused(member)
     if message.text is None:
-        await tx.reply(update, render.say(locale, "text_only"))
+        await _once_per_album(tx, update, render.say(locale, "text_only"))
         return None
     if state.mode is FocusMode.TAG:
         result = await add_tag(tx.uow, associate, member.id, message.text, now)

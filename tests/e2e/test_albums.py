@@ -222,3 +222,18 @@ async def test_a_reply_to_the_buttons_message_that_follows_a_members_album_reach
     answer = await wait_for_text(stack, alice, stack.consumer_bot, "The first one")
 
     assert answer["text"] == f"Bob · {STORE_NAME}\nThe first one"
+
+
+async def test_an_associates_album_that_replies_to_nothing_gets_the_hint_once(stack):
+    shop = await open_shop(stack)
+    await settle(stack)
+    before = len(await stack.bot_messages(shop.bob_user, stack.associate_bot))
+    sent = await stack.people.send_album(shop.bob_user, stack.associate_bot, [
+        ("photo", PHOTOS[0], "hi"), ("photo", PHOTOS[1], None), ("photo", PHOTOS[2], None)])
+    await wait_for_text(stack, shop.bob_user, stack.associate_bot, "Reply to a member's message", after=sent[-1]["message_id"])
+    await asyncio.sleep(1.2)  # every item has been handled by now, and anything held would be flushed
+    await settle(stack)
+    answers = (await stack.bot_messages(shop.bob_user, stack.associate_bot))[before:]
+
+    assert [m["text"].split(",")[0] for m in answers] == ["Reply to a member's message to answer them"]
+    assert await buffered(stack) == 0
