@@ -107,33 +107,25 @@ async def hold_item(uow: UnitOfWork, *, bot: BotKind, chat_id: int, media_group_
     ))
 
 
-async def recaption_held_item(uow: UnitOfWork, member: Member, chat_id: int, source_message_id: int, caption: str | None,
-                              now: datetime) -> bool:
-    """A member edited the caption of an item that is still in the buffer: the album will
-    go out with the new caption; the edit is history like any other. False if the item is
-    not buffered (it was relayed already, or is no album item)."""
-    assert member.id is not None
-    if not await uow.albums.recaption(BotKind.CONSUMER, chat_id, source_message_id, caption):
+async def recaption_held(uow: UnitOfWork, writer: Member | Associate, chat_id: int, source_message_id: int,
+                         caption: str | None, now: datetime) -> bool:
+    """The writer (a member, or an associate answering one) edited the caption of an item
+    that is still in the buffer: the album will go out with the new caption; the edit is
+    history like any other. False if the item is not buffered (it was relayed already, or
+    is no album item)."""
+    assert writer.id is not None
+    inbound = isinstance(writer, Member)
+    bot, direction = (BotKind.CONSUMER, Direction.IN) if inbound else (BotKind.ASSOCIATE, Direction.OUT)
+    if not await uow.albums.recaption(bot, chat_id, source_message_id, caption):
         return False
-    original = await uow.conversations.original(Direction.IN, source_message_id, member_id=member.id)
-    associate = await uow.associates.get(original.associate_id) if original else None
-    if associate is not None:
-        await record_message(uow, member=member, associate=associate, direction=Direction.IN, kind=MessageKind.EDIT,
-                             text=caption, source_message_id=source_message_id, relay_outbox_id=None, now=now)
-    return True
-
-
-async def recaption_held_reply(uow: UnitOfWork, associate: Associate, chat_id: int, source_message_id: int,
-                               caption: str | None, now: datetime) -> bool:
-    """An associate edited the caption of an item of their album that is still in the
-    buffer: as recaption_held_item, from the associate's side."""
-    assert associate.id is not None
-    if not await uow.albums.recaption(BotKind.ASSOCIATE, chat_id, source_message_id, caption):
-        return False
-    original = await uow.conversations.original(Direction.OUT, source_message_id, associate_id=associate.id)
-    member = await uow.members.get(original.member_id) if original else None
-    if member is not None:
-        await record_message(uow, member=member, associate=associate, direction=Direction.OUT, kind=MessageKind.EDIT,
+    if inbound:
+        original = await uow.conversations.original(direction, source_message_id, member_id=writer.id)
+        member, associate = writer, await uow.associates.get(original.associate_id) if original else None
+    else:
+        original = await uow.conversations.original(direction, source_message_id, associate_id=writer.id)
+        member, associate = await uow.members.get(original.member_id) if original else None, writer
+    if member is not None and associate is not None:
+        await record_message(uow, member=member, associate=associate, direction=direction, kind=MessageKind.EDIT,
                              text=caption, source_message_id=source_message_id, relay_outbox_id=None, now=now)
     return True
 

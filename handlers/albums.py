@@ -13,7 +13,7 @@ from bot.context import UpdateTransaction
 from bot.i18n import locale_for
 from bot.render import Outgoing
 from bot.render_relay import Content, RelayRenderer
-from commerce.albums import album_position, hold_item, is_groupable, recaption_held_item, recaption_held_reply
+from commerce.albums import album_position, hold_item, is_groupable, recaption_held
 from commerce.model import Associate, BotKind, Direction, Member, MessageKind
 from commerce.relay import EditCopy, record_message
 
@@ -58,14 +58,14 @@ async def edit_held_item(tx: UpdateTransaction, member: Member, message: Message
     """An edit of an album item not relayed yet changes the buffered caption."""
     if not message.media_group_id:
         return False
-    return await recaption_held_item(tx.uow, member, message.chat_id, message.message_id, message.caption, tx.services.clock.now())
+    return await recaption_held(tx.uow, member, message.chat_id, message.message_id, message.caption, tx.services.clock.now())
 
 
 async def edit_held_reply(tx: UpdateTransaction, associate: Associate, message: Message) -> bool:
     """An associate's edit of an album item not relayed yet changes the buffered caption."""
     if not message.media_group_id:
         return False
-    return await recaption_held_reply(tx.uow, associate, message.chat_id, message.message_id, message.caption, tx.services.clock.now())
+    return await recaption_held(tx.uow, associate, message.chat_id, message.message_id, message.caption, tx.services.clock.now())
 
 
 async def edit_album_item(tx: UpdateTransaction, edit: EditCopy, message: Message, direction: Direction = Direction.IN) -> bool:
