@@ -59,7 +59,9 @@ class Options:
     # False: a sender-only process (`storelink run --only sender`): no polling, webhooks or
     # recovery of updates; it delivers the shared outbox beside the processes that take them.
     take_updates: bool = True
-    recover_every: float = 30.0
+    recover_every: float = 10.0
+    # /healthz reports an intake where updates wait and none was recorded for this long.
+    intake_stall: float = 60.0
     album_quiet: float = 1.0  # seconds without a new item before a member's album is relayed
     album_sweep_every: float = 5.0  # seconds between sweeps for albums a stopped process left
     namespace: str = "storelink"  # Redis key prefix
@@ -87,6 +89,7 @@ class Runtime:
         self._stopping = False
         self._dead_tasks: list[str] = []
         self._winding: set[asyncio.Future[Any]] = set()  # the parts' own stops, under way
+        self._offsets: dict[BotKind, int] = {}  # getUpdates offsets: past every update recorded
 
     @property
     def tokens(self) -> dict[BotKind, str]:
@@ -237,7 +240,6 @@ class Runtime:
         it: a crash here means getUpdates returns it again."""
         bot = self.applications[kind].bot
         assert self.ingress is not None
-        offset: int | None = None
         failures = 0
         webhook_deleted = False
         while True:
@@ -247,12 +249,10 @@ class Runtime:
                     webhook_deleted = True
                 raw = await bot.do_api_request(
                     "getUpdates",
-                    api_kwargs={"offset": offset, "timeout": POLL_TIMEOUT, "allowed_updates": Update.ALL_TYPES},
+                    api_kwargs={"offset": self._offsets.get(kind), "timeout": POLL_TIMEOUT, "allowed_updates": Update.ALL_TYPES},
                     read_timeout=POLL_TIMEOUT + 10,
                 )
-                for payload in raw:
-                    await self.ingress.receive(kind, payload)
-                    offset = payload["update_id"] + 1
+                await self._record_batch(kind, raw if isinstance(raw, list) else [])
                 failures = 0
             except asyncio.CancelledError:
                 raise
@@ -263,6 +263,21 @@ class Runtime:
                 delay = min(30.0, 0.5 * 2 ** min(failures, 6))
                 log.warning("polling the %s bot failed (%s); retrying in %.1fs", kind, type(exc).__name__, delay)
                 await asyncio.sleep(delay)
+
+    async def _record_batch(self, kind: BotKind, batch: list[Any]) -> None:
+        """Record a getUpdates batch, moving the offset past each update once it is
+        recorded (or refused: an update the inbox cannot hold is not asked for again). A
+        database that cannot be reached stops the batch: the rest comes again."""
+        assert self.ingress is not None
+        intake = self.ingress.intake
+        if batch:
+            intake.waiting(kind)
+        for n, payload in enumerate(batch):
+            await self.ingress.receive(kind, payload)
+            update_id = payload.get("update_id") if isinstance(payload, dict) else None
+            if type(update_id) is int:
+                self._offsets[kind] = max(self._offsets.get(kind, 0), update_id + 1)
+            intake.recorded(kind, more_waiting=n + 1 < len(batch))
 
     async def _recover_loop(self) -> None:
         assert self.ingress is not None
@@ -300,6 +315,9 @@ class Runtime:
             except Exception as exc:
                 problems.append(f"{name}: {type(exc).__name__}")
         problems += [f"{name}: stopped" for name in self._dead_tasks]
+        if self.ingress:
+            for kind, seconds in self.ingress.intake.stalled(self.options.intake_stall).items():
+                problems.append(f"intake of the {kind} bot: nothing recorded for {seconds:.0f}s while updates wait")
         return problems
 
     async def sender_idle(self, timeout: float = 10.0) -> None:

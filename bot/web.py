@@ -8,7 +8,7 @@ import logging
 
 from aiohttp import web
 
-from bot.ingress import Ingress
+from bot.ingress import Ingress, Receipt
 from bot.metrics import Metrics
 from commerce.model import BotKind
 
@@ -46,15 +46,20 @@ def _webhook(bot: BotKind):
         if not hmac.compare_digest(given, request.app[SECRET]):
             log.warning("webhook call for the %s bot with a missing or wrong secret from %s", bot, request.remote)
             return web.Response(status=401, text="unauthorized")
+        ingress = request.app[INGRESS]
         try:
             payload = json.loads(await request.read())
-            if not isinstance(payload, dict):
-                raise ValueError("not an object")
-            await request.app[INGRESS].receive(bot, payload)
-        except ValueError as exc:
-            # Answer 200: Telegram would redeliver a malformed update for 24 hours.
-            log.warning("malformed update for the %s bot ignored: %s", bot, exc)
-        # Anything else (the database is down) propagates as a 500: Telegram delivers again.
+        except (ValueError, RecursionError) as exc:  # not JSON (or nested past what a parser takes)
+            log.warning("a webhook body for the %s bot that is not JSON was refused: %s", bot, type(exc).__name__)
+            ingress.metrics_refused(bot)
+            return web.Response(status=400, text="not a JSON update")
+        ingress.intake.waiting(bot)
+        # Raises only when the database is out of reach: a 500, and Telegram delivers again.
+        receipt = await ingress.receive(bot, payload)
+        ingress.intake.recorded(bot)
+        if receipt is Receipt.REFUSED:
+            return web.Response(status=400, text="not a Telegram update")
+        # Recorded, a redelivery, or recorded as rejected: Telegram must not send it again.
         return web.Response(status=200)
 
     return on_update

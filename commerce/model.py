@@ -35,7 +35,8 @@ class LinkReason(StrEnum):
 class InboxStatus(StrEnum):
     RECEIVED = "received"  # durably recorded, not yet processed
     DONE = "done"  # its effects are committed
-    FAILED = "failed"  # processing raised; kept for inspection
+    FAILED = "failed"  # processing raised, or gave up after MAX attempts; kept for inspection
+    REJECTED = "rejected"  # not a usable update (odd structure, unstorable values); never handled
 
 
 class OutboxStatus(StrEnum):
@@ -143,6 +144,8 @@ class InboundUpdate:
     status: InboxStatus = InboxStatus.RECEIVED
     processed_at: datetime | None = None
     error: str | None = None
+    chat_id: int = 0  # the chat (or person) whose updates are handled in update_id order; 0: none
+    attempts: int = 0  # times a process began handling it; bounded, so a poison update ends
 
 
 @dataclass(slots=True)

@@ -121,6 +121,9 @@ class InboxRepository(Protocol):
         """Mark the update done inside the caller's transaction. False if it was already
         done: the caller must then roll back, its effects were committed before."""
     async def mark_failed(self, bot: BotKind, update_id: int, at: datetime, error: str) -> None: ...
+    async def next_of_chat(self, bot: BotKind, chat_id: int, up_to: int) -> InboundUpdate | None:
+        """The chat's oldest RECEIVED update with update_id <= up_to, its attempts counted
+        up by one in the same statement (None: nothing of the chat is left to handle)."""
     async def unprocessed(self, older_than: datetime, limit: int) -> Sequence[InboundUpdate]:
         """RECEIVED updates recorded before older_than (left behind by a crash)."""
 
@@ -301,6 +304,11 @@ class UnitOfWork(Protocol):
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class Unstorable(ValueError):
+    """The database cannot hold these values (a driver or server refused them, not a
+    connection problem): retrying the same values would fail the same way."""
 
 
 class DuplicateError(Exception):

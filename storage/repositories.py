@@ -38,7 +38,7 @@ from commerce.model import (
     Store,
 )
 from commerce.availability_model import Availability
-from commerce.ports import DuplicateError, MemberWithAssociate
+from commerce.ports import DuplicateError, MemberWithAssociate, Unstorable
 from storage import mapping
 from storage.tables_availability import AssociateAvailabilityRow
 from storage.tables_workspace import MemberTagRow
@@ -59,6 +59,10 @@ RowT = TypeVar("RowT")
 _INBOX: sa.Table = InboundUpdateRow.__table__  # type: ignore[attr-defined]
 _OUTBOX: sa.Table = OutboxRow.__table__  # type: ignore[attr-defined]
 
+# Errors that say nothing about the values written (DataError and a driver's refusal to
+# encode them do).
+_NOT_THE_VALUES = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.ProgrammingError, sa.exc.IntegrityError,
+                   sa.exc.InternalError, sa.exc.NotSupportedError)
 _SQLITE_UNIQUE = {"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
 
 # Statements on the hot path (every relayed message) are built once, with bind parameters,
@@ -387,11 +391,18 @@ class SqlLinkRepository(_Repository):
 
 class SqlInboxRepository(_Repository):
     async def record(self, update: InboundUpdate) -> bool:
+        """Raises Unstorable when the database refuses the values themselves."""
         # ON CONFLICT DO NOTHING: two processes receiving the same redelivered update
         # both succeed; exactly one of them gets a row back and processes it.
         values = mapping.values(update, exclude=())
         stmt = insert_returning_id(_INBOX, tuple(values), self.session.bind.dialect.name, ("bot", "update_id"))
-        result = await self.session.execute(stmt, params(values))
+        try:
+            result = await self.session.execute(stmt, params(values))
+        except sa.exc.StatementError as exc:
+            if isinstance(exc, _NOT_THE_VALUES) or getattr(exc, "connection_invalidated", False):
+                raise  # the connection, the schema or the server: the same values may go in later
+            # Values only, never the statement's parameters: they are a person's words.
+            raise Unstorable(type(getattr(exc, "orig", None) or exc).__name__) from None
         return result.first() is not None
 
     async def get(self, bot: BotKind, update_id: int) -> InboundUpdate | None:
@@ -418,6 +429,12 @@ class SqlInboxRepository(_Repository):
                 .values(status=InboxStatus.FAILED.value, processed_at=at, error=error))
         await self.session.execute(stmt, execution_options={"synchronize_session": False})
 
+    async def next_of_chat(self, bot: BotKind, chat_id: int, up_to: int) -> InboundUpdate | None:
+        dialect = self.session.bind.dialect.name
+        result = await self.session.execute(_next_of_chat(dialect), {"p_bot": BotKind(bot).value, "p_chat_id": chat_id, "p_up_to": up_to})
+        row = result.first()
+        return mapping.inbound_update(row) if row else None
+
     async def unprocessed(self, older_than: datetime, limit: int) -> Sequence[InboundUpdate]:
         stmt = (sa.select(InboundUpdateRow)
                 .where(InboundUpdateRow.status == InboxStatus.RECEIVED.value,
@@ -435,6 +452,22 @@ _CLAIM_DONE = (sa.update(_INBOX)
                .where(_INBOX.c.bot == p(_INBOX.c.bot), _INBOX.c.update_id == p(_INBOX.c.update_id),
                       _INBOX.c.status != InboxStatus.DONE.value)
                .values(status=InboxStatus.DONE.value, processed_at=p(_INBOX.c.processed_at), error=None))
+
+@functools.cache
+def _next_of_chat(dialect: str) -> sa.Update:
+    """One statement claims an attempt at a chat's oldest unhandled update: whoever holds
+    the chat's lease handles its updates in update_id order, a crashed process's first."""
+    oldest = (sa.select(_INBOX.c.id)
+              .where(_INBOX.c.bot == sa.bindparam("p_bot"), _INBOX.c.chat_id == sa.bindparam("p_chat_id"),
+                     _INBOX.c.status == InboxStatus.RECEIVED.value, _INBOX.c.update_id <= sa.bindparam("p_up_to"))
+              .order_by(_INBOX.c.update_id)
+              .limit(1)
+              .scalar_subquery())
+    return (sa.update(_INBOX)
+            .where(_INBOX.c.id == oldest)
+            .values(attempts=_INBOX.c.attempts + 1)
+            .returning(*(c for c in _INBOX.c if c.name != "id")))
+
 
 _PENDING_FOR_CHAT = (sa.select(_OUTBOX)
                      .where(_OUTBOX.c.status == OutboxStatus.PENDING.value,

@@ -154,6 +154,8 @@ class InboundUpdateRow(SQLModel, table=True):
         sa.UniqueConstraint("bot", "update_id", name="uq_inbound_update_bot_update_id"),
         # The recovery sweep looks for RECEIVED updates older than a cut-off.
         sa.Index("ix_inbound_update_status_received_at", "status", "received_at"),
+        # A chat's oldest RECEIVED update: handled first, whoever recorded it.
+        sa.Index("ix_inbound_update_bot_chat_id_status_update_id", "bot", "chat_id", "status", "update_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -164,6 +166,8 @@ class InboundUpdateRow(SQLModel, table=True):
     received_at: datetime = Field(sa_type=UTCDateTime)
     processed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     error: str | None = Field(default=None, sa_type=sa.Text)
+    chat_id: int = Field(default=0, sa_type=sa.BigInteger, sa_column_kwargs={"server_default": "0"})
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class OutboxRow(SQLModel, table=True):

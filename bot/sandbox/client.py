@@ -62,6 +62,10 @@ class SandboxClient:
 
     # What a person does in a chat
 
+    async def inject_update(self, bot: str, update: dict[str, Any]) -> int:
+        """Queue a raw update for a bot (getUpdates or its webhook); returns its update_id."""
+        return (await self._call("POST", f"/sandbox/bots/{bot}/updates", {"update": update}))["update_id"]
+
     async def send_text(
         self, user_id: int, bot_username: str, text: str, *, reply_to_message_id: int | None = None
     ) -> dict[str, Any]:

@@ -60,6 +60,14 @@ class UpdateQueue:
         self.arrived.fire()
         return self._last_id
 
+    def push_raw(self, body: dict[str, Any]) -> int:
+        """Queue any JSON object as an update under the next update_id, as it is: how a
+        test sends what Telegram might (odd structures, NUL, deep nesting, any unicode)."""
+        self._last_id += 1
+        self.pending.append({**body, "update_id": self._last_id})
+        self.arrived.fire()
+        return self._last_id
+
     def set_allowed(self, kinds: list[str] | None) -> None:
         """Telegram keeps the last allowed_updates given; an empty list means the default set."""
         if kinds is not None:

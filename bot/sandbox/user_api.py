@@ -84,6 +84,7 @@ class UserApi:
         table = [
             ("GET", "/sandbox/bots", self.list_bots),
             ("POST", "/sandbox/bots", self.create_bot),
+            ("POST", "/sandbox/bots/{username}/updates", self.inject_update),
             ("GET", "/sandbox/users", self.list_users),
             ("POST", "/sandbox/users", self.create_user),
             ("POST", _CHAT + "/messages", self.send),
@@ -115,6 +116,16 @@ class UserApi:
         body = await _body(request)
         token = self.sandbox.create_bot(_need(body, "username"), body.get("first_name"))
         return bot_summary(self.sandbox.world.bots[token])
+
+    async def inject_update(self, request: web.Request) -> dict:
+        """Queue a raw update for a bot (its update_id is assigned): {"update": {...}}."""
+        bot = self.sandbox.world.bots_by_username.get(request.match_info["username"].lstrip("@"))
+        if bot is None:
+            raise ApiError(404, "no such bot")
+        body = _need(await _body(request), "update")
+        if not isinstance(body, dict):
+            raise ApiError(400, "update must be a JSON object")
+        return {"update_id": bot.updates.push_raw(body)}
 
     async def list_users(self, request: web.Request) -> list[dict]:
         return [person.as_user() for person in self.sandbox.world.people.values()]

@@ -10,6 +10,7 @@ import asyncio
 from typing import Any
 
 from bot.callbacks import AskStopChat, ChooseAssociate, PickAssociate, ConsentChoice, SwitchChoice
+from bot.ingress import Receipt
 from commerce.model import AssociateStatus, BotKind, InboundUpdate, InboxStatus, ScanOutcome
 from tests.e2e.test_enrollment import (
     STORE_NAME,
@@ -79,11 +80,10 @@ async def test_the_same_scan_update_delivered_twice_has_one_effect(stack):
     alice = await open_chat(stack, "Alice")
     update = start_update(990_101, alice, f"/start {shop.code(shop.bob)}")
 
-    assert await stack.runtime.ingress.receive(BotKind.CONSUMER, update) is True
-    assert await stack.runtime.ingress.receive(BotKind.CONSUMER, update) is False
+    assert await stack.runtime.ingress.receive(BotKind.CONSUMER, update) is Receipt.RECORDED
+    assert await stack.runtime.ingress.receive(BotKind.CONSUMER, update) is Receipt.DUPLICATE
     await settle(stack)
-    # A second process (or the recovery sweep) retrying it once the claim expired.
-    await stack.runtime.services.backends.dedupe.forget(f"update:{BotKind.CONSUMER}:990101")
+    # A second process (or the recovery sweep) handling it again.
     await stack.runtime.ingress.handle(BotKind.CONSUMER, update)
     await settle(stack)
 
