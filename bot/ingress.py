@@ -37,7 +37,7 @@ log = logging.getLogger("storelink.ingress")
 CHAT_LEASE = 10.0  # seconds a chat's lease lasts unless its holder renews it
 LEASE_WAIT = 120.0  # past this, a chat whose lease is always renewed is handled anyway
 MAX_ATTEMPTS = 3  # handling began this often without ending: the update is FAILED
-RECOVER_AFTER = timedelta(seconds=15)  # a RECEIVED update this old is swept up (if not in flight here)
+RECOVER_AFTER = 15.0  # seconds: a RECEIVED update this old is swept up (if not in flight here)
 # Updates handled at once. A burst is recorded at once and waits here, durably in the
 # inbox, rather than as hundreds of handlers queueing for database connections, which
 # would starve the sender's short reads and writes of the same pool and stall delivery.
@@ -52,8 +52,10 @@ class Receipt(enum.Enum):
 
 
 class Ingress:
-    def __init__(self, services: Services, applications: Mapping[BotKind, StorelinkApplication]) -> None:
+    def __init__(self, services: Services, applications: Mapping[BotKind, StorelinkApplication], *,
+                 recover_after: float = RECOVER_AFTER) -> None:
         self.services = services
+        self.recover_after = timedelta(seconds=recover_after)
         self.applications = applications
         self._tasks: set[asyncio.Task[None]] = set()
         self._chat_locks: dict[tuple[BotKind, int], asyncio.Lock] = {}
@@ -240,7 +242,7 @@ class Ingress:
         its chat's order; attempts are bounded, so none comes back forever."""
         services = self.services
         async with services.uow() as uow:
-            stale = await uow.inbox.unprocessed(services.clock.now() - RECOVER_AFTER, 200)
+            stale = await uow.inbox.unprocessed(services.clock.now() - self.recover_after, 200)
         scheduled = 0
         for update in stale:
             if update.status is InboxStatus.RECEIVED and (update.bot, update.update_id) not in self._pending:

@@ -60,6 +60,7 @@ class Options:
     # recovery of updates; it delivers the shared outbox beside the processes that take them.
     take_updates: bool = True
     recover_every: float = 10.0
+    recover_after: float = 15.0  # seconds before a RECEIVED update nobody here handles is swept up
     # /healthz reports an intake where updates wait and none was recorded for this long.
     intake_stall: float = 60.0
     album_quiet: float = 1.0  # seconds without a new item before a member's album is relayed
@@ -124,7 +125,7 @@ class Runtime:
             await app.initialize()
             await app.start()
             services.bot_usernames[kind] = app.bot.username
-        self.ingress = Ingress(services, self.applications)
+        self.ingress = Ingress(services, self.applications, recover_after=o.recover_after)
         self.albums = AlbumFlusher(services, o.album_quiet)
         services.album_arrived = self.albums.arrived
         self.metrics.gauge("storelink_queue_depth", self.backends.queue.depth)

@@ -1,5 +1,6 @@
-"""A sender-only storelink process for the crash test: `storelink run --only sender`, with
-the test stack's send limits, lease and Redis namespace (which are runtime options, not
+"""A storelink process for the crash tests: `storelink run --only sender` (or, with
+"only": null in its configuration, a whole `storelink run` that takes updates), with the
+test stack's send limits, lease and Redis namespace (which are runtime options, not
 settings, so the command line cannot carry them).
 
     python -m tests.e2e.crash_sender      # configuration as JSON in STORELINK_CRASH_SENDER
@@ -25,7 +26,9 @@ CONFIG_VARIABLE = "STORELINK_CRASH_SENDER"
 def main() -> None:
     config = json.loads(os.environ.pop(CONFIG_VARIABLE))
     logs.configure("INFO")
-    options = sender_only(Options(serve_http=False, limits=SendLimits(**config["limits"]), **config["options"]))
+    options = Options(serve_http=False, limits=SendLimits(**config["limits"]), **config["options"])
+    if config.get("only", "sender") == "sender":
+        options = sender_only(options)
     runtime = Runtime(load_settings(_env_file=None, **config["settings"]), options)
     run_until_signal(runtime.start, runtime.stop)
 

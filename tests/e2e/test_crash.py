@@ -87,19 +87,19 @@ class Team:
         return self.associates[member_index % len(self.associates)]
 
 
-async def seed_team(stack) -> Team:
+async def seed_team(stack, associates: int = ASSOCIATES, members: int = MEMBERS) -> Team:
     """Associates signed in to the associate bot (/start, as people do) and members linked
     to them straight in the database: the enrollment flow is not what is tested here."""
     services = stack.runtime.services
     now = services.clock.now()
-    associate_users = [await stack.person(f"Sa{n}") for n in range(ASSOCIATES)]
-    member_users = [await stack.person(f"M{n:02d}") for n in range(MEMBERS)]
+    associate_users = [await stack.person(f"Sa{n}") for n in range(associates)]
+    member_users = [await stack.person(f"M{n:02d}") for n in range(members)]
     async with services.uow() as uow:
         store = await uow.stores.add(Store(brand_id=services.brand.id, code="CR1", name="Crash Street"))
-        associates = [await uow.associates.add(Associate(store_id=store.id, display_name=f"Sa{n}", short_code=f"CRASH{n}",
+        team = [await uow.associates.add(Associate(store_id=store.id, display_name=f"Sa{n}", short_code=f"CRASH{n}",
                                                          telegram_user_id=user)) for n, user in enumerate(associate_users)]
         for n, user in enumerate(member_users):
-            associate = associates[n % ASSOCIATES]
+            associate = team[n % associates]
             member = await uow.members.add(Member(brand_id=services.brand.id, telegram_user_id=user, first_name=f"M{n:02d}",
                                                   enrolled_at=now, store_id=store.id, source_associate_id=associate.id))
             await uow.links.add(Link(member_id=member.id, associate_id=associate.id, started_at=now))
