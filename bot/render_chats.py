@@ -13,16 +13,16 @@ from bot.callbacks import MemberAction, OpenChat
 from bot.i18n import Catalog
 from bot.render import Outgoing, text
 from bot.render_relay import RelayRenderer, full_name
+from commerce import lengths
 from commerce.chats import PAGE_SIZE, ChatsPage, OpenedChat, Undelivered
 from commerce.model import Brand, ConversationMessage, Direction, MessageKind
 
-PREVIEW = 60  # characters of the last message shown in the list
-QUOTE = 200  # characters of an undelivered message quoted back to the associate
+PREVIEW = 60  # UTF-16 units of the last message shown in the list
+QUOTE = 200  # units of an undelivered message quoted back to its writer
 
 
-def _shorten(body: str, room: int) -> str:
-    body = " ".join(body.split())  # one line per chat in the list
-    return body if len(body) <= room else body[: room - 1] + "…"
+def _one_line(body: str, room: int) -> str:
+    return lengths.shorten(" ".join(body.split()), room)  # one line per chat in the list
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,7 @@ class ChatsRenderer:
         elif message.kind.value not in ("text", "edit"):  # voice, video, a document...: say which
             body = f"[{message.kind.value}] {body}".strip()
         prefix = self.t(locale, "chats.you") if message.direction is Direction.OUT else ""
-        return prefix + html.escape(_shorten(body, PREVIEW), quote=False)
+        return prefix + html.escape(_one_line(body, PREVIEW), quote=False)
 
     def page(self, locale: str, view: ChatsPage) -> Outgoing:
         if not view.chats and view.page == 0:
@@ -55,7 +55,7 @@ class ChatsRenderer:
             lines.append(self.t(locale, "chats.line", n=n, member=full_name(chat.member), markup={
                 "unread": unread, "preview": self._preview(locale, chat.last)}))
             label = full_name(chat.member) + (f" ({chat.unread})" if chat.unread else "")
-            buttons.append([{"text": label[:64], "callback_data": OpenChat(chat.member.id).pack()}])
+            buttons.append([{"text": lengths.shorten(label, lengths.BUTTON_TEXT), "callback_data": OpenChat(chat.member.id).pack()}])
         if not view.chats:
             lines.append(self.t(locale, "chats.no_more"))
         nav = []

@@ -12,7 +12,7 @@ from telegram import Update
 
 from bot.callbacks import ClaimEscalation
 from bot.context import UpdateTransaction
-from bot.render import Outgoing
+from bot.render import TEXT_LIMIT, Outgoing, fit
 from bot.render_availability import AvailabilityRenderer, toast
 from bot.render_relay import Content
 from commerce.availability import (
@@ -181,11 +181,11 @@ async def _edit_other_cards(tx: UpdateTransaction, escalation_id: int, but: int 
         copy = await tx.uow.outbox.get(card.outbox_id)
         if copy is not None and copy.chat_id == teammate.telegram_user_id:
             await tx.send(ASSOCIATE, copy.chat_id, Outgoing("editMessageText", {
-                "message_id": {"outbox_id": card.outbox_id}, "text": render(teammate), "parse_mode": "HTML"}))
+                "message_id": {"outbox_id": card.outbox_id}, "text": fit(render(teammate), TEXT_LIMIT), "parse_mode": "HTML"}))
 
 
 def _edit(message_id: int, body: str) -> Outgoing:
-    return Outgoing("editMessageText", {"message_id": message_id, "text": body, "parse_mode": "HTML"})
+    return Outgoing("editMessageText", {"message_id": message_id, "text": fit(body, TEXT_LIMIT), "parse_mode": "HTML"})
 
 
 async def claimed_route(tx: UpdateTransaction, associate: Associate, store: Store, replied_message_id: int,
