@@ -125,7 +125,7 @@ class WorkspaceRenderer:
         lines = [self.t(locale, "tags_title", member=full_name(member)),
                  self.t(locale, "card_tags", tags=hashtags(names) or self.t(locale, "none")), "",
                  *self._notes(locale, view.notes)]
-        removes = [{"text": self.t(locale, "button_remove_tag", tag=row.tag)[:64],
+        removes = [{"text": lengths.shorten(self.t(locale, "button_remove_tag", tag=row.tag), lengths.BUTTON_TEXT),
                     "callback_data": RemoveTag(member.id, row.id).pack()} for row in view.tags if row.id is not None]
         keyboard = [removes[i:i + 3] for i in range(0, len(removes), 3)]
         keyboard.append([self._button(locale, "button_add_tag", "addtag", member.id),
