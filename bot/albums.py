@@ -19,8 +19,8 @@ from typing import Any
 
 from bot.context import Services
 from bot.i18n import locale_for
-from bot.render import Outgoing
-from bot.render_relay import CAPTION_LIMIT, Content, RelayRenderer, plain
+from bot.render import TEXT_LIMIT, Outgoing, fit
+from bot.render_relay import CAPTION_LIMIT, Content, RelayRenderer, compose
 from commerce.workspace import header_tags
 from commerce.albums import AlbumItem, AlbumKey, ClaimedAlbum, NotYet, claim_album, media_groups
 from commerce.model import Associate, BotKind, Member, MessageKind, OutboxMessage, Store
@@ -44,7 +44,7 @@ def album_for_associate(views: RelayRenderer, member: Member, associate: Associa
     out = [Outgoing("sendMediaGroup", {"media": media})]
     markup = single[0].params.get("reply_markup")
     if markup:
-        out.append(Outgoing("sendMessage", {"text": f"{head}\n{views.t(associate.locale, 'album.buttons')}",
+        out.append(Outgoing("sendMessage", {"text": fit(f"{head}\n{views.t(associate.locale, 'album.buttons')}", TEXT_LIMIT),
                                             "parse_mode": "HTML", "reply_markup": markup}))
     return out
 
@@ -81,14 +81,11 @@ def _media(item: AlbumItem, head: str | None) -> dict[str, Any]:
 
 
 def item_caption(head: str | None, caption: str | None) -> str:
-    """The item's caption, escaped and shortened to Telegram's limit, under the header if given.
-    The limit counts the header's text as Telegram shows it, not its tags."""
-    parts = [head] if head else []
-    if caption:
-        room = CAPTION_LIMIT - (len(plain(head)) + 1 if head else 0)
-        body = caption if len(caption) <= room else caption[: max(room - 1, 0)] + "…"
-        parts.append(html.escape(body, quote=False))
-    return "\n".join(parts)
+    """The item's caption, escaped and shortened to Telegram's limit (UTF-16 units of the
+    text as shown), under the header if given: the relay's own rule (render_relay.compose)."""
+    if head:
+        return compose(head, caption, CAPTION_LIMIT)
+    return compose(html.escape(caption or "", quote=False), None, CAPTION_LIMIT)
 
 
 async def relay_album(uow: UnitOfWork, services: Services, album: ClaimedAlbum) -> tuple[BotKind, int]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Self
 
-CALLBACK_LIMIT = 64  # bytes, Telegram's limit for callback_data
+from commerce import lengths
+
+CALLBACK_LIMIT = lengths.CALLBACK_DATA  # bytes of UTF-8
 
 
 @dataclass(frozen=True, slots=True)

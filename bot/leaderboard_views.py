@@ -26,7 +26,8 @@ from datetime import datetime, timedelta
 from bot.charts import MAX_SECTIONS, ChartRow, ChartSection, render_leaderboard
 from bot.context import UpdateTransaction
 from bot.i18n import Catalog
-from bot.render import Outgoing
+from bot.render import Outgoing, fit
+from commerce import lengths
 from commerce.leaderboard import Board, Standing, Window
 from commerce.model import Blob, BotKind
 
@@ -127,7 +128,7 @@ async def queue_picture(tx: UpdateTransaction, chat_id: int, picture: Picture, n
     ))
     assert blob.id is not None
     await blobs.expire(blob.id, now + timedelta(days=tx.services.settings.leaderboard_image_days))
-    params = {"photo": {"blob_id": blob.id}, "caption": picture.caption, "parse_mode": "HTML"}
+    params = {"photo": {"blob_id": blob.id}, "caption": fit(picture.caption, lengths.CAPTION), "parse_mode": "HTML"}
     await tx.send(BotKind.ASSOCIATE, chat_id, Outgoing("sendPhoto", params))
 
 

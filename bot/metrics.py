@@ -14,6 +14,7 @@ _HELP = {
     "storelink_messages_retried_total": "Outbound send attempts retried (429, 5xx, timeouts).",
     "storelink_messages_failed_total": "Outbound messages given up on.",
     "storelink_messages_unreachable_total": "Outbound messages to people who blocked the bot.",
+    "storelink_messages_unchanged_total": "Edits Telegram found identical to the message already shown (settled as sent).",
     # A copy is in a chat twice only when Telegram took an attempt whose answer never came
     # back: a timeout, a dropped connection, or a sender that died between the call and
     # recording it. Each such attempt before the send that succeeded counts one.

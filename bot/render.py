@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.i18n import Catalog
+from commerce import lengths
 from commerce.identity import Identity
 from commerce.model import Role
 
-TEXT_LIMIT = 4096  # Telegram's limit for message text, after entity parsing
+TEXT_LIMIT = lengths.TEXT  # UTF-16 units of the text as shown (commerce.lengths)
+_TAG = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,8 +24,26 @@ class Outgoing:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+def plain(markup: str) -> str:
+    """HTML we rendered, as Telegram shows it: what its length limits count, and what a
+    button's answer (which has no formatting) must carry."""
+    return html.unescape(_TAG.sub("", markup))
+
+
+def fit(markup: str, limit: int) -> str:
+    """`markup` when its shown text fits `limit` UTF-16 units. Otherwise the shown text,
+    shortened and escaped: the formatting is lost, never the message (a cut through the
+    markup could leave a tag open, which Telegram refuses)."""
+    shown = plain(markup)
+    if lengths.units(shown) <= limit:
+        return markup
+    return html.escape(lengths.shorten(shown, limit), quote=False)
+
+
 def text(body: str, *, buttons: list[list[dict[str, str]]] | None = None) -> Outgoing:
-    params: dict[str, Any] = {"text": body, "parse_mode": "HTML", "link_preview_options": {"is_disabled": True}}
+    """A message of ours: any text of ours is deliverable, whatever people's names or words
+    it carries (rendering that knows better shortens the words itself, keeping the markup)."""
+    params: dict[str, Any] = {"text": fit(body, TEXT_LIMIT), "parse_mode": "HTML", "link_preview_options": {"is_disabled": True}}
     if buttons:
         params["reply_markup"] = {"inline_keyboard": buttons}
     return Outgoing("sendMessage", params)

@@ -15,28 +15,24 @@ from zoneinfo import ZoneInfo
 
 from bot.callbacks import ClaimEscalation
 from bot.i18n import Catalog
-from bot.render import TEXT_LIMIT, Outgoing, text
-from bot.render_relay import full_name, plain
+from bot.render import TEXT_LIMIT, Outgoing, plain, text
+from bot.render_relay import full_name
+from commerce import lengths
 from commerce.availability import NOTE_LIMIT, Away, AwayError, OffHours, Presence
 from commerce.availability_model import Availability, Escalation
 from commerce.escalation import OpenEscalation, Refusal
 from commerce.hours import WeeklyHours
 from commerce.model import Associate, ConversationMessage, Member, MessageKind, Store
 
-QUOTE = 300  # characters of each message quoted on a card
-TOAST_LIMIT = 200  # characters of a button's answer (answerCallbackQuery)
+QUOTE = 300  # UTF-16 units of each message quoted on a card
 NAMES_SHOWN = 10  # teammates named in a notice; a store's team is rarely larger
-
-
-def _shorten(body: str, room: int) -> str:
-    return body if len(body) <= room else body[: room - 1] + "…"
 
 
 def toast(notice: str) -> str:
     """A notice rendered for a message, as a button's answer: Telegram shows that without
-    formatting (entities would appear as "&amp;") and refuses more than 200 characters.
+    formatting (entities would appear as "&amp;") and refuses more than 200 units.
     The full notice goes on the card itself."""
-    return _shorten(plain(notice), TOAST_LIMIT)
+    return lengths.shorten(plain(notice), lengths.ANSWER_TEXT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +156,7 @@ class AvailabilityRenderer:
         body = message.text or ""
         if message.kind is not MessageKind.TEXT:
             body = f"{self.catalog.text(locale, 'relay.' + message.kind.value)} {body}".strip()
-        return html.escape(_shorten(" ".join(body.split()), QUOTE), quote=False)
+        return html.escape(lengths.shorten(" ".join(body.split()), QUOTE), quote=False)
 
     def owner_note(self, locale: str, member: Member, store: Store, waited: timedelta, *, alone: bool = False,
                    missed: Sequence[Associate] = ()) -> Outgoing:
@@ -200,7 +196,7 @@ class AvailabilityRenderer:
         if kind is not MessageKind.TEXT:
             body = f"{self.catalog.text(locale, 'relay.' + kind.value)} {body}".strip()
         return text(self.t(locale, "answered", member=full_name(member), claimer=claimer.display_name,
-                           said=_shorten(body, QUOTE)))
+                           said=lengths.shorten(body, QUOTE)))
 
     def claim_first(self, locale: str) -> str:
         return self.t(locale, "claim_first")
@@ -213,7 +209,7 @@ class AvailabilityRenderer:
         for n, item in enumerate(items, start=1):
             line, after = self._listed(locale, n, item, now, zone), len(items) - n
             tail = [self.t(locale, "list_more", count=after)] if after else []
-            if len(plain("\n".join([*lines, line, *tail]))) > TEXT_LIMIT:  # Telegram counts the text as shown
+            if lengths.units(plain("\n".join([*lines, line, *tail]))) > TEXT_LIMIT:  # Telegram counts the text as shown
                 lines.append(self.t(locale, "list_more", count=after + 1))  # the oldest, most urgent, stay in view
                 break
             lines.append(line)

@@ -1,5 +1,5 @@
-"""An associate's /chats page, one member's chat opened from it, and the notice that a
-message to a member did not arrive. Names and message previews are user text: escaped
+"""An associate's /chats page, one member's chat opened from it, and the notice to a writer
+(an associate or a member) that their message did not arrive. Names and message previews are user text: escaped
 (the catalog escapes every parameter)."""
 
 from __future__ import annotations
@@ -10,19 +10,19 @@ from typing import Any
 
 from bot.callbacks import ChatsPage as ChatsPageData
 from bot.callbacks import MemberAction, OpenChat
-from bot.i18n import Catalog
+from bot.i18n import Catalog, locale_for
 from bot.render import Outgoing, text
 from bot.render_relay import RelayRenderer, full_name
+from commerce import lengths
 from commerce.chats import PAGE_SIZE, ChatsPage, OpenedChat, Undelivered
-from commerce.model import Brand, ConversationMessage, Direction, MessageKind
+from commerce.model import Brand, ConversationMessage, DeliveryProblem, Direction, MessageKind
 
-PREVIEW = 60  # characters of the last message shown in the list
-QUOTE = 200  # characters of an undelivered message quoted back to the associate
+PREVIEW = 60  # UTF-16 units of the last message shown in the list
+QUOTE = 200  # units of an undelivered message quoted back to its writer
 
 
-def _shorten(body: str, room: int) -> str:
-    body = " ".join(body.split())  # one line per chat in the list
-    return body if len(body) <= room else body[: room - 1] + "…"
+def _one_line(body: str, room: int) -> str:
+    return lengths.shorten(" ".join(body.split()), room)  # one line per chat in the list
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,7 @@ class ChatsRenderer:
         elif message.kind.value not in ("text", "edit"):  # voice, video, a document...: say which
             body = f"[{message.kind.value}] {body}".strip()
         prefix = self.t(locale, "chats.you") if message.direction is Direction.OUT else ""
-        return prefix + html.escape(_shorten(body, PREVIEW), quote=False)
+        return prefix + html.escape(_one_line(body, PREVIEW), quote=False)
 
     def page(self, locale: str, view: ChatsPage) -> Outgoing:
         if not view.chats and view.page == 0:
@@ -55,7 +55,7 @@ class ChatsRenderer:
             lines.append(self.t(locale, "chats.line", n=n, member=full_name(chat.member), markup={
                 "unread": unread, "preview": self._preview(locale, chat.last)}))
             label = full_name(chat.member) + (f" ({chat.unread})" if chat.unread else "")
-            buttons.append([{"text": label[:64], "callback_data": OpenChat(chat.member.id).pack()}])
+            buttons.append([{"text": lengths.shorten(label, lengths.BUTTON_TEXT), "callback_data": OpenChat(chat.member.id).pack()}])
         if not view.chats:
             lines.append(self.t(locale, "chats.no_more"))
         nav = []
@@ -79,8 +79,16 @@ class ChatsRenderer:
     def not_yours(self, locale: str) -> Outgoing:
         return text(self.t(locale, "chats.not_yours"))
 
-    def undelivered(self, notice: Undelivered) -> Outgoing:
-        key = "chats.unreachable" if notice.unreachable else "chats.failed"
-        body = notice.message.text or (self.t(notice.associate.locale, "relay.photo") if notice.message.kind is MessageKind.PHOTO else "")
-        return text(self.t(notice.associate.locale, key, member=full_name(notice.member), text=_shorten(body, QUOTE)))
+    def undelivered(self, notice: Undelivered, default_locale: str) -> Outgoing:
+        """To the writer, in their own language: why their message did not arrive, and how
+        it began (a media message without words is named by its kind)."""
+        locale = locale_for(notice.member.language_code, default_locale) if notice.to_member else notice.associate.locale
+        message = notice.message
+        body = message.text or ("" if message.kind is MessageKind.TEXT else self.t(locale, f"relay.{message.kind.value}"))
+        quote = _one_line(body, QUOTE)
+        if notice.to_member:
+            key = "relay.undelivered_too_long" if notice.problem is DeliveryProblem.TOO_LONG else "relay.undelivered"
+            return text(self.t(locale, key, associate=notice.associate.display_name, text=quote))
+        key = {DeliveryProblem.UNREACHABLE: "chats.unreachable", DeliveryProblem.TOO_LONG: "chats.too_long"}.get(notice.problem, "chats.failed")
+        return text(self.t(locale, key, member=full_name(notice.member), text=quote))
 

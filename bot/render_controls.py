@@ -9,6 +9,7 @@ from bot.callbacks import AskStopChat, ChooseAssociate, OpenChat, StopChat, Swit
 from bot.i18n import Catalog, locale_for
 from bot.render import Outgoing, text
 from bot.render_relay import full_name
+from commerce import lengths
 from commerce.member_controls import Choices, Moved
 from commerce.model import Associate, Brand, Member
 
@@ -16,7 +17,7 @@ PICKER_LIMIT = 30  # buttons in one list; a store's team is rarely larger
 
 
 def _button(label: str, data: Any) -> dict[str, str]:
-    return {"text": label, "callback_data": data.pack()}
+    return {"text": lengths.shorten(label, lengths.BUTTON_TEXT), "callback_data": data.pack()}
 
 
 @dataclass(frozen=True, slots=True)

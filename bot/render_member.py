@@ -12,13 +12,14 @@ from bot.callbacks import ConsentChoice, PickAssociate, PickStore, ShowCard, Swi
 from bot.i18n import Catalog, locale_for
 from bot.render import Outgoing, text
 from bot.render_controls import ControlsRenderer
+from commerce import lengths
 from commerce.consent import MemberCard
 from commerce.enrollment import AssociateUnavailable, Enrolled, SwitchOffered, WelcomeBack
 from commerce.model import Associate, Brand, Coupon, Member, Store
 
 
 def _button(label: str, data: Any) -> dict[str, str]:
-    return {"text": label, "callback_data": data.pack()}
+    return {"text": lengths.shorten(label, lengths.BUTTON_TEXT), "callback_data": data.pack()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,19 +5,22 @@ wrote is user text: escaped here, always."""
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Catalog
-from bot.render import TEXT_LIMIT, Outgoing
+from bot.render import TEXT_LIMIT, Outgoing, fit, plain
 from bot.render_workspace import member_buttons, relay_header
+from commerce import lengths
+from commerce.lengths import shorten, units
 from commerce.model import Associate, Brand, ConversationMessage, Direction, Member, MessageKind, Store
 
-CAPTION_LIMIT = 1024  # Telegram's limit for a caption, after entity parsing
-_TAG = re.compile(r"<[^>]+>")
+__all__ = ["CAPTION_LIMIT", "CAPTIONED", "Content", "RelayRenderer", "compose", "full_name", "plain"]
+
+CAPTION_LIMIT = lengths.CAPTION  # UTF-16 units of the caption as shown
+HISTORY_QUOTE = 300  # units of each message in a /history listing
 
 
 # Media sent with a caption, by the Bot API method that sends each.
@@ -102,7 +105,7 @@ class RelayRenderer:
         lines = [self.t(locale, "relay.history_title", member=full_name(member), count=len(messages))]
         for m in messages:
             at = m.created_at.astimezone(zone).strftime("%m-%d %H:%M")
-            body = _shorten(m.text or "", 300)
+            body = shorten(m.text or "", HISTORY_QUOTE)
             if m.kind is not MessageKind.TEXT:  # the label is plain text too: escaping it is harmless
                 body = f"{self.t(locale, 'relay.' + m.kind.value)} {body}".strip()
             if m.direction is Direction.IN:
@@ -112,10 +115,10 @@ class RelayRenderer:
         if not messages:
             lines.append(self.t(locale, "relay.history_empty"))
         out = "\n".join(lines)
-        while len(out) > TEXT_LIMIT and len(lines) > 2:  # drop the oldest lines first
+        while units(plain(out)) > TEXT_LIMIT and len(lines) > 2:  # drop the oldest lines first
             del lines[1]
             out = "\n".join(lines)
-        return Outgoing("sendMessage", {"text": out, "parse_mode": "HTML", "link_preview_options": {"is_disabled": True}})
+        return Outgoing("sendMessage", {"text": fit(out, TEXT_LIMIT), "parse_mode": "HTML", "link_preview_options": {"is_disabled": True}})
 
 
 def _message(head: str, content: Content, *, from_bot: str) -> Outgoing:
@@ -124,13 +127,13 @@ def _message(head: str, content: Content, *, from_bot: str) -> Outgoing:
         field = content.kind.value
         ref = {"from_bot": from_bot, "file_id": content.file_id}
         ref |= {k: v for k, v in (("file_name", content.file_name), ("mime_type", content.mime_type)) if v}
-        caption = _compose(head, content.text, CAPTION_LIMIT)
+        caption = compose(head, content.text, CAPTION_LIMIT)
         return Outgoing(method, {field: ref, "caption": caption, "parse_mode": "HTML"})
-    return _text(_compose(head, content.text, TEXT_LIMIT))
+    return _text(compose(head, content.text, TEXT_LIMIT))
 
 
 def _text(body: str) -> Outgoing:
-    return Outgoing("sendMessage", {"text": body, "parse_mode": "HTML", "link_preview_options": {"is_disabled": True}})
+    return Outgoing("sendMessage", {"text": fit(body, TEXT_LIMIT), "parse_mode": "HTML", "link_preview_options": {"is_disabled": True}})
 
 
 def _edit(head: str, kind: MessageKind, new_text: str | None, relayed_outbox_id: int) -> Outgoing:
@@ -138,26 +141,19 @@ def _edit(head: str, kind: MessageKind, new_text: str | None, relayed_outbox_id:
     row: the sender finds the Telegram message id it was delivered as."""
     target = {"message_id": {"outbox_id": relayed_outbox_id}, "parse_mode": "HTML"}
     if kind in CAPTIONED:
-        return Outgoing("editMessageCaption", {**target, "caption": _compose(head, new_text, CAPTION_LIMIT)})
-    return Outgoing("editMessageText", {**target, "text": _compose(head, new_text, TEXT_LIMIT),
+        return Outgoing("editMessageCaption", {**target, "caption": compose(head, new_text, CAPTION_LIMIT)})
+    return Outgoing("editMessageText", {**target, "text": compose(head, new_text, TEXT_LIMIT),
                                         "link_preview_options": {"is_disabled": True}})
 
 
-def _compose(head: str, body: str | None, limit: int) -> str:
-    """The header line, then the person's words, escaped. Telegram counts the limit after
-    parsing the HTML, so the room left is measured on the header's plain text; the full
-    text stays in the history even when the relayed copy has to be shortened."""
+def compose(head: str, body: str | None, limit: int) -> str:
+    """The header line, then the person's words, escaped, within `limit` as Telegram counts
+    it: UTF-16 units of the text as shown, so the header counts by its plain text. Words
+    that do not fit are shortened with a visible "…"; the full text stays in the history.
+    The header carries people's text too (names, tags, the store's name): it may take the
+    room the words leave, but never more than half when the words need it."""
     if not body:
-        return head
-    room = limit - len(plain(head)) - 1
-    return f"{head}\n{html.escape(_shorten(body, room), quote=False)}"
-
-
-def plain(markup: str) -> str:
-    """HTML we rendered, as Telegram shows it: what its length limits count, and what a
-    button's answer (which has no formatting) must carry."""
-    return html.unescape(_TAG.sub("", markup))
-
-
-def _shorten(body: str, room: int) -> str:
-    return body if len(body) <= room else body[: max(room - 1, 0)] + "…"
+        return fit(head, limit)
+    head = fit(head, limit - 1 - min(units(body), limit // 2))
+    room = limit - units(plain(head)) - 1
+    return f"{head}\n{html.escape(shorten(body, room), quote=False)}"

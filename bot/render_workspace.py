@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.callbacks import MemberAction, MembersPage as MembersPageData, RemoveTag
 from bot.i18n import Catalog
 from bot.render import Outgoing, text
+from commerce import lengths
 from commerce.members import NOTE_LIMIT, TAG_LIMIT, TAGS_PER_MEMBER, MemberNote
 from commerce.model import Brand, Direction, Member, Store
 from commerce.workspace import PAGE_SIZE, MembersPage, Profile, TagsAndNotes
@@ -124,7 +125,7 @@ class WorkspaceRenderer:
         lines = [self.t(locale, "tags_title", member=full_name(member)),
                  self.t(locale, "card_tags", tags=hashtags(names) or self.t(locale, "none")), "",
                  *self._notes(locale, view.notes)]
-        removes = [{"text": self.t(locale, "button_remove_tag", tag=row.tag)[:64],
+        removes = [{"text": lengths.shorten(self.t(locale, "button_remove_tag", tag=row.tag), lengths.BUTTON_TEXT),
                     "callback_data": RemoveTag(member.id, row.id).pack()} for row in view.tags if row.id is not None]
         keyboard = [removes[i:i + 3] for i in range(0, len(removes), 3)]
         keyboard.append([self._button(locale, "button_add_tag", "addtag", member.id),
@@ -177,7 +178,7 @@ class WorkspaceRenderer:
             lines.append(self.catalog.text(locale, "workspace.members_line", n=n, member=full_name(row.member),
                                            markup={"details": joined}))
             label = full_name(row.member) + (f" ({row.unread})" if row.unread else "")
-            buttons.append([{"text": label[:64], "callback_data": MemberAction("profile", row.member.id).pack()}])
+            buttons.append([{"text": lengths.shorten(label, lengths.BUTTON_TEXT), "callback_data": MemberAction("profile", row.member.id).pack()}])
         if not view.members:
             lines.append(self.t(locale, "members_no_more"))
         nav = []

@@ -191,22 +191,26 @@ class Runtime:
             await uow.commit()
 
     async def _on_undelivered(self, message: OutboxMessage, status: OutboxStatus) -> None:
-        """An associate's message to a member ended FAILED or UNREACHABLE: tell the associate,
-        once (the sender settles each row once), through the outbox in a transaction of its own."""
-        assert self.services is not None and self.sender is not None
-        if message.bot is not BotKind.CONSUMER:
-            return  # only member chats carry associates' words
-        async with self.services.uow() as uow:
+        """A relayed message ended FAILED or UNREACHABLE: tell its writer, once (the sender
+        settles each row once), in their own bot, through the outbox in a transaction of its
+        own: the associate when it was theirs to a member, the member when it was theirs to
+        the associate (commerce.chats decides who hears of what)."""
+        services = self.services
+        assert services is not None and self.sender is not None
+        async with services.uow() as uow:
             notice = await find_undelivered(uow, message, status)
             if notice is None:
                 return
-            chat_id = notice.associate.telegram_user_id
+            writer = notice.member if notice.to_member else notice.associate
+            bot = BotKind.CONSUMER if notice.to_member else BotKind.ASSOCIATE
+            chat_id = writer.telegram_user_id
             assert chat_id is not None
-            outgoing = ChatsRenderer(self.services.catalog, self.services.brand).undelivered(notice)
-            await uow.outbox.add(OutboxMessage(bot=BotKind.ASSOCIATE, chat_id=chat_id, method=outgoing.method,
+            outgoing = ChatsRenderer(services.catalog, services.brand).undelivered(notice, services.settings.default_locale)
+            await uow.outbox.add(OutboxMessage(bot=bot, chat_id=chat_id, method=outgoing.method,
                                                params=outgoing.params, created_at=self.options.clock.now()))
             await uow.commit()
-        await self.sender.notify(BotKind.ASSOCIATE, chat_id)
+        log.info("told the writer of outbox row %s (%s) it was not delivered: %s", message.id, bot, notice.problem)
+        await self.sender.notify(bot, chat_id)
 
     async def _is_reachable(self, bot: BotKind, chat_id: int) -> bool:
         assert self.services is not None and self.services.brand.id is not None

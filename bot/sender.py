@@ -11,7 +11,9 @@ worker's jobs are reclaimed by the others. Telegram's answers decide what happen
   row pending and come back later (the sweep republishes it);
 - 403 (the person blocked the bot): the row and the chat's other pending rows become
   UNREACHABLE, the person is marked unreachable, nothing is retried;
-- 400: the request itself is wrong; FAILED, never retried.
+- 400: the request itself is wrong; FAILED, never retried, with the reason on the row
+  ("too_long: ...", "refused: ..."). Except "message is not modified": an edit that
+  changes nothing (a button pressed twice) has its effect already; SENT.
 
 A chat's lock is a lease: a worker that dies holding it (SIGKILL, a lost machine) keeps no
 chat for longer than the lease, and its unacknowledged jobs are reclaimed once idle that
@@ -25,6 +27,7 @@ chat; every such send is counted in storelink_messages_possible_duplicates_total
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
 import random
@@ -40,7 +43,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot import media_groups
 from bot.metrics import Metrics
-from commerce.model import Blob, BotKind, OutboxMessage, OutboxStatus
+from commerce.model import Blob, BotKind, DeliveryProblem, OutboxMessage, OutboxStatus
 from commerce.ports import Clock, Deduplicator, Lock, RateLimiter, UnitOfWorkFactory, WorkQueue
 
 log = logging.getLogger("storelink.sender")
@@ -286,9 +289,14 @@ class Sender:
                 self.metrics.inc("storelink_messages_unreachable_total", message.bot)
                 return await self._settle(message, OutboxStatus.UNREACHABLE, attempts, error=str(exc))
             except (BadRequest, InvalidToken) as exc:
-                log.warning("Telegram refused outbox row %s (%s): %s", message.id, message.method, exc)
+                if _not_modified(exc):
+                    self.metrics.inc("storelink_messages_unchanged_total", message.bot)
+                    return await self._settle(message, OutboxStatus.SENT, attempts)
+                problem = DeliveryProblem.TOO_LONG if _too_long(exc) else DeliveryProblem.REFUSED
+                # Telegram's description names the rule broken, never the message's words.
+                log.warning("Telegram refused outbox row %s (%s, %s): %s", message.id, message.method, problem, exc)
                 self.metrics.inc("storelink_messages_failed_total", message.bot)
-                return await self._settle(message, OutboxStatus.FAILED, attempts, error=str(exc))
+                return await self._settle(message, OutboxStatus.FAILED, attempts, error=f"{problem}: {exc}")
             except NetworkError as exc:  # 5xx, timeouts, dropped connections (BadRequest caught above)
                 if may_have_arrived(exc):
                     doubt.lost()
@@ -297,7 +305,8 @@ class Sender:
                 failures += 1
                 if attempts >= GIVE_UP_AFTER:
                     self.metrics.inc("storelink_messages_failed_total", message.bot)
-                    return await self._settle(message, OutboxStatus.FAILED, attempts, error=str(exc))
+                    log.warning("gave up on outbox row %s (%s) after %d attempts", message.id, message.method, attempts)
+                    return await self._settle(message, OutboxStatus.FAILED, attempts, error=f"{DeliveryProblem.REFUSED}: {exc}")
                 if failures >= RUN_OF_FAILURES:
                     return await self._settle(message, OutboxStatus.PENDING, attempts, error=str(exc))
                 self.metrics.inc("storelink_messages_retried_total", message.bot)
@@ -306,7 +315,8 @@ class Sender:
             except TelegramError as exc:  # unknown method, chat migrated, conflict: final answers
                 log.warning("Telegram refused outbox row %s (%s): %s", message.id, message.method, type(exc).__name__)
                 self.metrics.inc("storelink_messages_failed_total", message.bot)
-                return await self._settle(message, OutboxStatus.FAILED, attempts, error=f"{type(exc).__name__}: {exc}")
+                return await self._settle(message, OutboxStatus.FAILED, attempts,
+                                          error=f"{DeliveryProblem.REFUSED}: {type(exc).__name__}: {exc}")
             if doubt.copies:  # earlier attempts that may have been delivered too
                 self.metrics.inc("storelink_messages_possible_duplicates_total", message.bot, doubt.copies)
             self.metrics.inc("storelink_messages_sent_total", message.bot)
@@ -421,8 +431,9 @@ class Sender:
             if album:  # in the same commit: a reply to any item finds the row as soon as it is SENT
                 await uow.albums.remember_delivered(message.bot, message.chat_id, message.id, album)
             await uow.commit()
-        if status in (OutboxStatus.FAILED, OutboxStatus.UNREACHABLE):
-            await self._undelivered([message], status)
+        if status in (OutboxStatus.FAILED, OutboxStatus.UNREACHABLE):  # the hook sees the row as settled
+            settled = dataclasses.replace(message, status=status, attempts=attempts, error=fields.get("error", message.error))
+            await self._undelivered([settled], status)
         return status
 
     async def _mark_rest_unreachable(self, bot: BotKind, chat_id: int) -> None:
@@ -453,6 +464,15 @@ class Sender:
             log.exception("sender step failed; retrying shortly")
             await asyncio.sleep(1.0)
             return None
+
+
+def _not_modified(exc: TelegramError) -> bool:
+    return "message is not modified" in exc.message.lower()
+
+
+def _too_long(exc: TelegramError) -> bool:
+    """"Message is too long", "Message caption is too long", "MESSAGE_TOO_LONG"."""
+    return "too long" in exc.message.lower() or "too_long" in exc.message.lower()
 
 
 def _retry_after(exc: RetryAfter) -> float:

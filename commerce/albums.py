@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from commerce import lengths
 from commerce.model import Associate, BotKind, ConversationMessage, Direction, Member, MessageKind, Store
 from commerce.ports import UnitOfWork
 from commerce.relay import record_message
@@ -24,7 +25,7 @@ from commerce.relay import record_message
 # Telegram groups photos and videos together, documents only with documents; voice notes
 # and stickers are never part of an album. Up to ten items make one media group.
 GROUPABLE = frozenset({MessageKind.PHOTO, MessageKind.VIDEO, MessageKind.DOCUMENT})
-GROUP_LIMIT = 10
+GROUP_LIMIT = lengths.MEDIA_GROUP  # items Telegram takes in one media group
 
 
 @dataclass(slots=True)

@@ -1,5 +1,6 @@
 """An associate's conversations: /chats (their members, unread first by latest activity),
-one member's chat opened from it, and the notice when a reply could not be delivered.
+one member's chat opened from it, and the notice when a message of theirs, or a member's
+to them, could not be delivered.
 
 "Unread" is defined simply: the member's messages after the last answer anyone gave them
 (an OUT message). Looking at a chat does not mark it read; answering does.
@@ -15,6 +16,7 @@ from commerce.model import (
     AssociateStatus,
     ChatSummary,
     ConversationMessage,
+    DeliveryProblem,
     Direction,
     Member,
     OutboxMessage,
@@ -67,32 +69,53 @@ async def open_chat(uow: UnitOfWork, associate: Associate, member_id: int, limit
 
 @dataclass(frozen=True, slots=True)
 class Undelivered:
-    """Tell the associate that their message to this member did not arrive."""
+    """Tell the writer that their message did not arrive: the associate when it was theirs
+    to the member (OUT), the member when it was theirs to the associate (IN)."""
 
     associate: Associate
     member: Member
     message: ConversationMessage
-    unreachable: bool  # True: the member blocked the bot; False: Telegram refused the message
+    problem: DeliveryProblem
+
+    @property
+    def unreachable(self) -> bool:
+        """The reader blocked the bot (rather than Telegram refusing the message)."""
+        return self.problem is DeliveryProblem.UNREACHABLE
+
+    @property
+    def to_member(self) -> bool:
+        """The member wrote it, so the member is told, in the consumer bot."""
+        return self.message.direction is Direction.IN
 
 
 def undelivered_notice(outbox: OutboxMessage, status: OutboxStatus, message: ConversationMessage | None,
                        associate: Associate | None, member: Member | None) -> Undelivered | None:
-    """Only an associate's relayed message to a member is worth a notice: the sender's other
-    rows (welcomes, refusals, the notices themselves) are not the associate's words."""
+    """Only a relayed message is worth a notice: the sender's other rows (welcomes, refusals,
+    the notices themselves) are nobody's words. Its writer is told why it did not arrive. A
+    member is told only when Telegram refused the copy: when their associate blocked the
+    staff bot, the store team hears of the unanswered message through the escalation, and
+    the member's wait is theirs to cover."""
     if status not in (OutboxStatus.UNREACHABLE, OutboxStatus.FAILED):
         return None
-    if message is None or message.direction is not Direction.OUT or associate is None or member is None:
+    if message is None or associate is None or member is None:
         return None
+    problem = DeliveryProblem.of(status, outbox.error)
+    if message.direction is Direction.IN:
+        if status is not OutboxStatus.FAILED or member.telegram_user_id is None or not member.reachable:
+            return None
+        return Undelivered(associate, member, message, problem)
     if associate.telegram_user_id is None or associate.status is not AssociateStatus.ACTIVE:
         return None
-    return Undelivered(associate, member, message, status is OutboxStatus.UNREACHABLE)
+    return Undelivered(associate, member, message, problem)
 
 
 async def find_undelivered(uow: UnitOfWork, outbox: OutboxMessage, status: OutboxStatus) -> Undelivered | None:
+    """outbox: the row as settled (its error says why). Edits are rows of their own, with a
+    history entry of their own: a refused edit is told like a refused message."""
     if status not in (OutboxStatus.UNREACHABLE, OutboxStatus.FAILED) or outbox.id is None:
         return None
     message = await uow.conversations.by_relay_outbox(outbox.id)
-    if message is None or message.direction is not Direction.OUT:
+    if message is None:
         return None
     associate = await uow.associates.get(message.associate_id)
     member = await uow.members.get(message.member_id)

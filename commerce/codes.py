@@ -30,7 +30,9 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Literal
 
-PAYLOAD_LIMIT = 64  # Telegram's limit for a deep-link start parameter
+from commerce import lengths
+
+PAYLOAD_LIMIT = lengths.START_PARAMETER  # characters of a deep link's start parameter
 ENROLL_PREFIX = "e"  # version 1 enrollment code; a new format takes a new letter
 INVITE_PREFIX = "i"  # associate invite (random token, single use, stored in the database)
 

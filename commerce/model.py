@@ -46,6 +46,21 @@ class OutboxStatus(StrEnum):
     UNREACHABLE = "unreachable"  # the person blocked the bot (403); never retried
 
 
+class DeliveryProblem(StrEnum):
+    """Why an outbox row was not delivered. A FAILED row's error starts with it
+    ("too_long: Message is too long"), so the row itself says why."""
+
+    TOO_LONG = "too_long"  # Telegram refused the text or caption as too long
+    REFUSED = "refused"  # any other refusal, or too many failed attempts
+    UNREACHABLE = "unreachable"  # the person blocked the bot
+
+    @classmethod
+    def of(cls, status: OutboxStatus, error: str | None) -> DeliveryProblem:
+        if status is OutboxStatus.UNREACHABLE:
+            return cls.UNREACHABLE
+        return cls.TOO_LONG if (error or "").startswith(f"{cls.TOO_LONG}:") else cls.REFUSED
+
+
 @dataclass(slots=True)
 class Brand:
     name: str

@@ -8,11 +8,11 @@ import logging
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from telegram import Update
+from telegram import MaybeInaccessibleMessage, Message, Update
 
 from bot.callbacks import ClaimEscalation
 from bot.context import UpdateTransaction
-from bot.render import Outgoing
+from bot.render import TEXT_LIMIT, Outgoing, fit, plain
 from bot.render_availability import AvailabilityRenderer, toast
 from bot.render_relay import Content
 from commerce.availability import (
@@ -149,9 +149,17 @@ async def on_claim(tx: UpdateTransaction, update: Update, staff: Staff, data: Cl
         await _hand_over(tx, result, presser, locale, message_id)
         return toast(views(tx).claimed(locale, result.member))
     notice = views(tx).refusal(locale, result.reason, result.member, result.claimer)
-    if result.reason in (Refusal.TAKEN, Refusal.DONE) and message_id is not None:
+    if result.reason in (Refusal.TAKEN, Refusal.DONE) and message_id is not None and not _shows(query.message, notice):
         await tx.reply(update, _edit(message_id, notice))  # the card no longer offers the button
     return toast(notice)
+
+
+def _shows(card: MaybeInaccessibleMessage | None, notice: str) -> bool:
+    """The card says `notice` already, with no button left: a press that came after the same
+    refusal (pressed again, or a client that kept the old button). Telegram refuses an edit
+    that changes nothing ("message is not modified"), so none is sent."""
+    return (isinstance(card, Message) and card.text == plain(notice).strip()
+            and not (card.reply_markup and card.reply_markup.inline_keyboard))
 
 
 async def _hand_over(tx: UpdateTransaction, claimed: Claimed, presser: Associate, locale: str, message_id: int | None) -> None:
@@ -181,11 +189,11 @@ async def _edit_other_cards(tx: UpdateTransaction, escalation_id: int, but: int 
         copy = await tx.uow.outbox.get(card.outbox_id)
         if copy is not None and copy.chat_id == teammate.telegram_user_id:
             await tx.send(ASSOCIATE, copy.chat_id, Outgoing("editMessageText", {
-                "message_id": {"outbox_id": card.outbox_id}, "text": render(teammate), "parse_mode": "HTML"}))
+                "message_id": {"outbox_id": card.outbox_id}, "text": fit(render(teammate), TEXT_LIMIT), "parse_mode": "HTML"}))
 
 
 def _edit(message_id: int, body: str) -> Outgoing:
-    return Outgoing("editMessageText", {"message_id": message_id, "text": body, "parse_mode": "HTML"})
+    return Outgoing("editMessageText", {"message_id": message_id, "text": fit(body, TEXT_LIMIT), "parse_mode": "HTML"})
 
 
 async def claimed_route(tx: UpdateTransaction, associate: Associate, store: Store, replied_message_id: int,

@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.callbacks import PickAssociate, PickStore, SwitchChoice
 from bot.context import StorelinkContext, UpdateTransaction
-from bot.render import Outgoing, text
+from bot.render import TEXT_LIMIT, Outgoing, fit, text
 from commerce.codes import normalise_short_code, parse_start_payload
 from commerce.enrollment import (
     AssociateUnavailable,
@@ -141,7 +141,7 @@ async def on_switch_choice(update: Update, ctx: StorelinkContext) -> None:
 
 
 def _edit(query, body: str) -> Outgoing:  # noqa: ANN001
-    return Outgoing("editMessageText", {"message_id": query.message.message_id, "text": body, "parse_mode": "HTML"})
+    return Outgoing("editMessageText", {"message_id": query.message.message_id, "text": fit(body, TEXT_LIMIT), "parse_mode": "HTML"})
 
 
 async def deliver(tx: UpdateTransaction, update: Update, result: ScanResult, locale: str) -> None:

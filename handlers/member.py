@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
 
 from bot.callbacks import ConsentChoice
@@ -14,6 +16,7 @@ from handlers.buttons import answer
 from handlers.enrollment import notify_associate
 from handlers.relay import relay_member_message
 
+log = logging.getLogger("storelink.handlers")
 CONSUMER = BotKind.CONSUMER
 _CONFIRM = {("marketing", False): "member.marketing_now_off", ("marketing", True): "member.marketing_now_on",
             ("chat", False): "member.chat_now_off", ("chat", True): "member.chat_now_on"}
@@ -38,19 +41,21 @@ async def on_consent(update: Update, ctx: StorelinkContext) -> None:
     choice = ConsentChoice.unpack(query.data)
     locale = services.locale(update)
     views = services.member_views
-    async with services.transaction(CONSUMER, update) as tx:
-        if choice is None or choice.kind not in ("marketing", "chat"):
-            card = None
-        else:
-            card = await set_consent(tx.uow, services.brand, update.effective_user.id, kind=choice.kind, allowed=choice.allowed, now=services.clock.now())  # type: ignore[union-attr]
-        if card is None:
+    # Data no button of ours carries (forged, or garbled): the button is what is wrong, not
+    # the person's membership, so they hear that it is no longer valid.
+    stale = choice is None or choice.kind not in ("marketing", "chat")
+    async with services.transaction(CONSUMER, update) as tx:  # records the press as handled either way
+        if stale or choice is None:
+            log.info("a consent button with unknown data was pressed; nothing changed")
+        elif (card := await set_consent(tx.uow, services.brand, update.effective_user.id, kind=choice.kind,  # type: ignore[union-attr]
+                                        allowed=choice.allowed, now=services.clock.now())) is None:
             await tx.reply(update, text(views.t(locale, "member.not_a_member")))
         else:
-            await tx.reply(update, text(views.t(locale, _CONFIRM[(choice.kind, choice.allowed)])))  # type: ignore[union-attr]
-            if choice.kind == "chat" and card.associate is not None:  # type: ignore[union-attr]
-                key = "resumed_chat" if choice.allowed else "stopped_chat"  # type: ignore[union-attr]
+            await tx.reply(update, text(views.t(locale, _CONFIRM[(choice.kind, choice.allowed)])))
+            if choice.kind == "chat" and card.associate is not None:
+                key = "resumed_chat" if choice.allowed else "stopped_chat"
                 await notify_associate(tx, card.associate, views.associate_notice(card.associate, key, card.member))
-    await answer(query)
+    await answer(query, views.t(locale, "member.stale_button") if stale else None, alert=stale)
 
 
 async def on_contact(update: Update, ctx: StorelinkContext) -> None:

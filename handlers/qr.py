@@ -11,7 +11,8 @@ from bot.context import StorelinkContext
 from bot.links import share_link
 from bot.poster_specs import poster_spec_for
 from bot.posters import render_poster
-from bot.render import Outgoing, text
+from bot.render import Outgoing, fit, text
+from commerce import lengths
 from commerce.identity import identify
 from commerce.model import BotKind, Blob, Role
 
@@ -39,7 +40,7 @@ async def on_qr(update: Update, ctx: StorelinkContext) -> None:
         blob = await tx.uow.blobs.put(Blob(hashlib.sha256(png).hexdigest(), png, "image/png", f"qr-{associate.short_code}.png", services.clock.now()))
         await tx.reply(update, Outgoing("sendPhoto", {
             "photo": {"blob_id": blob.id},
-            "caption": caption,
+            "caption": fit(caption, lengths.CAPTION),
             "parse_mode": "HTML",
             "reply_markup": {"inline_keyboard": [[{"text": t(locale, "qr.share_button"), "url": share}]]},
         }))

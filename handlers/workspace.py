@@ -16,9 +16,9 @@ from telegram import CallbackQuery, Message, Update
 
 from bot.callbacks import MEMBER_ACTIONS, MemberAction, MembersPage, RemoveTag
 from bot.context import StorelinkContext, UpdateTransaction
-from bot.render import TEXT_LIMIT, Outgoing, text
-from bot.render_relay import plain
+from bot.render import TEXT_LIMIT, Outgoing, plain, text
 from bot.render_workspace import WorkspaceRenderer, full_name
+from commerce.lengths import units
 from commerce.members import BadFilter, FocusMode, filter_digest, parse_filter
 from commerce.model import Associate, BotKind, Direction, Member, OutboxMessage
 from commerce.relay import MemberPaused, ReplyRoute, ReplyTo
@@ -254,7 +254,7 @@ def _joined(answers: list[Outgoing]) -> list[Outgoing]:
     lines: list[str] = []
     for answer in answers:
         line = answer.params["text"]
-        if len(plain("\n".join([*lines, line, "…"]))) > TEXT_LIMIT:
+        if units(plain("\n".join([*lines, line, "…"]))) > TEXT_LIMIT:
             lines.append("…")
             break
         lines.append(line)

@@ -7,11 +7,13 @@ import re
 from typing import Any
 
 from bot.sandbox.errors import CHAT_NOT_FOUND, bad_request
+from bot.sandbox.markup import utf16_len
 from bot.sandbox.methods import Call, Method
 
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _QUERY_GONE = "query is too old and response timeout expired or query ID is invalid"
-_ANSWER_TEXT_LIMIT = 200
+_ANSWER_TEXT_LIMIT = 200  # UTF-16 code units, as Telegram counts every text
+_DESCRIPTION_LIMIT = 256
 
 
 async def answer_callback_query(call: Call) -> bool:
@@ -20,7 +22,7 @@ async def answer_callback_query(call: Call) -> bool:
     if query is None or query.bot_id != call.bot.id or query.answer is not None:
         raise bad_request(_QUERY_GONE)
     text = p.string("text") or None
-    if text and len(text) > _ANSWER_TEXT_LIMIT:
+    if text and utf16_len(text) > _ANSWER_TEXT_LIMIT:
         raise bad_request("MESSAGE_TOO_LONG")
     query.answer = {
         "text": text,
@@ -57,7 +59,7 @@ async def set_my_commands(call: Call) -> bool:
     for command in commands:
         if not isinstance(command, dict) or not _COMMAND.fullmatch(str(command.get("command", ""))):
             raise bad_request("BOT_COMMAND_INVALID")
-        if not 1 <= len(str(command.get("description", ""))) <= 256:
+        if not 1 <= utf16_len(str(command.get("description", ""))) <= _DESCRIPTION_LIMIT:
             raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
     call.bot.commands[_scope_key(call)] = [{"command": c["command"], "description": c["description"]} for c in commands]
     return True

@@ -177,10 +177,12 @@ class SandboxClient:
     # Faults, the call log, limits
 
     async def fail_next(
-        self, n: int, *, status: int = 500, method: str | None = None, bot: str | None = None, retry_after: int = 1
+        self, n: int, *, status: int = 500, method: str | None = None, bot: str | None = None, retry_after: int = 1,
+        description: str | None = None,
     ) -> None:
-        """Refuse the next n matching calls with status (a 429 says retry_after seconds)."""
-        body = {"n": n, "status": status, "method": method, "bot": bot, "retry_after": retry_after}
+        """Refuse the next n matching calls with status (a 429 says retry_after seconds; a 4xx
+        says `description`, e.g. "message is too long", if given)."""
+        body = {"n": n, "status": status, "method": method, "bot": bot, "retry_after": retry_after, "description": description}
         await self._call("POST", "/sandbox/faults/fail_next", body)
 
     async def fail_randomly(

@@ -26,6 +26,7 @@ class _Fault:
     bot: str | None  # lower-cased bot username, None for any
     status: int = 500
     retry_after: int = 1  # seconds a 429 asks the bot to wait
+    description: str | None = None  # a 4xx's reason ("message is too long"); a generic one if None
 
     def matches(self, bot: str, method: str) -> bool:
         return (self.method is None or self.method == method.lower()) and (self.bot is None or self.bot == bot.lower())
@@ -51,6 +52,7 @@ class Injected:
 
     status: int
     retry_after: int = 1
+    description: str | None = None
 
 
 class Faults:
@@ -61,9 +63,10 @@ class Faults:
         self._latency: dict[str | None, float] = {}
 
     def fail_next(
-        self, n: int, *, status: int = 500, method: str | None = None, bot: str | None = None, retry_after: int = 1
+        self, n: int, *, status: int = 500, method: str | None = None, bot: str | None = None, retry_after: int = 1,
+        description: str | None = None,
     ) -> None:
-        self._failures.append(_Fault(n, _lower(method), _lower(bot, strip="@"), status, _seconds(retry_after)))
+        self._failures.append(_Fault(n, _lower(method), _lower(bot, strip="@"), status, _seconds(retry_after), description))
 
     def fail_randomly(
         self,
@@ -104,7 +107,7 @@ class Faults:
         """The refusal to fail this call with, using up one planned failure."""
         fault = _take(self._failures, bot, method)
         if fault:
-            return Injected(fault.status, fault.retry_after)
+            return Injected(fault.status, fault.retry_after, fault.description)
         for rule in self._random:
             if rule.matches(bot, method) and rule.rng.random() < rule.rate:
                 rule.injected += 1

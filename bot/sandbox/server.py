@@ -200,7 +200,7 @@ def _injected_error(injected: Injected) -> ApiError:
     if status == 403:
         return ApiError(403, BOT_BLOCKED)
     if status < 500:
-        return ApiError(status, "injected by the sandbox")
+        return ApiError(status, injected.description or "injected by the sandbox")
     return ApiError(status)
 
 

@@ -233,6 +233,7 @@ class UserApi:
             method=body.get("method"),
             bot=body.get("bot"),
             retry_after=int(body.get("retry_after", 1)),
+            description=body.get("description"),
         )
         return True
 

@@ -352,3 +352,35 @@ async def test_long_names_and_a_long_backlog_still_reach_the_store_team_within_t
     assert lines[1].startswith("1. Backlog member 00 ")
     shown = len(lines) - 2
     assert 10 < shown < 61 and lines[-1] == f"… and {61 - shown} more."
+
+
+async def test_pressing_claim_again_on_a_card_that_says_who_claimed_it_sends_no_identical_edit(stack):
+    """A teammate's card, edited to "Already claimed by Carol." by their first late press, is
+    not edited again by the next presses (Telegram would refuse: "message is not modified")."""
+    team = await open_team(stack, MONDAY_NOON)
+    shop, services = team.shop, stack.runtime.services
+    alice = await stack.person("Alice")
+    await enrol_with_bob(stack, shop, alice, "Alice")
+    await says(stack, alice, "Is the green bag back?", shop.bob_user)
+    later = MONDAY_NOON + timedelta(minutes=31)
+    team.clock.set(later)
+    assert (await escalate_due(services, later)).escalated == 1
+    await settle(stack)
+    card = await wait_for_text(stack, team.carol_user, stack.associate_bot, "⏰ Alice")
+    lina_card = await wait_for_text(stack, shop.lina_user, stack.associate_bot, "⏰ Alice")
+    data = buttons(card)[0][1]
+    await stack.people.press_button(team.carol_user, stack.associate_bot, card["message_id"], data, timeout=5.0)
+    await settle(stack)
+    failed = stack.metrics.value("storelink_messages_failed_total")
+    edits_before = len(await stack.people.calls(bot=stack.associate_bot, method="editMessageText"))
+
+    answers = []
+    for _ in range(3):  # Lina's client still shows the button: she presses it, and again
+        answers.append(await push_callback(stack, shop.lina_user, stack.associate_bot, lina_card["message_id"], data))
+        await settle(stack)
+
+    assert [a["text"] for a in answers] == ["Already claimed by Carol."] * 3
+    await wait_for_edit(stack, shop.lina_user, stack.associate_bot, lina_card, "Already claimed by Carol.")
+    edits = (await stack.people.calls(bot=stack.associate_bot, method="editMessageText"))[edits_before:]
+    assert [call["status"] for call in edits] == [200], "one edit, and no refused repeats"
+    assert stack.metrics.value("storelink_messages_failed_total") == failed

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from bot.render import text
+from bot.render import Outgoing, text
 from commerce.model import BotKind, Member, OutboxStatus
 
 
@@ -120,13 +120,14 @@ async def wait_until(read, check, timeout: float = 5.0):
     return value
 
 
-async def test_text_over_4096_characters_is_refused_as_telegram_refuses_it(stack):
+async def test_text_over_4096_units_is_refused_as_telegram_refuses_it_and_the_row_says_why(stack):
     alice, baseline = await open_chat(stack, "Alice")
-    message_id = await queue_message(stack, alice, "x" * 4097)
+    async with stack.runtime.services.transaction(BotKind.CONSUMER) as tx:  # past the renderers' own shortening
+        row = await tx.send(BotKind.CONSUMER, alice, Outgoing("sendMessage", {"text": "😀" * 2048 + "x"}))
 
-    message = await outbox_status(stack, message_id, OutboxStatus.FAILED)
+    message = await outbox_status(stack, row.id, OutboxStatus.FAILED)
     assert message.status is OutboxStatus.FAILED
-    assert "message is too long" in message.error.lower()
+    assert message.error.startswith("too_long: ") and "message is too long" in message.error.lower()
     assert await calls_since(stack, baseline) == [400]
 
 
@@ -141,3 +142,23 @@ async def test_a_row_telegram_cannot_handle_fails_and_does_not_block_the_chat(st
     assert (await outbox_status(stack, broken.id, OutboxStatus.FAILED)).status is OutboxStatus.FAILED
     assert (await outbox_status(stack, after.id, OutboxStatus.SENT)).status is OutboxStatus.SENT
     assert (await stack.bot_messages(alice, stack.consumer_bot))[-1]["text"] == "still here"
+
+
+async def test_an_edit_that_changes_nothing_settles_as_sent_and_is_not_counted_as_failed(stack):
+    """A button pressed twice can queue the same edit twice; Telegram refuses the second
+    ("message is not modified"), but the message already says what it should."""
+    alice, _ = await open_chat(stack, "Alice")
+    first = await queue_message(stack, alice, "Claimed by Carol.")
+    await outbox_status(stack, first, OutboxStatus.SENT)
+    failed = stack.metrics.value("storelink_messages_failed_total")
+    async with stack.runtime.services.transaction(BotKind.CONSUMER) as tx:
+        same = await tx.send(BotKind.CONSUMER, alice, Outgoing("editMessageText", {
+            "message_id": {"outbox_id": first}, "text": "Claimed by Carol.", "parse_mode": "HTML"}))
+
+    edit = await outbox_status(stack, same.id, OutboxStatus.SENT)
+    assert edit.status is OutboxStatus.SENT and edit.error is None
+    assert stack.metrics.value("storelink_messages_failed_total") == failed
+    assert stack.metrics.value("storelink_messages_unchanged_total") == 1
+    edits = await stack.people.calls(bot=stack.consumer_bot, method="editMessageText")
+    assert [call["status"] for call in edits] == [400], "Telegram did refuse it"
+

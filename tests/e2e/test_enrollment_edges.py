@@ -430,3 +430,24 @@ async def test_a_member_or_a_deactivated_associate_cannot_set_a_welcome(stack):
     assert refusal["text"] == "Only associates have a welcome message."
     async with stack.runtime.services.uow() as uow:
         assert (await uow.associates.get(shop.lina.id)).welcome_text is None
+
+
+async def test_a_forged_consent_button_is_called_stale_and_changes_nothing(stack):
+    """A member's client sends consent data no button of ours carries: the answer says the
+    button is no longer valid (not that they are not a member), and no consent moves."""
+    shop = await open_shop(stack)
+    alice = await stack.person("Alice")
+    await enrol(stack, shop, alice, shop.bob)
+    card = await stack.reply_to(alice, stack.consumer_bot, "/me")
+    before = (await membership(stack, alice)).member
+
+    answers = [await push_callback(stack, alice, stack.consumer_bot, card["message_id"], data)
+               for data in ("cs:phone:1", "cs:marketing:2", "cs:", "cs:chat:1:extra")]
+    await settle(stack)
+
+    assert all(a["show_alert"] and a["text"] == "This button is no longer valid. Send /me for your current options."
+               for a in answers), answers
+    after = (await membership(stack, alice)).member
+    assert (after.consent_marketing, after.consent_chat) == (before.consent_marketing, before.consent_chat)
+    said = [m["text"] or "" for m in await stack.bot_messages(alice, stack.consumer_bot)]
+    assert not any("not a member" in t for t in said)

@@ -157,3 +157,11 @@ async def test_stored_messages_carry_the_sandbox_time_they_were_stored(
 
     [timed] = [m for m in await people.transcript(ada["id"], BRAND) if m["text"] == "timed"]
     assert before <= timed["created_at"] <= after
+
+
+async def test_an_injected_400_can_say_why_as_telegram_would(people: SandboxClient, brand: telegram.Bot, ada) -> None:
+    await people.fail_next(1, status=400, method="sendMessage", description="message is too long")
+
+    with pytest.raises(telegram.error.BadRequest, match="Message is too long"):
+        await brand.send_message(ada["id"], "short, but refused")
+    await brand.send_message(ada["id"], "accepted")
