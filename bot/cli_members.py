@@ -18,14 +18,14 @@ def register_member_commands(main: click.Group) -> None:
     main.add_command(member)
 
 
-@click.group()
+@click.group(short_help="Members: loyalty tiers.")
 def member() -> None:
-    """Members: tiers.
+    """Members: loyalty tiers.
 
     MEMBER is a member's id or their Telegram @username."""
 
 
-@member.command("tier")
+@member.command("tier", short_help="Set or clear MEMBER's tier.", epilog=cli.DATABASE_EPILOG)
 @click.argument("reference", metavar="MEMBER")
 @click.argument("tier", required=False)
 @click.option("--clear", is_flag=True, help="Remove the member's tier.")
