@@ -8,7 +8,7 @@ import logging
 
 from bot.callbacks import ChatsPage, OpenChat, SwitchTo
 from tests.e2e.test_chats import chats
-from tests.e2e.test_enrollment import enrol, open_shop, push_callback, settle, wait_for_text
+from tests.e2e.test_enrollment import enrol, open_shop, push_callback, settle
 
 HUGE = "999999999999999999"
 STALE = "This button is no longer valid"
