@@ -22,6 +22,7 @@ from handlers import availability
 from bot.callbacks import ClaimEscalation
 from handlers import workspace
 from handlers import member_controls
+from handlers import stale_buttons
 from bot.callbacks import AskStopChat, ChooseAssociate, StopChat, SwitchTo
 from bot.callbacks import MemberAction, MembersPage, RemoveTag
 
@@ -53,6 +54,7 @@ def build_application(kind: BotKind, token: str, services: Services) -> Storelin
     app.bot_data.kind = kind
     for handler in HANDLERS[kind]:
         app.add_handler(handler)
+    app.add_handler(stale_buttons.stale_button_handler(), group=stale_buttons.GROUP)  # before every feature handler
     app.add_error_handler(errors.on_error)
     return app
 

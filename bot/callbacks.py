@@ -2,7 +2,8 @@
 
 Telegram returns whatever the client sends, so unpacking is parsing untrusted input:
 a malformed or unknown string unpacks to None, and every handler re-checks on the server
-that the person may do what the data says.
+that the person may do what the data says. A number unpacks only within the range of the
+database's integer columns, so a forged id is refused here, not by the database.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Self
 
 from commerce import lengths
+from commerce.ids import parse_row_id
 
 CALLBACK_LIMIT = lengths.CALLBACK_DATA  # bytes of UTF-8
 
@@ -45,12 +47,18 @@ class CallbackData:
                     return None
                 values[field.name] = raw == "1"
             elif kind == "int":
-                if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+                number = parse_row_id(raw)  # ids and page numbers alike: within the id columns' range
+                if number is None:
                     return None
-                values[field.name] = int(raw)
+                values[field.name] = number
             else:
                 values[field.name] = raw
         return cls(**values)
+
+    @classmethod
+    def is_stale(cls, data: object) -> bool:
+        """Data with this type's prefix that does not unpack: forged, or from an older build."""
+        return isinstance(data, str) and data.split(":", 1)[0] == cls.prefix and cls.unpack(data) is None
 
     @classmethod
     def pattern(cls) -> str:

@@ -14,6 +14,7 @@ import click
 
 from bot import logs
 from bot.cli_admin import register_admin_commands
+from bot.cli_support import DATABASE_EPILOG
 from bot.cli_members import register_member_commands
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -58,7 +59,16 @@ def run_until_signal(start: Callable[[], Awaitable[object]], stop: Callable[[], 
 @click.group()
 @click.option("--log-level", default="INFO", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]), show_default=True)
 def main(log_level: str) -> None:
-    """storelink: one scan links a shopper to their store associate, in the chat app."""
+    """storelink: one scan links a shopper to their store associate, in the chat app.
+
+    Settings come from STORELINK_* environment variables, or from a .env file in the
+    current directory (the environment wins). The database is STORELINK_DATABASE_URL,
+    by default the SQLite file var/storelink.db under the current directory; only
+    `db upgrade`, `brand load` and `demo` create a database, every other command stops
+    when the one named is not there.
+
+    No level of logging writes bot tokens, the webhook secret, signing keys or phone
+    numbers."""
     logs.configure(log_level)
 
 
@@ -71,7 +81,8 @@ def sender_only(options: Options | None = None) -> Options:
     return replace(options or Options(), take_updates=False, run_scheduler=False)
 
 
-@main.command()
+@main.command(short_help="Run both bots (long polling or webhooks).",
+              epilog="Needs both bot tokens. " + DATABASE_EPILOG)
 @click.option(
     "--only",
     type=click.Choice(["sender"]),
@@ -80,6 +91,7 @@ def sender_only(options: Options | None = None) -> Options:
 )
 def run(only: str | None) -> None:
     """Run both bots (long polling, or webhooks when STORELINK_WEBHOOK_BASE_URL is set)."""
+    from bot.cli_support import missing_database
     from bot.runtime import Runtime
 
     settings = _settings()
@@ -88,11 +100,15 @@ def run(only: str | None) -> None:
         # would send the same chats as the first, twice and out of order.
         click.echo("storelink: --only sender needs STORELINK_REDIS_URL (senders share the queue and locks through Redis)", err=True)
         sys.exit(2)
+    if problem := missing_database(settings):
+        click.echo(f"storelink: {problem}", err=True)
+        sys.exit(2)
     runtime = Runtime(settings, sender_only() if only == "sender" else None)
     run_until_signal(runtime.start, runtime.stop)
 
 
-@main.command()
+@main.command(short_help="Everything local: a sandbox Bot API, both bots, a demo brand.",
+              epilog="Uses its own SQLite database, var/demo.db, made anew on every start, and its own bots.")
 @click.option("--sandbox-port", default=8081, show_default=True, help="Port of the local Bot API sandbox.")
 @click.option("--http-port", default=8080, show_default=True, help="Port of /healthz and /metrics.")
 def demo(sandbox_port: int, http_port: int) -> None:
@@ -103,7 +119,7 @@ def demo(sandbox_port: int, http_port: int) -> None:
     run_until_signal(demo.start, demo.stop)
 
 
-@main.command()
+@main.command(short_help="Chat in the terminal as a person of the running demo.")
 @click.option("--as", "username", required=True, help="The simulated person, e.g. alice or bob.")
 @click.option("--bot", "bot_name", type=click.Choice(["consumer", "associate"]), default=None, help="Default: associate for staff, consumer otherwise.")
 @click.option("--sandbox", "sandbox_url", default="http://127.0.0.1:8081", show_default=True)
@@ -114,14 +130,15 @@ def chat(username: str, bot_name: str | None, sandbox_url: str) -> None:
     sys.exit(asyncio.run(run_chat(sandbox_url, username, bot_name)))
 
 
-@main.group()
+@main.group(short_help="The database's schema.")
 def db() -> None:
-    """Database schema."""
+    """The database's schema."""
 
 
-@db.command("upgrade")
+@db.command("upgrade", short_help="Create the database, or bring its schema up to date.",
+            epilog="Creates the database when it is not there yet. " + DATABASE_EPILOG)
 def db_upgrade() -> None:
-    """Apply all migrations to STORELINK_DATABASE_URL."""
+    """Apply all migrations to STORELINK_DATABASE_URL, creating the database if needed."""
     from storage.migrate import current_revision, upgrade
 
     settings = _settings(require_tokens=False)

@@ -45,12 +45,13 @@ def _when(moment: datetime) -> str:
 # --- storelink brand load ------------------------------------------------------------------
 
 
-@click.group()
+@click.group(short_help="The brand, its stores, associates and HQ operators.")
 def brand() -> None:
     """The brand, its stores, associates and HQ operators."""
 
 
-@brand.command("load")
+@brand.command("load", short_help="Create or update the brand from a YAML or CSV file.",
+               epilog="Creates the database when it is not there yet. " + cli.DATABASE_EPILOG)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--invite-days", default=INVITE_VALIDITY.days, show_default=True, type=INVITE_DAYS,
               help="Days the new associates' invite links stay valid.")
@@ -70,7 +71,7 @@ async def _brand_load(settings: Settings, file: Path, valid_for: timedelta) -> N
     from commerce.onboarding import issue_invite
 
     document = read_brand_file(file)
-    database = await cli.database(settings)
+    database = await cli.database(settings, create=True)
     try:
         async with database.uow() as uow:  # check the whole file before asking Telegram anything
             plan_brand(document, [store.code for store in await cli.all_stores(uow)])
@@ -112,14 +113,14 @@ def _summary_lines(summary: LoadSummary) -> list[str]:
 # --- storelink sa ... ----------------------------------------------------------------------
 
 
-@click.group()
+@click.group(short_help="Store associates: add, invite, list, deactivate, posters.")
 def sa() -> None:
     """Store associates: add, invite to the staff bot, list, deactivate, QR posters.
 
     SA is an associate's id or short code."""
 
 
-@sa.command("add")
+@sa.command("add", short_help="Add an associate; print their invite link.", epilog=cli.TOKENS_EPILOG)
 @click.option("--store", "store_code", required=True, help="The store's code.")
 @click.option("--name", required=True, help="The associate's name, as shoppers will see it.")
 @click.option("--locale", type=click.Choice(LOCALES), default=None, help="Default: the brand's locale.")
@@ -128,19 +129,30 @@ def sa() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
 def sa_add(store_code: str, name: str, locale: str | None, manager: bool, invite_days: int, as_json: bool) -> None:
     """Add an associate and print their single-use invite link to the staff bot."""
-    settings = cli.settings(require_tokens=True)
+    settings = cli.settings(require_tokens=False)  # missing tokens are said with every other problem
     cli.run(lambda: _sa_add(settings, store_code, name, locale, manager, timedelta(days=invite_days), as_json))
 
 
 async def _sa_add(settings: Settings, store_code: str, name: str, locale: str | None, manager: bool,
                   valid_for: timedelta, as_json: bool) -> None:
-    from commerce.brand_plan import associate_spec
+    from commerce.brand_plan import BrandFileError, associate_spec
     from commerce.onboarding import add_associate, issue_invite
 
-    spec = associate_spec("storelink sa add", store_code, name, locale, manager)
-    associate_bot = await cli.bot_username(settings, BotKind.ASSOCIATE)
-    database = await cli.database(settings)
+    problems = cli.missing_tokens(settings, "sa add")
     try:
+        spec = associate_spec("storelink sa add", store_code, name, locale, manager)
+    except BrandFileError as exc:
+        problems, spec = problems + exc.problems, None
+    database = await cli.database_or_problem(settings, problems)
+    if database is None:
+        raise cli.Problems(problems)
+    try:
+        async with database.uow() as uow:
+            if spec is not None and await uow.stores.by_code(spec.store_code) is None:
+                problems.append(f"store '{spec.store_code}' does not exist")
+        if problems or spec is None:
+            raise cli.Problems(problems)
+        associate_bot = await cli.bot_username(settings, BotKind.ASSOCIATE)  # asked before anything is written
         async with database.uow() as uow:
             now, token = cli.now(), _new_invite_token()
             associate, store = await add_associate(uow, spec, key=settings.signing_keys()[0], now=now)
@@ -160,25 +172,31 @@ async def _sa_add(settings: Settings, store_code: str, name: str, locale: str | 
     click.echo(link)
 
 
-@sa.command("invite")
+@sa.command("invite", short_help="A fresh invite link for SA.", epilog=cli.TOKENS_EPILOG)
 @click.argument("sa_ref", metavar="SA")
 @click.option("--invite-days", default=INVITE_VALIDITY.days, show_default=True, type=INVITE_DAYS)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
 def sa_invite(sa_ref: str, invite_days: int, as_json: bool) -> None:
     """Issue a fresh invite link for SA (a new phone, a lost link). Earlier unused links
     stay valid until they expire."""
-    settings = cli.settings(require_tokens=True)
+    settings = cli.settings(require_tokens=False)  # missing tokens are said with every other problem
     cli.run(lambda: _sa_invite(settings, sa_ref, timedelta(days=invite_days), as_json))
 
 
 async def _sa_invite(settings: Settings, sa_ref: str, valid_for: timedelta, as_json: bool) -> None:
     from commerce.onboarding import issue_invite
 
-    associate_bot = await cli.bot_username(settings, BotKind.ASSOCIATE)
-    database = await cli.database(settings)
+    problems = cli.missing_tokens(settings, "sa invite")
+    database = await cli.database_or_problem(settings, problems)
+    if database is None:
+        raise cli.Problems(problems)
     try:
         async with database.uow() as uow:
-            associate = await cli.associate_named(uow, sa_ref)
+            associate = await cli.associate_or_problem(uow, sa_ref, problems)
+        if problems or associate is None:
+            raise cli.Problems(problems)
+        associate_bot = await cli.bot_username(settings, BotKind.ASSOCIATE)  # asked before anything is written
+        async with database.uow() as uow:
             now, token = cli.now(), _new_invite_token()
             invite = await issue_invite(uow, associate, token=token, now=now, valid_for=valid_for)
             await uow.commit()
@@ -194,7 +212,8 @@ async def _sa_invite(settings: Settings, sa_ref: str, valid_for: timedelta, as_j
     click.echo(link)
 
 
-@sa.command("deactivate")
+@sa.command("deactivate", short_help="SA's codes stop enrolling; members keep their history.",
+            epilog=cli.DATABASE_EPILOG)
 @click.argument("sa_ref", metavar="SA")
 def sa_deactivate(sa_ref: str) -> None:
     """SA's codes stop enrolling and the staff bot stops knowing them; their members keep
@@ -218,7 +237,7 @@ async def _sa_deactivate(settings: Settings, sa_ref: str) -> None:
     click.echo(f"associate {associate.id} ({associate.display_name}, {associate.short_code}) {state}")
 
 
-@sa.command("list")
+@sa.command("list", short_help="Associates: short codes, stores, Telegram accounts.", epilog=cli.DATABASE_EPILOG)
 @click.option("--store", "store_code", default=None, help="Only this store's associates.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def sa_list(store_code: str | None, as_json: bool) -> None:

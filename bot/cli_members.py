@@ -9,6 +9,7 @@ import click
 
 from bot import cli_support as cli
 from bot.settings import Settings
+from commerce.ids import parse_row_id
 from commerce.model import Member
 from commerce.ports import UnitOfWork
 
@@ -17,14 +18,14 @@ def register_member_commands(main: click.Group) -> None:
     main.add_command(member)
 
 
-@click.group()
+@click.group(short_help="Members: loyalty tiers.")
 def member() -> None:
-    """Members: tiers.
+    """Members: loyalty tiers.
 
     MEMBER is a member's id or their Telegram @username."""
 
 
-@member.command("tier")
+@member.command("tier", short_help="Set or clear MEMBER's tier.", epilog=cli.DATABASE_EPILOG)
 @click.argument("reference", metavar="MEMBER")
 @click.argument("tier", required=False)
 @click.option("--clear", is_flag=True, help="Remove the member's tier.")
@@ -65,7 +66,8 @@ async def _member_named(uow: UnitOfWork, reference: str) -> Member:
         raise cli.AdminError("no brand is loaded yet (storelink brand load FILE)")
     found = None
     if reference.isascii() and reference.isdigit():
-        found = await uow.members.get(int(reference))
+        row_id = parse_row_id(reference)  # a number beyond the id column names nobody
+        found = await uow.members.get(row_id) if row_id is not None else None
     elif reference.startswith("@") and len(reference) > 1:
         found = await uow.workspace.member_by_username(brand.id, reference)
     if found is None or found.brand_id != brand.id:

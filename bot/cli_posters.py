@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # PIL and qrcode load when a poster is drawn, not on every co
 POSTER_FORMATS: dict[str, Literal["PNG", "JPEG"]] = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 
 
-@click.command("qr")
+@click.command("qr", short_help="QR posters to print, of SA or of everyone (--all).", epilog=cli.TOKENS_EPILOG)
 @click.argument("sa_ref", metavar="[SA]", required=False)
 @click.option("--all", "every", is_flag=True, help="A poster for every active associate.")
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
@@ -38,7 +38,7 @@ def sa_qr(sa_ref: str | None, every: bool, out: Path, fmt: str) -> None:
     if bool(sa_ref) == every:
         click.echo("storelink: name one SA, or pass --all", err=True)
         sys.exit(2)
-    settings = cli.settings(require_tokens=True)
+    settings = cli.settings(require_tokens=False)  # missing tokens are said with every other problem
     if sa_ref:
         fmt_one = POSTER_FORMATS.get(out.suffix.lower())
         if fmt_one is None:
@@ -57,24 +57,29 @@ async def _poster_specs(settings: Settings, sa_ref: str | None) -> list[tuple[Po
     from bot.poster_specs import poster_spec_for
     from commerce.model import AssociateStatus
 
-    consumer_bot = await cli.bot_username(settings, BotKind.CONSUMER)
-    catalog, key = Catalog.load(), settings.signing_keys()[0]
-    database = await cli.database(settings)
+    problems = cli.missing_tokens(settings, "sa qr")
+    database = await cli.database_or_problem(settings, problems)
+    if database is None:
+        raise cli.Problems(problems)
     try:
         async with database.uow() as uow:
             found = await uow.brands.first()
             if found is None:
-                raise cli.AdminError("no brand yet: load one with `storelink brand load FILE`")
+                raise cli.Problems([*problems, "no brand yet: load one with `storelink brand load FILE`"])
             stores = {store.id: store for store in await uow.stores.list(found.id)}
             if sa_ref is not None:
-                associate = await cli.associate_named(uow, sa_ref)
-                if associate.status is not AssociateStatus.ACTIVE:
-                    raise cli.AdminError(f"associate {associate.id} ({associate.display_name}) is deactivated: their code no longer enrols")
-                associates = [associate]
+                associate = await cli.associate_or_problem(uow, sa_ref, problems)
+                if associate is not None and associate.status is not AssociateStatus.ACTIVE:
+                    problems.append(f"associate {associate.id} ({associate.display_name}) is deactivated: their code no longer enrols")
+                associates = [associate] if associate is not None else []
             else:
                 associates = [a for a in await uow.associates.list_all() if a.status is AssociateStatus.ACTIVE]
     finally:
         await database.dispose()
+    if problems:
+        raise cli.Problems(problems)
+    consumer_bot = await cli.bot_username(settings, BotKind.CONSUMER)
+    catalog, key = Catalog.load(), settings.signing_keys()[0]
     return [(poster_spec_for(a, stores[a.store_id], found, consumer_bot, key, catalog),
              f"{stores[a.store_id].code}-{a.short_code}") for a in associates]
 

@@ -1,26 +1,32 @@
-"""Logging set-up. Tokens never reach a log line: HTTP client URLs carry them."""
+"""Logging set-up. Nothing the process writes carries a secret or a phone number
+(bot/redaction.py): HTTP client URLs carry bot tokens, PTB's DEBUG lines carry request
+parameters and replies."""
 
 from __future__ import annotations
 
 import logging
-import re
 
-_TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{30,}")
+from bot.redaction import REDACT, redact_log_records, redact_standard_streams
 
 
 class RedactingFormatter(logging.Formatter):
-    """Redacts bot tokens from the whole line, tracebacks included."""
+    """Redacts the whole line, tracebacks included."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return _TOKEN.sub("<token>", super().format(record))
+        return REDACT(super().format(record))
 
 
 def configure(level: str = "INFO") -> None:
+    # First the streams, so the handler below and every later print write through the redaction.
+    redact_standard_streams()
+    redact_log_records()
     handler = logging.StreamHandler()
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # httpx logs every request URL, and Bot API URLs contain the token.
-    for noisy in ("httpx", "httpcore", "apscheduler", "aiohttp.access", "alembic.runtime.plugins"):
+    # httpx logs every request URL, and Bot API URLs contain the token; aiosqlite logs every
+    # statement's parameters (members' phone numbers among them) by position, where no
+    # field name tells the redaction what they are.
+    for noisy in ("httpx", "httpcore", "apscheduler", "aiohttp.access", "alembic.runtime.plugins", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -12,12 +12,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.redaction import protect_secrets
+
 VAR_DIR = Path("var")
 TELEGRAM_BOT_API = "https://api.telegram.org"
 _TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 # Values people leave in .env files when copying an example.
 _PLACEHOLDERS = re.compile(r"^(|changeme|change-me|change_me|todo|xxx+|token|your[-_ ]?.*|<.*>|\.\.\.|123456:ABC-DEF.*)$", re.I)
-_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as secret_token
+# What Telegram accepts as secret_token (1-256 of these characters), at least 16 long: a
+# guessable secret lets anyone post updates, and a short one could not be told apart from
+# ordinary text when it is redacted from what the process writes.
+_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+SIGNING_KEY_MIN = 32
 LOCALES = ("en", "zh-Hans")
 
 
@@ -97,7 +103,7 @@ class Settings(BaseSettings):
             return None
         raw = _reject_placeholder(value.get_secret_value())
         if not _SECRET_TOKEN.match(raw):
-            raise ValueError("must be 1-256 characters of A-Z a-z 0-9 _ -")
+            raise ValueError("must be 16-256 characters of A-Z a-z 0-9 _ -")
         return value
 
     @field_validator("signing_key")
@@ -105,8 +111,8 @@ class Settings(BaseSettings):
     def _signing_key(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None:
             return None
-        if len(_reject_placeholder(value.get_secret_value())) < 32:
-            raise ValueError("must be at least 32 characters")
+        if len(_reject_placeholder(value.get_secret_value()).strip()) < SIGNING_KEY_MIN:
+            raise ValueError(f"must be at least {SIGNING_KEY_MIN} characters")
         return value
 
     @field_validator("default_locale")
@@ -142,6 +148,22 @@ class Settings(BaseSettings):
             raise ValueError("the consumer and associate bots need two different tokens")
         return self
 
+    @model_validator(mode="after")
+    def _protect(self) -> Settings:
+        """From here on, nothing the process writes may show these values."""
+        for token in (self.consumer_bot_token, self.associate_bot_token):
+            if token is not None:
+                raw = token.get_secret_value()
+                protect_secrets(raw, raw.partition(":")[2])
+        for secret in (self.webhook_secret, self.signing_key):
+            if secret is not None:
+                protect_secrets(secret.get_secret_value())
+        if self.previous_signing_keys is not None:
+            protect_secrets(*self.previous_signing_keys.get_secret_value().split(","))
+        for url in (self.database_url, self.redis_url):
+            protect_secrets(_password(url))
+        return self
+
     def token(self, name: str) -> str:
         value = getattr(self, f"{name}_bot_token")
         assert value is not None, "load_settings() checks the tokens"
@@ -161,14 +183,41 @@ class Settings(BaseSettings):
         return [current, *(key.strip().encode() for key in previous if key.strip())]
 
 
+def _password(url: str | None) -> str | None:
+    try:
+        return urlsplit(url).password if url else None
+    except ValueError:
+        return None
+
+
 def load_or_create_signing_key(path: Path) -> bytes:
     """A random key kept in ./var when none is configured, so posters stay valid."""
-    if path.exists():
-        return path.read_bytes().strip()
+    key = read_signing_key_file(path)
+    if key is not None:
+        return key
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48).encode()
+    protect_secrets(key.decode())
     path.touch(mode=0o600)
     path.write_bytes(key)
+    return key
+
+
+def read_signing_key_file(path: Path) -> bytes | None:
+    """The key kept in the file, None when there is no file, SettingsError when the file
+    holds no usable key: an empty or truncated file must not sign (anyone could forge
+    codes signed with an empty key), and making a new key would void every printed poster."""
+    if not path.exists():
+        return None
+    try:
+        key = path.read_bytes().strip()
+    except OSError as exc:
+        raise SettingsError(f"{path.resolve()} cannot be read ({exc.strerror})") from None
+    protect_secrets(key.decode(errors="replace"))
+    if len(key) < SIGNING_KEY_MIN:
+        state = "is empty" if not key else f"holds {len(key)} characters"
+        raise SettingsError(f"{path.resolve()} {state}: a signing key needs at least {SIGNING_KEY_MIN} characters "
+                            "(restore the key, delete the file to have a new one made, or set STORELINK_SIGNING_KEY)")
     return key
 
 
@@ -183,6 +232,8 @@ def load_settings(*, require_tokens: bool = True, **overrides: Any) -> Settings:
         missing = [name for name in ("consumer_bot_token", "associate_bot_token") if getattr(settings, name) is None]
         if missing:
             raise SettingsError("\n".join(f"STORELINK_{name.upper()} is missing" for name in missing))
+    if settings.signing_key is None:
+        read_signing_key_file(VAR_DIR / "signing.key")  # a broken key file stops every command at once
     return settings
 
 

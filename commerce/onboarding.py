@@ -25,6 +25,7 @@ from enum import StrEnum
 
 from commerce.brand_plan import AssociateSpec, BrandFileError, BrandPlan, BrandSpec, HQSpec, RewardSpec, StoreSpec
 from commerce.codes import make_short_code, normalise_short_code
+from commerce.ids import parse_row_id
 from commerce.model import (
     Associate,
     AssociateInvite,
@@ -225,8 +226,9 @@ async def find_associate(uow: UnitOfWork, reference: str) -> Associate | None:
     """By id ("12") or by short code as typed ("k7q-xm4"). Short codes may be all digits:
     an id is tried first."""
     reference = reference.strip()
-    if reference.isdigit() and len(reference) < 19:
-        found = await uow.associates.get(int(reference))
+    row_id = parse_row_id(reference)
+    if row_id is not None:
+        found = await uow.associates.get(row_id)
         if found is not None:
             return found
     code = normalise_short_code(reference)

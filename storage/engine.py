@@ -50,6 +50,15 @@ def parse_url(database_url: str | URL, *, schema: str | None = None) -> tuple[UR
     return url, schema
 
 
+def sqlite_file(database_url: str | URL) -> Path | None:
+    """The file a SQLite URL names; None for PostgreSQL, in-memory and URI databases."""
+    url, _ = parse_url(database_url)
+    database = url.database or ""
+    if not url.drivername.startswith("sqlite") or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).expanduser().resolve()
+
+
 def check_schema_name(schema: str) -> str:
     # The name is spliced into DDL and search_path, so only plain identifiers pass.
     if not _SCHEMA_NAME.match(schema):

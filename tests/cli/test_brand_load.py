@@ -110,7 +110,7 @@ def test_bad_input_never_shows_a_traceback(storelink, tmp_path):
 
 def test_commands_that_talk_to_telegram_need_the_tokens(storelink):
     result = storelink("sa", "add", "--store", "SH-XTD", "--name", "Bob")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "STORELINK_CONSUMER_BOT_TOKEN is missing" in result.stderr
 
 

@@ -119,7 +119,8 @@ async def test_forged_switch_buttons_for_another_store_or_a_deactivated_associat
     stranger_hello = await stack.reply_to(stranger, stack.consumer_bot, "/help")
 
     refusals = [await push_callback(stack, alice, stack.consumer_bot, card["message_id"], data)
-                for data in (SwitchTo(zed.id).pack(), SwitchTo(shop.lina.id).pack(), SwitchTo(999_999).pack(), "xa:abc")]
+                for data in (SwitchTo(zed.id).pack(), SwitchTo(shop.lina.id).pack(), SwitchTo(999_999).pack())]
+    malformed = await push_callback(stack, alice, stack.consumer_bot, card["message_id"], "xa:abc")
     await push_callback(stack, alice, stack.consumer_bot, card["message_id"], PickAssociate(zed.id).pack())
     await push_callback(stack, stranger, stack.consumer_bot, stranger_hello["message_id"], StopChat(True).pack())
     await push_callback(stack, stranger, stack.consumer_bot, stranger_hello["message_id"], SwitchTo(shop.bob.id).pack())
@@ -128,6 +129,7 @@ async def test_forged_switch_buttons_for_another_store_or_a_deactivated_associat
     await settle(stack)
 
     assert all(r["show_alert"] and "not available" in r["text"] for r in refusals)
+    assert malformed["show_alert"] and "no longer valid" in malformed["text"]
     state = await membership(stack, alice)
     assert [link.associate_id for link in state.links] == [shop.bob.id], "no link was moved or ended"
     assert (await membership(stack, stranger)).member is None

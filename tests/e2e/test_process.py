@@ -41,6 +41,8 @@ async def test_run_answers_and_stops_cleanly_on_sigterm(tmp_path):
             http_port=str(http_port),
             signing_key=secrets.token_urlsafe(32),
         )
+        created = await asyncio.create_subprocess_exec(*STORELINK, "db", "upgrade", cwd=tmp_path, env=env)
+        assert await created.wait() == 0  # `run` uses a database, it does not create one
         process = await asyncio.create_subprocess_exec(*STORELINK, "run", cwd=tmp_path, env=env,
                                                        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
         try:

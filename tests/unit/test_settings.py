@@ -81,7 +81,7 @@ def test_webhook_without_secret_is_refused(monkeypatch):
 
 def test_webhook_secret_must_be_what_telegram_accepts(monkeypatch):
     message = error_for(monkeypatch, STORELINK_WEBHOOK_BASE_URL="https://bots.example.com", STORELINK_WEBHOOK_SECRET="has spaces!")
-    assert message.startswith("STORELINK_WEBHOOK_SECRET must be 1-256 characters")
+    assert message.startswith("STORELINK_WEBHOOK_SECRET must be 16-256 characters")
 
 
 def test_unknown_timezone_and_locale_are_named(monkeypatch):
@@ -118,3 +118,30 @@ def test_previous_signing_keys_still_verify_after_a_rotation(monkeypatch):
     monkeypatch.setenv("STORELINK_SIGNING_KEY", "n" * 40)
     monkeypatch.setenv("STORELINK_PREVIOUS_SIGNING_KEYS", "o" * 40 + ", " + "p" * 40)
     assert load_settings().signing_keys() == [b"n" * 40, b"o" * 40, b"p" * 40]
+
+
+def test_a_guessable_webhook_secret_is_refused(monkeypatch):
+    message = error_for(monkeypatch, STORELINK_WEBHOOK_BASE_URL="https://bots.example.com", STORELINK_WEBHOOK_SECRET="abc123")
+    assert message.startswith("STORELINK_WEBHOOK_SECRET must be 16-256 characters")
+
+
+@pytest.mark.parametrize("content", [b"", b"  \n\t\n", b"k" * 31 + b"\n"])
+def test_an_empty_or_short_signing_key_file_is_refused_naming_the_file(tmp_path, content):
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "signing.key").write_bytes(content)
+
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"{tmp_path.resolve() / 'var' / 'signing.key'} ")
+    assert "at least 32 characters" in message
+    assert (tmp_path / "var" / "signing.key").read_bytes() == content  # not replaced: printed posters stay decidable
+
+
+def test_a_configured_signing_key_does_not_read_the_file(monkeypatch, tmp_path):
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "signing.key").write_bytes(b"")
+    monkeypatch.setenv("STORELINK_SIGNING_KEY", "n" * 40)
+    assert load_settings().signing_keys() == [b"n" * 40]
