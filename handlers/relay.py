@@ -246,7 +246,7 @@ def _refusal(tx: UpdateTransaction, route: ReplyRoute | ClaimFirst, locale: str)
     if isinstance(route, ClaimFirst):
         return claim_first_text(tx, route, locale)
     if isinstance(route, NotYourMember):
-        return views(tx).t(locale, "relay.not_your_member")
+        return views(tx).t(locale, "relay.not_your_member" if route.was_yours else "relay.never_your_member")
     if isinstance(route, MemberPaused):
         return views(tx).t(locale, "relay.member_paused", member=route.member.first_name)
     return views(tx).t(locale, "relay.not_relayed")
