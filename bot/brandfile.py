@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 from bot.settings import Settings
-from commerce.brand import ensure_brand
+from commerce.brand import find_or_create_brand
 from commerce.brand_plan import FIELDS, BrandDocument, BrandFileError, Entry, Problem, plan_brand
 from commerce.onboarding import LoadSummary, apply_brand_plan
 from commerce.ports import UnitOfWork
@@ -154,7 +154,7 @@ async def load_document(uow: UnitOfWork, document: BrandDocument, *, settings: S
                         actor: str) -> LoadSummary:
     """Check the document against the database and apply it, in the caller's transaction
     (the caller commits). `storelink brand load` and the demo both load brands this way."""
-    brand = await ensure_brand(uow, settings.brand_name, settings.default_locale, settings.timezone)
+    brand, new = await find_or_create_brand(uow, settings.brand_name, settings.default_locale, settings.timezone)
     assert brand.id is not None
     plan = plan_brand(document, [store.code for store in await uow.stores.list(brand.id)])
-    return await apply_brand_plan(uow, brand, plan, key=settings.signing_keys()[0], now=now, actor=actor)
+    return await apply_brand_plan(uow, brand, plan, key=settings.signing_keys()[0], now=now, actor=actor, brand_is_new=new)

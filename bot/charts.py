@@ -52,7 +52,7 @@ MEDALS: dict[str, Rgb] = {"medal1": (201, 151, 0), "medal2": (140, 148, 158), "m
 
 @dataclass(frozen=True, slots=True)
 class ChartRow:
-    rank: int
+    rank: int | None  # None: unranked (no recruit), drawn without a number
     name: str
     value: int
     detail: str = ""  # under the name, e.g. the store in a brand-wide ranking
@@ -186,12 +186,13 @@ def _main_table(out: _Builder, rows: Sequence[ChartRow], labels: dict[str, str],
         elif index % 2 == 0:
             out.shape("stripe", band)
         middle = y + ROW_HEIGHT // 2
-        medal = f"medal{row.rank}" if row.rank <= 3 and row.value > 0 else None
+        medal = f"medal{row.rank}" if row.rank is not None and row.rank <= 3 and row.value > 0 else None
         if medal:
             out.shape(medal, (RANK_CENTRE - 25, middle - 25, RANK_CENTRE + 25, middle + 25), round=True)  # type: ignore[arg-type]
         strong: Ink = "accent" if row.highlight else "ink"
-        out.fitted("rank", str(row.rank), FONT_BOLD, 28 if medal else 30, 18, RANK_CENTRE, middle, 52, anchor="mm",
-                   row=index, ink="on_medal" if medal else "accent" if row.highlight else "muted")
+        if row.rank is not None:
+            out.fitted("rank", str(row.rank), FONT_BOLD, 28 if medal else 30, 18, RANK_CENTRE, middle, 52, anchor="mm",
+                       row=index, ink="on_medal" if medal else "accent" if row.highlight else "muted")
         if row.detail:
             out.fitted("name", row.name, FONT_BOLD, 32, 24, NAME_LEFT, middle - 2, NAME_WIDTH, row=index, ink=strong)
             out.fitted("detail", row.detail, FONT_REGULAR, 22, 18, NAME_LEFT, middle + 30, NAME_WIDTH, row=index, ink="muted")
@@ -254,8 +255,9 @@ def _card(out: _Builder, table: int, section: ChartSection, labels: dict[str, st
             style = "card_bar_highlight" if row.highlight else "card_bar"
             out.shape(style, (name_left - 10, middle - 19, name_left - 10 + width, middle + 19))  # type: ignore[arg-type]
         strong: Ink = "accent" if row.highlight else "ink"
-        out.fitted("rank", str(row.rank), FONT_BOLD, 24, 16, left + 36, middle, 40, anchor="mm", table=table, row=index,
-                   ink="accent" if row.highlight else "muted")
+        if row.rank is not None:
+            out.fitted("rank", str(row.rank), FONT_BOLD, 24, 16, left + 36, middle, 40, anchor="mm", table=table, row=index,
+                       ink="accent" if row.highlight else "muted")
         out.fitted("name", row.name, FONT_BOLD if row.highlight else FONT_REGULAR, 26, 22, name_left, middle + 9,
                    track - 16, table=table, row=index, ink=strong)
         out.fitted("value", str(row.value), FONT_BOLD, 26, 18, value_right, middle + 9, 64, anchor="rs", table=table,

@@ -91,12 +91,15 @@ async def _brand_load(settings: Settings, file: Path, valid_for: timedelta) -> N
     for line in _summary_lines(summary):
         click.echo(f"  {line}")
     if invites:
-        click.echo(f"invite links for the new associates (single use, valid until {_when(invites[0][3])}):")
+        whom = "the new associate" if len(invites) == 1 else "the new associates"
+        click.echo(f"invite {'link' if len(invites) == 1 else 'links'} for {whom} (single use, valid until {_when(invites[0][3])}):")
         for associate, store, link, _ in invites:
             click.echo(f"  {associate.display_name} ({store.code}, {associate.short_code})  {link}")
     elif summary.new_unbound:
-        click.echo(f"{len(summary.new_unbound)} new associates have no Telegram account yet; set "
-                   "STORELINK_ASSOCIATE_BOT_TOKEN and run `storelink sa invite <id>` for their invite links")
+        unbound = len(summary.new_unbound)
+        who = "1 new associate has" if unbound == 1 else f"{unbound} new associates have"
+        click.echo(f"{who} no Telegram account yet; set STORELINK_ASSOCIATE_BOT_TOKEN and run "
+                   f"`storelink sa invite <id>` for {'their invite link' if unbound == 1 else 'their invite links'}")
 
 
 def _summary_lines(summary: LoadSummary) -> list[str]:

@@ -18,6 +18,7 @@ from commerce.model import BotKind, Brand, OutboxMessage
 from commerce.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 if TYPE_CHECKING:
+    from bot.commands import Command
     from bot.render_member import MemberRenderer
     from storage.backends import Backends
 
@@ -152,6 +153,7 @@ class AppData:
     def __init__(self) -> None:
         self.services: Services | None = None
         self.kind: BotKind | None = None
+        self.commands: list[Command] = []  # the bot's registered commands: /help and menus
 
 
 class StorelinkContext(CallbackContext[ExtBot, dict, dict, AppData]):

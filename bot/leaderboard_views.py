@@ -50,7 +50,7 @@ def standing_text(catalog: Catalog, locale: str, board: Board, associate_id: int
     period = _period(catalog, locale, board)
     title = t(locale, "leaderboard.your_title", period=period, dates=dates(board.window))
     standing = board.standings.of(associate_id)
-    if standing is None or standing.recruits == 0:
+    if standing is None or standing.rank is None:  # no recruit: no rank, an encouraging line
         return f"{title}\n{t(locale, 'leaderboard.standing_zero', period=period)}"
     cheer = _plain(t(locale, f"leaderboard.cheer_{_cheer(standing.rank)}"))
     common = {"period": period, "rank": standing.rank, "total": board.standings.total, "cheer": cheer}

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.commands import Command, help_body
 from bot.i18n import Catalog
 from commerce import lengths
 from commerce.identity import Identity
-from commerce.model import Role
+from commerce.model import BotKind, Role
 
 TEXT_LIMIT = lengths.TEXT  # UTF-16 units of the text as shown (commerce.lengths)
 _TAG = re.compile(r"<[^>]+>")
@@ -65,9 +67,6 @@ class Renderer:
             return text(t(locale, "consumer.start_member_unlinked", brand=self.brand_name, name=who.member.first_name))
         return text(t(locale, "consumer.start_guest", brand=self.brand_name))
 
-    def consumer_help(self, locale: str) -> Outgoing:
-        return text(self.catalog.text(locale, "consumer.help", brand=self.brand_name))
-
     def associate_start(self, who: Identity, locale: str) -> Outgoing:
         t = self.catalog.text
         if who.role is Role.HQ and who.hq is not None:
@@ -77,6 +76,30 @@ class Renderer:
             return text(t(locale, "associate.start_associate", name=who.associate.display_name, store=store))
         return text(t(locale, "associate.start_guest", brand=self.brand_name))
 
-    def associate_help(self, who: Identity, locale: str) -> Outgoing:
-        key = {Role.HQ: "associate.help_hq", Role.ASSOCIATE: "associate.help_associate"}.get(who.role, "associate.help_guest")
-        return text(self.catalog.text(locale, key, brand=self.brand_name))
+    def help(self, bot: BotKind, role: Role, locale: str, commands: Sequence[Command], lead: str | None = None) -> Outgoing:
+        """/help for `role`: the commands registered for it, framed for its bot. `lead` (HTML)
+        goes first: why the person is reading their help (an unknown or refused command)."""
+        title, footer = _HELP_FRAME[bot, role]
+        parts = [lead, self.catalog.text(locale, title, brand=self.brand_name), help_body(self.catalog, locale, commands, role),
+                 self.catalog.text(locale, footer) if footer else None]
+        return text("\n".join(part for part in parts if part))
+
+    def unknown_command(self, bot: BotKind, role: Role, locale: str, commands: Sequence[Command], command: str) -> Outgoing:
+        lead = self.catalog.text(locale, "help.unknown", command=command) + "\n"
+        return self.help(bot, role, locale, commands, lead)
+
+    def associates_only(self, role: Role, locale: str, commands: Sequence[Command], command: str) -> Outgoing:
+        """A staff command someone other than an active associate sent: why not, and what they can do."""
+        lead = self.catalog.text(locale, "help.associates_only", command=command) + "\n"
+        return self.help(BotKind.ASSOCIATE, role, locale, commands, lead)
+
+
+# (bot, role) -> the catalog keys of the help's title and of its closing line (or None).
+_HELP_FRAME: dict[tuple[BotKind, Role], tuple[str, str | None]] = {
+    (BotKind.CONSUMER, Role.MEMBER): ("help.consumer_title", "help.consumer_member_footer"),
+    (BotKind.CONSUMER, Role.GUEST): ("help.consumer_title", "help.consumer_guest_footer"),
+    (BotKind.ASSOCIATE, Role.ASSOCIATE): ("help.staff_associate_title", "help.staff_associate_footer"),
+    (BotKind.ASSOCIATE, Role.HQ): ("help.staff_hq_title", None),
+    (BotKind.ASSOCIATE, Role.GUEST): ("help.staff_guest_title", "help.staff_guest_footer"),
+}
+ROLES = {bot: tuple(role for kind, role in _HELP_FRAME if kind is bot) for bot in BotKind}  # each bot's audiences

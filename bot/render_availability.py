@@ -60,12 +60,23 @@ class AvailabilityRenderer:
         return self.t(locale, "when_date", weekday=weekday, day=local.day, month=month, year=local.year, time=clock)
 
     def waited(self, locale: str, span: timedelta) -> str:
-        minutes = max(int(span.total_seconds() // 60), 1)  # "0 min ago" reads oddly: a fresh wait is "1 min"
+        """To the nearest unit shown: the escalation job runs once a minute, so a wait read
+        as "3 min" may be 3 min 59 s; rounded, it is never short by more than half a unit.
+        A fresh wait is "1 min" ("0 min ago" reads oddly)."""
+        minutes = max(int(span.total_seconds() / 60 + 0.5), 1)
         if minutes < 60:
             return self.t(locale, "minutes", minutes=minutes)
         if minutes < 24 * 60:
             return self.t(locale, "hours_minutes", hours=minutes // 60, minutes=minutes % 60)
-        return self.t(locale, "days_hours", days=minutes // (24 * 60), hours=minutes % (24 * 60) // 60)
+        hours = int(minutes / 60 + 0.5)
+        return self.t(locale, "days_hours", days=hours // 24, hours=hours % 24)
+
+    def zoned(self, locale: str, at: datetime, now: datetime, zone: ZoneInfo) -> str:
+        """`when`, with the zone's UTC offset: a member may not be where the store is."""
+        offset = at.astimezone(zone).utcoffset() or timedelta()
+        hours, minutes = divmod(abs(int(offset.total_seconds())) // 60, 60)
+        label = f"UTC{'-' if offset < timedelta() else '+'}{hours}" + (f":{minutes:02d}" if minutes else "")
+        return self.t(locale, "when_zoned", when=self.when(locale, at, now, zone), zone=label)
 
     # --- the associate's own settings ------------------------------------------------------
 
@@ -131,13 +142,13 @@ class AvailabilityRenderer:
     def auto_reply(self, locale: str, associate: Associate, store: Store, state: Away | OffHours, now: datetime) -> Outgoing:
         zone, name = ZoneInfo(store.timezone), associate.display_name
         if isinstance(state, Away):
-            when = self.when(locale, state.until, now, zone)
+            when = self.zoned(locale, state.until, now, zone)
             if state.note:
                 return text(self.t(locale, "auto_away_note", associate=name, when=when, note=state.note))
             return text(self.t(locale, "auto_away", associate=name, when=when))
         if state.back_at is None:
             return text(self.t(locale, "auto_off_unknown", associate=name))
-        return text(self.t(locale, "auto_off", associate=name, when=self.when(locale, state.back_at, now, zone)))
+        return text(self.t(locale, "auto_off", associate=name, when=self.zoned(locale, state.back_at, now, zone)))
 
     # --- escalations ----------------------------------------------------------------------------
 

@@ -106,6 +106,7 @@ class MemberRenderer:
         body = self.t(
             locale, "member.card",
             since=self.date(card.member.enrolled_at),
+            tier=card.member.tier or self.t(locale, "member.no_tier"),
             store=card.store.name if card.store else "—",
             associate=card.associate.display_name if card.associate else self.t(locale, "member.no_associate"),
             chat=on if card.member.consent_chat else off,

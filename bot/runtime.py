@@ -17,6 +17,7 @@ from telegram.error import NetworkError, TimedOut
 from bot.albums import AlbumFlusher
 from bot.applications import build_application
 from bot.clock import SystemClock
+from bot.command_menus import publish_menus
 from bot.context import Services, StorelinkApplication
 from bot.i18n import Catalog
 from bot.ingress import Ingress
@@ -125,6 +126,10 @@ class Runtime:
             await app.initialize()
             await app.start()
             services.bot_usernames[kind] = app.bot.username
+        if o.take_updates:  # the menus match /help (bot/command_menus.py); delivery-only processes leave them be
+            await publish_menus({kind: app.bot for kind, app in self.applications.items()},
+                                {kind: app.bot_data.commands for kind, app in self.applications.items()},
+                                catalog, s.default_locale, self.database.uow, brand.id)  # type: ignore[arg-type]
         self.ingress = Ingress(services, self.applications, recover_after=o.recover_after)
         self.albums = AlbumFlusher(services, o.album_quiet)
         services.album_arrived = self.albums.arrived

@@ -365,8 +365,11 @@ class TerminalChat:
                 else:
                     print("  (the sandbox answers again)")
             version = page["version"]
-            for message in page["messages"]:
-                self._show(message)
+            for group in in_albums(page["messages"]):
+                if len(group) > 1:
+                    self._show_album(group)
+                else:
+                    self._show(group[0])
 
     def forget(self) -> None:
         """Nothing shown so far is on the other side any more."""
@@ -386,6 +389,20 @@ class TerminalChat:
         if message.get("file") and shown is None:
             asyncio.create_task(self._save(message))
         self._remember_buttons(message)
+
+    def _show_album(self, items: list[dict[str, Any]]) -> None:
+        """An album the bot sent shows as one entry; an item edited later shows on its own."""
+        new = [m for m in items if m["sender"] == "bot" and m["message_id"] not in self.seen]
+        for message in items:
+            if message not in new:
+                self._show(message)
+        if not new:
+            return
+        for message in new:
+            self.seen[message["message_id"]] = len(message.get("edits") or [])
+            if message.get("file"):
+                asyncio.create_task(self._save(message))
+        print(render_album(new, self.bot))
 
     async def _save(self, message: dict[str, Any]) -> None:
         info = message["file"]
@@ -431,6 +448,35 @@ def render_message(message: dict[str, Any], bot: str, *, edited: bool = False) -
     lines += [f"  ↗ {entity['url']}" for entity in entities if entity.get("type") == "text_link" and entity.get("url")]
     if buttons := _buttons(message):
         lines.append("  " + "   ".join(f"[{n}] {button['text']}" for n, button in enumerate(buttons, 1)))
+    return "\n".join(lines)
+
+
+def in_albums(messages: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The messages in order, the items of one album (one media group, one after another)
+    together: Telegram delivers an album as one message per item."""
+    groups: list[list[dict[str, Any]]] = []
+    for message in messages:
+        group_id = message.get("media_group_id")
+        if group_id and groups and groups[-1][0].get("media_group_id") == group_id:
+            groups[-1].append(message)
+        else:
+            groups.append([message])
+    return groups
+
+
+def render_album(items: list[dict[str, Any]], bot: str) -> str:
+    """An album as one entry: its numbers, what it answers, how many items, its caption
+    (an album's caption is the one item's that has it)."""
+    first, last = items[0], items[-1]
+    head = f"\n@{bot} #{first['message_id']}–#{last['message_id']} ›"
+    notes = [note for note in (
+        f"↩ #{first['reply_to_message_id']}" if first.get("reply_to_message_id") else "",
+        f"album of {len(items)}",
+    ) if note]
+    lines = [_bold(head) + " " + " ".join(notes)]
+    for message in items:
+        for paragraph in (message.get("caption") or "").splitlines():
+            lines.append(textwrap.fill(paragraph, width=78, initial_indent="  ", subsequent_indent="  ") or "")
     return "\n".join(lines)
 
 

@@ -75,7 +75,7 @@ class Standing:
     store_id: int
     store_name: str
     recruits: int
-    rank: int  # competition ranking among the associates compared: 1, 1, 3
+    rank: int | None  # competition ranking among those who recruited: 1, 1, 3; None: no recruit, unranked
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +125,8 @@ def rank(counts: Mapping[int, int], associates: Iterable[Associate], stores: Ite
     """Rank the active associates of the given stores by recruits.
 
     Ties share a rank and the next rank skips (1, 1, 3); among equals the order is by name,
-    so the board reads the same every time. Recruits of deactivated associates and of
+    so the board reads the same every time. Associates without a recruit follow, unranked:
+    a shared last place helps nobody. Recruits of deactivated associates and of
     associates outside these stores are left out.
     """
     store_names = {store.id: store.name for store in stores if store.id is not None}
@@ -147,7 +148,8 @@ def _ranked(entries: Sequence[tuple[int, str, int, str, int]]) -> list[Standing]
     rows: list[Standing] = []
     for position, (associate_id, name, store_id, store_name, recruits) in enumerate(ordered, start=1):
         shared = rows and rows[-1].recruits == recruits
-        rows.append(Standing(associate_id, name, store_id, store_name, recruits, rows[-1].rank if shared else position))
+        place = None if recruits == 0 else rows[-1].rank if shared else position
+        rows.append(Standing(associate_id, name, store_id, store_name, recruits, place))
     return rows
 
 

@@ -68,11 +68,14 @@ class LoadSummary:
 
 
 async def apply_brand_plan(uow: UnitOfWork, brand: Brand, plan: BrandPlan, *, key: bytes, now: datetime,
-                           actor: str = "cli") -> LoadSummary:
+                           actor: str = "cli", brand_is_new: bool = False) -> LoadSummary:
+    """`brand_is_new`: the caller created the brand in this transaction, from the settings, to
+    load the file into; it is counted as created (the file's brand line completes it)."""
     await _check_against_storage(uow, plan)
     summary = LoadSummary()
-    if plan.brand is not None:
-        summary.brand.count(await _update_brand(uow, brand, plan.brand))
+    outcome = await _update_brand(uow, brand, plan.brand) if plan.brand is not None else None
+    if brand_is_new or outcome is not None:
+        summary.brand.count(CREATED if brand_is_new else outcome)  # type: ignore[arg-type]
     assert brand.id is not None
     stores = {store.code: store for store in await uow.stores.list(brand.id)}
     for spec in plan.stores:

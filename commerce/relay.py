@@ -90,7 +90,10 @@ class NotRelayed:
 
 @dataclass(frozen=True, slots=True)
 class NotYourMember:
-    """The member is no longer (or never was) this associate's."""
+    """The member is not this associate's now. `was_yours`: the message was relayed to them,
+    so the member has moved on since; otherwise it was never theirs to answer."""
+
+    was_yours: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +112,7 @@ def check_reply(associate: Associate, store: Store, relayed: ConversationMessage
     if relayed is None or relayed.direction is not Direction.IN or member is None:
         return NotRelayed()
     if link is None or link.associate_id != associate.id or associate.status is not AssociateStatus.ACTIVE:
-        return NotYourMember()
+        return NotYourMember(was_yours=relayed.associate_id == associate.id)
     if not member.consent_chat:
         return MemberPaused(member)
     return ReplyTo(member, associate, store, relayed)

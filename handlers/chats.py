@@ -15,7 +15,7 @@ from commerce.chats import NotYours, chats_page, open_chat
 
 from commerce.model import Associate, BotKind
 from handlers.buttons import answer
-from handlers.staff import staff_of
+from handlers.staff import refuse_non_associate, staff_of
 
 ASSOCIATE = BotKind.ASSOCIATE
 
@@ -35,8 +35,10 @@ async def on_chats(update: Update, ctx: StorelinkContext) -> None:
     locale = services.locale(update)
     async with services.transaction(ASSOCIATE, update) as tx:
         associate = await _associate(tx, update)
-        if associate is not None:  # HQ operators and strangers have no members
-            await tx.reply(update, views(tx).page(locale, await chats_page(tx.uow, associate, 0)))
+        if associate is None:  # HQ operators and strangers have no members
+            await refuse_non_associate(tx, update, ctx.bot_data.commands, "/chats")
+            return
+        await tx.reply(update, views(tx).page(locale, await chats_page(tx.uow, associate, 0)))
 
 
 async def on_chats_page(update: Update, ctx: StorelinkContext) -> None:

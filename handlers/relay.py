@@ -34,7 +34,7 @@ from commerce.relay import (
 from commerce.workspace import header_tags
 from handlers.albums import edit_album_item, edit_held_item, edit_held_reply, first_of_album, hold_album_item
 from handlers.availability import auto_reply, claim_first_text, claimed_route, settle_answer
-from handlers.staff import staff_of, writer_names
+from handlers.staff import refuse_non_associate, staff_of, writer_names
 from handlers.workspace import keep_buttons, unthreaded_route
 
 CONSUMER, ASSOCIATE = BotKind.CONSUMER, BotKind.ASSOCIATE
@@ -246,7 +246,7 @@ def _refusal(tx: UpdateTransaction, route: ReplyRoute | ClaimFirst, locale: str)
     if isinstance(route, ClaimFirst):
         return claim_first_text(tx, route, locale)
     if isinstance(route, NotYourMember):
-        return views(tx).t(locale, "relay.not_your_member")
+        return views(tx).t(locale, "relay.not_your_member" if route.was_yours else "relay.never_your_member")
     if isinstance(route, MemberPaused):
         return views(tx).t(locale, "relay.member_paused", member=route.member.first_name)
     return views(tx).t(locale, "relay.not_relayed")
@@ -261,6 +261,7 @@ async def on_history(update: Update, ctx: StorelinkContext) -> None:
     async with services.transaction(ASSOCIATE, update) as tx:
         associate = await _associate_of(tx, update)
         if associate is None:
+            await refuse_non_associate(tx, update, ctx.bot_data.commands, "/history")
             return
         if message.reply_to_message is None:
             await tx.reply(update, text(views(tx).t(locale, "relay.history_hint")))

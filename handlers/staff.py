@@ -18,6 +18,7 @@ from typing import TypeVar
 from telegram import Update
 
 from bot.callbacks import CallbackData
+from bot.commands import Command
 from bot.context import StorelinkContext, UpdateTransaction
 from bot.render import Outgoing
 from bot.render_relay import RelayRenderer
@@ -54,6 +55,13 @@ async def opened_staff_bot(tx: UpdateTransaction, associate: Associate | None) -
     cards, members who switch to them). Written the first time only: no write per message."""
     if associate is not None and associate.id is not None and associate.staff_bot_since is None:
         await tx.uow.associates.opened_staff_bot(associate.id, tx.services.clock.now())
+
+
+async def refuse_non_associate(tx: UpdateTransaction, update: Update, commands: Sequence[Command], command: str) -> None:
+    """An associate's command from anyone else (HQ, a stranger, a deactivated associate):
+    whom it is for, and the sender's own help."""
+    who = await identify(tx.uow, ASSOCIATE, tx.services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
+    await tx.reply(update, tx.services.render.associates_only(who.role, tx.services.locale(update), commands, command))
 
 
 def argument(update: Update) -> str:

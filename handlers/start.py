@@ -1,21 +1,22 @@
-"""/start and /help in the associate bot, /help in the consumer bot (its /start is enrollment)."""
+"""/start in the associate bot, /help and unknown commands in both bots (the consumer
+bot's /start is enrollment)."""
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
 
+from bot.command_menus import set_menu
 from bot.context import StorelinkContext, UpdateTransaction
 from commerce.codes import parse_start_payload
-from commerce.identity import identify
-from commerce.model import BotKind
+from commerce.identity import Identity, identify
+from commerce.model import BotKind, Role
 from handlers import onboarding
 from handlers.staff import opened_staff_bot
 
+log = logging.getLogger("storelink.commands")
 
-async def on_consumer_help(update: Update, ctx: StorelinkContext) -> None:
-    services = ctx.services
-    async with services.transaction(BotKind.CONSUMER, update) as tx:
-        await tx.reply(update, services.render.consumer_help(services.locale(update)))
 
 
 async def on_associate_start(update: Update, ctx: StorelinkContext) -> None:
@@ -28,14 +29,36 @@ async def on_associate_start(update: Update, ctx: StorelinkContext) -> None:
         who = await identify(tx.uow, BotKind.ASSOCIATE, _brand_id(ctx), update.effective_user.id)
         await opened_staff_bot(tx, who.associate)
         await tx.reply(update, services.render.associate_start(who, services.locale(update)))
+    if who.role is Role.HQ:  # their menu differs from the bot's default (an associate's)
+        await set_menu(ctx.bot, services.catalog, ctx.bot_data.commands, Role.HQ, services.settings.default_locale,
+                       chat_id=who.telegram_user_id)
 
 
-async def on_associate_help(update: Update, ctx: StorelinkContext) -> None:
-    services = ctx.services
-    async with services.transaction(BotKind.ASSOCIATE, update) as tx:
-        who = await identify(tx.uow, BotKind.ASSOCIATE, _brand_id(ctx), update.effective_user.id)
+async def on_help(update: Update, ctx: StorelinkContext) -> None:
+    """/help in either bot: the commands of the sender's role, from the registration."""
+    services, kind = ctx.services, ctx.bot_kind
+    async with services.transaction(kind, update) as tx:
+        who = await _who(tx, ctx, update)
+        await tx.reply(update, services.render.help(kind, who.role, services.locale(update), ctx.bot_data.commands))
+
+
+async def on_unknown_command(update: Update, ctx: StorelinkContext) -> None:
+    """A /word no handler claims: said so, with the sender's own help, never silence."""
+    services, kind = ctx.services, ctx.bot_kind
+    message = update.effective_message
+    assert message is not None
+    word = (message.text or "").split(None, 1)[0].split("@", 1)[0][:64]
+    log.info("unknown command in the %s bot", kind)  # the word itself is the person's text: not logged
+    async with services.transaction(kind, update) as tx:
+        who = await _who(tx, ctx, update)
+        await tx.reply(update, services.render.unknown_command(kind, who.role, services.locale(update), ctx.bot_data.commands, word))
+
+
+async def _who(tx: UpdateTransaction, ctx: StorelinkContext, update: Update) -> Identity:
+    who = await identify(tx.uow, ctx.bot_kind, _brand_id(ctx), update.effective_user.id)  # type: ignore[union-attr]
+    if ctx.bot_kind is BotKind.ASSOCIATE:
         await opened_staff_bot(tx, who.associate)
-        await tx.reply(update, services.render.associate_help(who, services.locale(update)))
+    return who
 
 
 def _brand_id(ctx: StorelinkContext) -> int:

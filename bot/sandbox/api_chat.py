@@ -47,8 +47,20 @@ async def get_chat(call: Call) -> dict[str, Any]:
     }
 
 
+_SCOPES = {"default", "all_private_chats", "all_group_chats", "all_chat_administrators",
+           "chat", "chat_administrators", "chat_member"}
+
+
 def _scope_key(call: Call) -> tuple[str, str]:
+    """Menus are kept per scope and language, as Telegram does; a scope that names a chat
+    needs a chat the bot has (a person who never started it has none)."""
     scope = call.params.decoded("scope") or {"type": "default"}
+    if not isinstance(scope, dict) or scope.get("type") not in _SCOPES:
+        raise bad_request("can't parse BotCommandScope JSON object")
+    if scope["type"].startswith("chat"):
+        chat = call.world.chats.get((call.bot.id, scope.get("chat_id")))  # type: ignore[arg-type]
+        if chat is None or not chat.started:
+            raise bad_request(CHAT_NOT_FOUND)
     return json.dumps(scope, sort_keys=True), call.params.string("language_code") or ""
 
 

@@ -66,15 +66,28 @@ def test_a_brand_file_loads_and_loading_it_again_changes_nothing(storelink, tmp_
     again = storelink("brand", "load", str(path))
 
     assert first.exit_code == 0, first.output
+    assert "brand:        1 created, 0 updated, 0 unchanged" in first.output, "a fresh database had no brand"
     assert "stores:       2 created, 0 updated, 0 unchanged" in first.output
     assert "associates:   3 created, 0 updated, 0 unchanged" in first.output
     assert "2 new associates have no Telegram account yet" in first.output
     assert again.exit_code == 0, again.output
+    assert "brand:        0 created, 0 updated, 1 unchanged" in again.output
     assert "associates:   0 created, 0 updated, 3 unchanged" in again.output
     assert "reward:       0 created, 0 updated, 1 unchanged" in again.output
     listed = storelink("sa", "list", "--store", "SH-XTD")
     assert re.search(r"\n\s+1\s+[A-Z2-9]{6}\s+SH-XTD\s+active\s+bound\s+en\s+Bob Chen \(manager\)", listed.output), listed.output
     assert "李娜" in listed.output and "Wang Wei" not in listed.output
+
+
+def test_one_new_associate_is_counted_in_the_singular(storelink, tmp_path):
+    path = write(tmp_path, "one.csv", "kind,code,name,store\nstore,SH-XTD,Shanghai Xintiandi,\nassociate,,Bob Chen,SH-XTD\n")
+
+    loaded = storelink("brand", "load", str(path))
+
+    assert loaded.exit_code == 0, loaded.output
+    assert "1 new associate has no Telegram account yet" in loaded.output
+    assert "for their invite link\n" in loaded.output
+    assert "brand:        1 created" in loaded.output
 
 
 def test_a_file_with_one_bad_line_writes_nothing(storelink, tmp_path, database_url):

@@ -153,7 +153,7 @@ async def test_a_member_hears_their_associate_is_away_at_most_once_per_window_an
     await says(stack, alice, "Hello?", bob)
     await says(stack, alice, "Anyone?", bob)
     await wait_for_text(stack, bob, stack.associate_bot, "Anyone?")  # nothing is lost
-    told = "Bob is away until Thu 12:00 (At the <Milan> fair). Your message is saved and Bob will answer you then."
+    told = "Bob is away until Thu 12:00 (UTC+8): “At the <Milan> fair”. Your message is saved and Bob will answer you then."
     assert await texts(stack, alice, stack.consumer_bot, "Bob is") == [told]
 
     # Twelve hours later (the brand's default window), once more.
@@ -173,7 +173,7 @@ async def test_a_member_hears_their_associate_is_away_at_most_once_per_window_an
     assert "Right now: outside your hours, back today 18:00." in hours["text"]
     await says(stack, dan, "在吗？", bob)
     assert await texts(stack, dan, stack.consumer_bot, "不在岗") == [
-        "Bob 现在不在岗，将于今天 18:00 回来。您的消息已保存，Bob 届时会回复您。"]
+        "Bob 现在不在岗，将于今天 18:00（UTC+8）回来。您的消息已保存，Bob 届时会回复您。"]
     shown = await command(stack, bob, "/hours")
     assert shown["text"].startswith("🕘 Your working hours: Mon-Fri 18:00-22:00 (Asia/Shanghai).\n"
                                     "Right now: outside your hours, back today 18:00.")
@@ -214,13 +214,13 @@ async def test_an_unanswered_member_goes_to_the_store_team_in_open_hours_and_the
     card = {name: await wait_for_text(stack, user, stack.associate_bot, "⏰ Alice") for name, user in (("lina", lina), ("carol", carol))}
     dan_card = {name: await wait_for_text(stack, user, stack.associate_bot, "⏰ Dan") for name, user in (("lina", lina), ("carol", carol))}
     assert card["lina"]["text"] == (
-        f"⏰ Alice has been waiting 1 d 12 h for an answer from Bob ({STORE_NAME}):\n"
+        f"⏰ Alice has been waiting 1 d 13 h for an answer from Bob ({STORE_NAME}):\n"
         "› Can I pick up <my> order on Monday?\n› At 11 if possible\n"
         "Can you help? Press Claim, then reply to answer under your own name.")
     [(label, data)] = buttons(card["carol"])
     assert label == "✋ Claim" and ClaimEscalation.unpack(data) is not None
     assert await texts(stack, bob, stack.associate_bot, "⏰ Alice") == [
-        f"⏰ Alice has been waiting 1 d 12 h for an answer, so I asked the {STORE_NAME} team to help. You can still reply as usual."]
+        f"⏰ Alice has been waiting 1 d 13 h for an answer, so I asked the {STORE_NAME} team to help. You can still reply as usual."]
 
     # The manager sees them; others may not.
     listing = await command(stack, lina, "/escalations")

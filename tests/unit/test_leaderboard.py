@@ -130,12 +130,13 @@ def test_associates_without_recruits_are_counted_and_deactivated_ones_are_not():
     assert standings.total == 5  # Gone left: their 40 members count for nobody on the board
     assert standings.of(6) is None
     assert standings.recruits == 2 and standings.recruiters == 1
-    assert [(row.name, row.rank) for row in standings.rows] == [("Bob", 1), ("Ana", 2), ("Wei", 2), ("Zoe", 2), ("李娜", 2)]
+    assert [(row.name, row.rank) for row in standings.rows] == [("Bob", 1), ("Ana", None), ("Wei", None), ("Zoe", None),
+                                                                ("李娜", None)], "no recruit: listed after, unranked"
 
 
-def test_nobody_recruited_means_everybody_shares_the_first_rank():
+def test_nobody_recruited_means_nobody_is_ranked():
     standings = rank({}, TEAM, [XTD, SLT])
-    assert {row.rank for row in standings.rows} == {1} and standings.total == 5
+    assert {row.rank for row in standings.rows} == {None} and standings.total == 5
 
 
 def test_each_store_ranks_its_own_associates_and_stores_are_ordered_by_recruits():

@@ -48,6 +48,13 @@ def test_only_the_members_current_associate_may_reply() -> None:
     assert isinstance(check_reply(BOB, STORE, RELAYED, alice(), None), NotYourMember)
 
 
+def test_a_member_who_moved_on_is_told_apart_from_one_who_was_never_the_associates() -> None:
+    """RELAYED went to Bob: Alice was his. Lina never had her (say, Lina's account now holds
+    a chat where Bob's copies were delivered)."""
+    assert check_reply(BOB, STORE, RELAYED, alice(), link_to(LINA)) == NotYourMember(was_yours=True)
+    assert check_reply(LINA, STORE, RELAYED, alice(), link_to(BOB)) == NotYourMember(was_yours=False)
+
+
 def test_a_reply_to_something_that_is_not_a_relayed_member_message_is_refused() -> None:
     own = ConversationMessage(member_id=5, associate_id=1, direction=Direction.OUT, kind=MessageKind.TEXT, created_at=T0, id=4)
     assert isinstance(check_reply(BOB, STORE, None, None, None), NotRelayed)

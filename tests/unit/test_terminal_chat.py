@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 from bot.demo import _pad
-from bot.terminal_chat import (Album, Edit, File, Keys, Location, Photo, Press, Reply, Scan, Text, Unclear, parse_line, render_message,
+from bot.terminal_chat import (Album, Edit, File, Keys, Location, Photo, Press, Reply, Scan, Text, Unclear, in_albums, parse_line,
+                               render_album, render_message,
                                sample_picture)
 
 
@@ -95,3 +96,22 @@ def test_names_line_up_in_terminal_columns_whatever_the_script():
     assert _pad("Bob Chen", 10) == "Bob Chen  "
     assert _pad("李娜", 10) == "李娜      "  # two columns each
     assert _pad("A very long name", 4) == "A very long name"
+
+
+def test_an_album_shows_as_one_entry_with_its_numbers_and_caption():
+    items = [{"message_id": n, "kind": "photo", "sender": "bot", "media_group_id": "g1", "reply_to_message_id": 11,
+              "caption": "💬 Alice\nThree colours" if n == 12 else None} for n in (12, 13, 14)]
+    hello = {"message_id": 15, "kind": "text", "sender": "bot", "text": "Hello"}
+    other = {"message_id": 16, "kind": "photo", "sender": "bot", "media_group_id": "g2"}
+
+    assert [[m["message_id"] for m in group] for group in in_albums([*items, hello, other])] == [[12, 13, 14], [15], [16]]
+    assert render_album(items, "staff_bot").splitlines() == [
+        "", "@staff_bot #12–#14 › ↩ #11 album of 3", "  💬 Alice", "  Three colours"]
+
+
+def test_the_readme_says_what_a_terminal_reply_can_carry():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("#### The terminal chat", 1)[1].split("\n#### ", 1)[0]
+
+    assert "text only" not in section, "replies carry pictures and albums too"
+    assert "/reply 12 /photo" in section and "album of 3" in section
