@@ -138,6 +138,30 @@ async def test_an_album_left_by_a_stopped_process_is_relayed_once_by_another(sta
     assert await buffered(stack) == 0
 
 
+async def test_a_stopped_flusher_sweeps_nothing_and_its_sweep_loop_ends(stack):
+    """A process that stops must not keep relaying albums: its database and backends are
+    going away, and another process's sweep relays what it left (exactly once)."""
+    shop = await open_shop(stack)
+    alice = await stack.person("Alice")
+    await enrol(stack, shop, alice, shop.bob)
+    runtime = stack.runtime
+    sweep_loop = next(task for task in runtime._tasks if task.get_name() == "recover-albums")
+    stopped = AlbumFlusher(runtime.services, 0.0)
+    await stopped.stop()
+    await runtime.albums.stop()
+
+    await stack.people.send_album(alice, stack.consumer_bot, [("document", data, None) for data in DOCUMENTS],
+                                  filenames=["size-guide.pdf", "care.pdf"])
+    await wait_until_buffered(stack, 2)
+    await asyncio.wait({sweep_loop}, timeout=10.0)
+
+    assert sweep_loop.done() and not sweep_loop.cancelled(), "the periodic sweep ends with the flusher"
+    assert await stopped.sweep() == 0 and await runtime.albums.sweep() == 0
+    assert not runtime.albums.waiting, "a stopped flusher starts no timers"
+    assert await buffered(stack) == 2
+    assert await AlbumFlusher(runtime.services, 0.0).sweep() == 1, "the album was there to sweep"
+
+
 async def test_a_paused_member_sending_an_album_gets_one_polite_answer_and_nothing_is_held(stack):
     shop = await open_shop(stack)
     alice = await stack.person("Alice")
