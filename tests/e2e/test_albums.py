@@ -223,10 +223,12 @@ async def test_an_associates_album_answering_no_members_message_is_refused_once_
     before = len(await stack.bot_messages(shop.lina_user, stack.associate_bot))
     await stack.people.send_album(shop.lina_user, stack.associate_bot, [("photo", PHOTOS[0], "hi"), ("photo", PHOTOS[1], None)],
                                   reply_to_message_id=help_answer["message_id"])
+    # Updates of a chat are handled in order and its messages delivered in order: once the
+    # answer to a later /help is there, both items were handled and their answers sent.
+    marker = await stack.people.send_text(shop.lina_user, stack.associate_bot, "/help")
+    await wait_for_text(stack, shop.lina_user, stack.associate_bot, "staff bot", after=marker["message_id"])
     await settle(stack)
-    await asyncio.sleep(1.2)  # longer than the quiet time: anything held would be flushed by now
-    await settle(stack)
-    answers = (await stack.bot_messages(shop.lina_user, stack.associate_bot))[before:]
+    answers = (await stack.bot_messages(shop.lina_user, stack.associate_bot))[before:-1]
 
     assert len(answers) == 1, [m["text"] for m in answers]
     assert await buffered(stack) == 0
@@ -255,9 +257,12 @@ async def test_an_associates_album_that_replies_to_nothing_gets_the_hint_once(st
     sent = await stack.people.send_album(shop.bob_user, stack.associate_bot, [
         ("photo", PHOTOS[0], "hi"), ("photo", PHOTOS[1], None), ("photo", PHOTOS[2], None)])
     await wait_for_text(stack, shop.bob_user, stack.associate_bot, "Reply to a member's message", after=sent[-1]["message_id"])
-    await asyncio.sleep(1.2)  # every item has been handled by now, and anything held would be flushed
+    # A later /help: once its answer is there, every item was handled (in order) and its
+    # answers delivered (in order); an item held back would still be in the buffer.
+    marker = await stack.people.send_text(shop.bob_user, stack.associate_bot, "/help")
+    await wait_for_text(stack, shop.bob_user, stack.associate_bot, "staff bot", after=marker["message_id"])
     await settle(stack)
-    answers = (await stack.bot_messages(shop.bob_user, stack.associate_bot))[before:]
+    answers = (await stack.bot_messages(shop.bob_user, stack.associate_bot))[before:-1]
 
     assert [m["text"].split(",")[0] for m in answers] == ["Reply to a member's message to answer them"]
     assert await buffered(stack) == 0
