@@ -7,7 +7,6 @@ Given the store of the enrollment tests (Bob and Lina). Both stacks run every te
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from bot.callbacks import ChatsPage, OpenChat
