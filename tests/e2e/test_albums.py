@@ -108,7 +108,7 @@ async def test_an_album_left_by_a_stopped_process_is_relayed_once_by_another(sta
     await enrol(stack, shop, alice, shop.bob)
     first = stack.runtime
     # This process records the items, then "dies" before its timers fire: it never flushes
-    # on its own (its periodic sweep runs too rarely to matter here).
+    # on its own (a stopped flusher neither times nor sweeps, and its periodic sweep ends).
     await first.albums.stop()
     first.services.album_arrived = lambda bot, chat, group: asyncio.sleep(0)
 
