@@ -1,5 +1,8 @@
 # Two commands on a fresh machine: `make demo` and `make test`. Both bootstrap .venv.
 PYTHON ?= python3
+# The demo's ports: make demo SANDBOX_PORT=9081 STORELINK_HTTP_PORT=9080 (the Bot API sandbox,
+# /healthz and /metrics). DEMO_ARGS goes to `storelink demo` as it is.
+SANDBOX_PORT ?= 8081
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -15,7 +18,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/storelink demo
+	$(BIN)/storelink demo --sandbox-port $(SANDBOX_PORT) $(DEMO_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

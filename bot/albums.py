@@ -123,6 +123,7 @@ class AlbumFlusher:
         self.quiet = timedelta(seconds=quiet)
         self._timers: dict[AlbumKey, asyncio.Task[None]] = {}  # still waiting: may be cancelled
         self._flushing: set[asyncio.Task[None]] = set()  # past waiting: let them finish
+        self._stopped = asyncio.Event()  # set by stop(): no more timers, flushes or sweeps here
 
     @property
     def waiting(self) -> frozenset[asyncio.Task[None]]:
@@ -135,10 +136,15 @@ class AlbumFlusher:
         return frozenset(self._flushing)
 
     async def arrived(self, bot: BotKind, chat_id: int, media_group_id: str) -> None:
-        """An item was committed to the buffer: (re)start the album's quiet timer."""
+        """An item was committed to the buffer: (re)start the album's quiet timer. A stopped
+        flusher starts none: the item waits in the buffer for another process's sweep."""
+        if self._stopped.is_set():
+            return
         self._schedule(AlbumKey(bot, chat_id, media_group_id), self.quiet.total_seconds())
 
     def _schedule(self, key: AlbumKey, delay: float) -> None:
+        if self._stopped.is_set():
+            return
         earlier = self._timers.pop(key, None)
         if earlier is not None:
             earlier.cancel()  # still sleeping: a timer leaves the table before it flushes
@@ -177,19 +183,40 @@ class AlbumFlusher:
 
     async def sweep(self) -> int:
         """Albums quiet for longer than the quiet time with no timer here: left by a process
-        that stopped or crashed before flushing them."""
+        that stopped or crashed before flushing them. A stopped flusher sweeps nothing: the
+        process is going away, and its database and backends with it."""
+        if self._stopped.is_set():
+            return 0
         now = self.services.clock.now()
         async with self.services.uow() as uow:
             keys = await uow.albums.quiet(now - self.quiet, SWEEP_BATCH)
         relayed = 0
         for key in keys:
+            if self._stopped.is_set():
+                break
             if key not in self._timers:
                 relayed += await self.flush(key)
         return relayed
 
+    async def sweep_every(self, seconds: float) -> None:
+        """Sweep periodically until stop()."""
+        while not self._stopped.is_set():
+            try:
+                await asyncio.wait_for(self._stopped.wait(), seconds)
+                return
+            except TimeoutError:
+                pass
+            try:
+                count = await self.sweep()
+                if count:
+                    log.info("relayed %d albums left unfinished", count)
+            except Exception:
+                log.exception("album sweep failed")
+
     async def stop(self) -> None:
         """Waiting timers are dropped (their albums wait in the buffer for a sweep); flushes
-        under way finish their transaction."""
+        under way finish their transaction; the periodic sweep ends."""
+        self._stopped.set()
         timers, self._timers = list(self._timers.values()), {}
         for timer in timers:
             timer.cancel()

@@ -109,21 +109,30 @@ def run(only: str | None) -> None:
 
 @main.command(short_help="Everything local: a sandbox Bot API, both bots, a demo brand.",
               epilog="Uses its own SQLite database, var/demo.db, made anew on every start, and its own bots.")
-@click.option("--sandbox-port", default=8081, show_default=True, help="Port of the local Bot API sandbox.")
-@click.option("--http-port", default=8080, show_default=True, help="Port of /healthz and /metrics.")
-def demo(sandbox_port: int, http_port: int) -> None:
+@click.option("--sandbox-port", default=8081, show_default=True, type=click.IntRange(0, 65535),
+              help="Port of the local Bot API sandbox (make demo SANDBOX_PORT=...).")
+@click.option("--http-port", default=None, type=click.IntRange(1, 65535),
+              help="Port of /healthz and /metrics. Default: STORELINK_HTTP_PORT, else 8080.")
+def demo(sandbox_port: int, http_port: int | None) -> None:
     """Everything in one process: a local Bot API sandbox, both bots and a demo brand."""
-    from bot.demo import Demo
+    from bot.demo import Demo, PortUnavailable
 
-    demo = Demo(sandbox_port=sandbox_port, http_port=http_port)
+    try:
+        demo = Demo(sandbox_port=sandbox_port, http_port=http_port)
+        demo.check_ports()
+    except (SettingsError, PortUnavailable) as exc:
+        for line in str(exc).splitlines():
+            click.echo(f"storelink demo: {line}", err=True)
+        sys.exit(2)
     run_until_signal(demo.start, demo.stop)
 
 
 @main.command(short_help="Chat in the terminal as a person of the running demo.")
 @click.option("--as", "username", required=True, help="The simulated person, e.g. alice or bob.")
 @click.option("--bot", "bot_name", type=click.Choice(["consumer", "associate"]), default=None, help="Default: associate for staff, consumer otherwise.")
-@click.option("--sandbox", "sandbox_url", default="http://127.0.0.1:8081", show_default=True)
-def chat(username: str, bot_name: str | None, sandbox_url: str) -> None:
+@click.option("--sandbox", "sandbox_url", default=None,
+              help="The sandbox's URL. Default: the running demo's (var/demo.json), else http://127.0.0.1:8081.")
+def chat(username: str, bot_name: str | None, sandbox_url: str | None) -> None:
     """Chat in the terminal as a simulated person of the running demo."""
     from bot.terminal_chat import run_chat
 

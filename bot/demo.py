@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import json
+import errno
 import logging
+import socket
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import yaml
 
 from bot.brandfile import document_from_mapping, load_document
 from bot.clock import SystemClock
+from bot.demo_file import write_demo_file
 from bot.links import start_link
 from bot.runtime import Options, Runtime
 from bot.sandbox import Sandbox, SandboxClient
@@ -23,21 +25,58 @@ from storage.uow import Database
 log = logging.getLogger("storelink.demo")
 DEMO_BRAND = Path(__file__).resolve().parent.parent / "assets" / "demo" / "brand.yaml"
 CONSUMER_BOT, ASSOCIATE_BOT = "MaisonLumiereBot", "MaisonStaffBot"
+SANDBOX_PORT = 8081
+# How each port is moved, in the words of `make demo` and of `storelink demo`.
+_MOVE = {
+    "sandbox": ("the Bot API sandbox", "make demo SANDBOX_PORT={port}", "storelink demo --sandbox-port {port}"),
+    "http": ("/healthz and /metrics", "make demo STORELINK_HTTP_PORT={port}", "storelink demo --http-port {port}"),
+}
+
+
+class PortUnavailable(Exception):
+    """A port the demo needs is taken; str() says which one and how to choose another."""
+
+    def __init__(self, part: str, port: int, reason: str) -> None:
+        what, make, command = _MOVE[part]
+        other = 9081 if part == "sandbox" else 9080
+        super().__init__(f"port {port} ({what}) {reason}. Choose another: "
+                         f"{make.format(port=other)}, or {command.format(port=other)}")
 
 
 class Demo:
-    def __init__(self, *, sandbox_port: int = 8081, http_port: int = 8080, data: Path = DEMO_BRAND) -> None:
+    def __init__(self, *, sandbox_port: int = SANDBOX_PORT, http_port: int | None = None, data: Path = DEMO_BRAND) -> None:
+        """`http_port` None: STORELINK_HTTP_PORT, else the default of the settings."""
+        base = load_settings(_env_file=None, require_tokens=False, **({"http_port": http_port} if http_port else {}))
         self.sandbox = Sandbox(port=sandbox_port)
-        self.http_port = http_port
+        self.http_host, self.http_port = base.http_host, base.http_port
         self.data: dict[str, Any] = yaml.safe_load(data.read_text())
         self.source = data.name
         self.runtime: Runtime | None = None
         self.people: dict[str, dict[str, Any]] = {}
 
+    def check_ports(self) -> None:
+        """PortUnavailable unless both ports can be bound now: said before anything starts,
+        rather than as a bind error half-way through the start."""
+        ports = {"sandbox": (self.sandbox.host, self.sandbox.port), "http": (self.http_host, self.http_port)}
+        if self.sandbox.port and self.sandbox.port == self.http_port:
+            raise PortUnavailable("http", self.http_port, "is the sandbox's port too; the two need different ports")
+        for part, (host, port) in ports.items():
+            if port:
+                with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+                    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind
+                    try:
+                        probe.bind((host, port))
+                    except OSError as exc:
+                        raise PortUnavailable(part, port, _reason(exc)) from None
+
     async def start(self) -> None:
         if logging.getLogger().level > logging.DEBUG:  # a fresh database's migration steps would bury the banner
             logging.getLogger("alembic").setLevel(logging.WARNING)
-        await self.sandbox.start()
+        self.check_ports()
+        try:
+            await self.sandbox.start()
+        except OSError as exc:  # taken since the check
+            raise PortUnavailable("sandbox", self.sandbox.port, _reason(exc)) from None
         database = VAR_DIR / "demo.db"
         for leftover in VAR_DIR.glob("demo.db*"):  # every demo starts from the same story
             leftover.unlink()
@@ -48,6 +87,7 @@ class Demo:
             associate_bot_token=self.sandbox.create_bot(ASSOCIATE_BOT, f"{brand['name']} Staff"),
             bot_api_url=self.sandbox.url,
             database_url=f"sqlite+aiosqlite:///{database}",
+            http_host=self.http_host,
             http_port=self.http_port,
             brand_name=brand["name"],
             default_locale=brand.get("default_locale", "en"),
@@ -56,7 +96,12 @@ class Demo:
         await self._create_people()
         await self._load_brand(settings)
         self.runtime = Runtime(settings, Options())
-        await self.runtime.start()
+        try:
+            await self.runtime.start()
+        except OSError as exc:
+            if exc.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+                raise
+            raise PortUnavailable("http", self.http_port, _reason(exc)) from None
         await self._open_staff_chats()
         self._write_demo_file()
         print(self.instructions(await self._associate_links(settings)))
@@ -99,15 +144,20 @@ class Demo:
 
             await asyncio.gather(*(open_chat(self.people[username]["id"]) for username in staff))
 
+    @property
+    def http_url(self) -> str:
+        return f"http://{self.http_host}:{self.http_port}"
+
     def _write_demo_file(self) -> None:
+        """Where this demo runs, for `storelink chat`."""
         staff = {a["telegram"]: "associate" for a in self.data.get("associates", [])}
         staff |= {h["telegram"]: "hq" for h in self.data.get("hq_operators", [])}
-        VAR_DIR.mkdir(exist_ok=True)
-        (VAR_DIR / "demo.json").write_text(json.dumps({
+        write_demo_file({
             "sandbox_url": self.sandbox.url,
+            "http_url": self.http_url,
             "bots": {"consumer": CONSUMER_BOT, "associate": ASSOCIATE_BOT},
             "staff": staff,
-        }, indent=2))
+        })
 
     async def _associate_links(self, settings: Settings) -> list[tuple[str, str, str]]:
         """(name, short code, deep link) of each associate: what their poster carries."""
@@ -125,7 +175,7 @@ class Demo:
             "",
             f"storelink demo is running: {self.data['brand']['name']}",
             f"  Bot API sandbox  {self.sandbox.url}   consumer bot @{CONSUMER_BOT}, associate bot @{ASSOCIATE_BOT}",
-            f"  health, metrics  http://127.0.0.1:{self.http_port}/healthz  /metrics",
+            f"  health, metrics  {self.http_url}/healthz  /metrics",
             "",
             "Simulated people (open another terminal for each):",
         ]
@@ -178,6 +228,14 @@ class Demo:
         if self.runtime:
             await self.runtime.stop()
         await self.sandbox.stop()
+
+
+def _reason(exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return "is in use"
+    if exc.errno == errno.EACCES:
+        return "needs privileges"
+    return f"cannot be used ({exc.strerror or exc})"
 
 
 def _pad(text: str, width: int) -> str:

@@ -301,16 +301,10 @@ class Runtime:
                 log.exception("recovery sweep failed")
 
     async def _album_sweep_loop(self) -> None:
-        """Albums left in the buffer by a process that stopped before their timer fired."""
+        """Albums left in the buffer by a process that stopped before their timer fired.
+        Ends when the flusher is stopped."""
         assert self.albums is not None
-        while True:
-            await asyncio.sleep(self.options.album_sweep_every)
-            try:
-                count = await self.albums.sweep()
-                if count:
-                    log.info("relayed %d albums left unfinished", count)
-            except Exception:
-                log.exception("album sweep failed")
+        await self.albums.sweep_every(self.options.album_sweep_every)
 
     async def health(self) -> list[str]:
         problems = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import io
-import json
+import itertools
 import re
 import sys
 import textwrap
@@ -22,9 +22,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 
+from bot.demo_file import DEFAULT_SANDBOX_URL, DemoFileError, read_demo_file
 from bot.sandbox import SandboxClient, SandboxError
 
-DEMO_FILE = Path("var/demo.json")
 HELP = """\
 Type a message and press Enter; /start, /me, /chats... go to the bot as typed. Besides:
   3                        press button [3] of the latest message that has buttons
@@ -56,10 +56,22 @@ def _bold(text: str) -> str:
     return f"\033[1m{text}\033[0m" if sys.stdout.isatty() else text
 
 
-async def run_chat(sandbox_url: str, username: str, bot_name: str | None) -> int:
+async def run_chat(sandbox_url: str | None, username: str, bot_name: str | None) -> int:
+    """`sandbox_url` None: the running demo's, from var/demo.json."""
+    try:
+        demo = read_demo_file()
+    except DemoFileError as exc:
+        if sandbox_url is None:
+            print(f"storelink chat: {exc}", file=sys.stderr)
+            return 1
+        demo = {}
+    if sandbox_url is None:
+        sandbox_url = demo.get("sandbox_url") or DEFAULT_SANDBOX_URL
+    elif demo.get("sandbox_url") != sandbox_url.rstrip("/"):
+        demo = {}  # another sandbox than the demo's: its bots and staff are not the demo's
     async with SandboxClient(sandbox_url) as client:
         try:
-            person, bot = await _resolve(client, username, bot_name)
+            person, bot = await _resolve(client, username, bot_name, demo)
         except (SandboxError, OSError) as exc:
             print(f"storelink chat: cannot reach the sandbox at {sandbox_url} ({exc}). Is `make demo` running?", file=sys.stderr)
             return 1
@@ -68,16 +80,16 @@ async def run_chat(sandbox_url: str, username: str, bot_name: str | None) -> int
             return 1
         print(_bold(f"{person['first_name']} (@{person.get('username')}) chatting with @{bot}"))
         print(HELP)
-        chat = TerminalChat(client, person["id"], bot)
+        chat = TerminalChat(client, person["id"], bot, name=person.get("username"))
         return await chat.run()
 
 
-async def _resolve(client: SandboxClient, username: str, bot_name: str | None) -> tuple[dict[str, Any], str]:
+async def _resolve(client: SandboxClient, username: str, bot_name: str | None,
+                   demo: dict[str, Any]) -> tuple[dict[str, Any], str]:
     wanted = username.lstrip("@").lower()
     people = {str(p.get("username") or "").lower(): p for p in await client.users()}
     if wanted not in people:
         raise LookupError(f"nobody called {username} in the sandbox; known: {', '.join(sorted(n for n in people if n))}")
-    demo = json.loads(DEMO_FILE.read_text()) if DEMO_FILE.exists() else {}
     bots = demo.get("bots", {})
     if bot_name is None:
         bot_name = "associate" if demo.get("staff", {}).get(wanted) else "consumer"
@@ -241,8 +253,9 @@ def sample_picture(number: int) -> bytes:
 
 
 class TerminalChat:
-    def __init__(self, client: SandboxClient, user_id: int, bot: str) -> None:
+    def __init__(self, client: SandboxClient, user_id: int, bot: str, *, name: str | None = None) -> None:
         self.client, self.user_id, self.bot = client, user_id, bot
+        self.name = name or str(user_id)  # whose files these are, in the names they are saved under
         self.seen: dict[int, int] = {}  # message_id -> number of edits shown
         self.buttons_of: dict[int, list[dict[str, Any]]] = {}  # message_id -> its buttons, as last shown
         self.buttons_message: int | None = None  # the latest message shown with buttons
@@ -410,10 +423,12 @@ class TerminalChat:
             data = await self.client.download_file(info["file_unique_id"])
         except (SandboxError, KeyError):
             return
-        SAVED.mkdir(parents=True, exist_ok=True)
         suffix = Path(info.get("file_name") or info.get("file_path") or "").suffix or (".jpg" if message["kind"] == "photo" else ".bin")
-        path = SAVED / f"{self.bot}-{message['message_id']}{suffix}"
-        path.write_bytes(data)
+        try:
+            path = save_received(SAVED, self.name, self.bot, message["message_id"], suffix, data)
+        except OSError as exc:
+            print(f"  (#{message['message_id']} not saved: {exc.strerror or exc})")
+            return
         print(f"  saved #{message['message_id']} as {path}")
 
     def _remember_buttons(self, message: dict[str, Any]) -> None:
@@ -425,6 +440,26 @@ class TerminalChat:
             self.buttons_of.pop(message["message_id"], None)  # an edit may take them away
 
 
+def save_received(directory: Path, person: str, bot: str, message_id: int, suffix: str, data: bytes) -> Path:
+    """A received file, saved under a name of its own: message numbers are per chat, so
+    the name says whose chat (person and bot) and, should that name be taken (a demo
+    started again numbers from 1), gets -2, -3... Nothing saved before is overwritten."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = _SAFE_NAME.sub("_", f"{person}-{bot}-{message_id}")
+    suffix = suffix if _SAFE_SUFFIX.fullmatch(suffix) else ".bin"
+    for attempt in itertools.count(1):
+        path = directory / (f"{stem}{suffix}" if attempt == 1 else f"{stem}-{attempt}{suffix}")
+        try:
+            with path.open("xb") as out:  # only if nobody, this client or another, has that name yet
+                out.write(data)
+        except FileExistsError:
+            continue
+        return path
+    raise AssertionError("unreachable")
+
+
+_SAFE_NAME = re.compile(r"[^\w.-]")
+_SAFE_SUFFIX = re.compile(r"\.\w{1,10}")
 _LABELS = {"photo": "[photo]", "document": "[file]", "voice": "[voice]", "video": "[video]", "location": "[location]",
            "contact": "[contact]", "sticker": "[sticker]"}
 

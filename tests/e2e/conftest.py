@@ -7,9 +7,10 @@ end-to-end test covers both databases and both kinds of backends.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,16 @@ from tests.fixtures_db import postgres_schema
 CONSUMER_BOT = "shop_bot"
 ASSOCIATE_BOT = "staff_bot"
 STACKS = ["sqlite+memory", pytest.param("postgres+redis", marks=[pytest.mark.postgres, pytest.mark.redis])]
+
+
+async def eventually(condition: Callable[[], Awaitable[bool]], what: str, timeout: float = 30.0) -> None:
+    """Wait until the condition holds, polling; fail saying what never happened. The deadline
+    is generous: on a busy machine things take longer, and a passing test does not wait it out."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await condition():
+        assert loop.time() < deadline, f"{what}: not within {timeout:.0f}s"
+        await asyncio.sleep(0.02)
 
 
 def free_port() -> int:

@@ -108,7 +108,7 @@ async def test_an_album_left_by_a_stopped_process_is_relayed_once_by_another(sta
     await enrol(stack, shop, alice, shop.bob)
     first = stack.runtime
     # This process records the items, then "dies" before its timers fire: it never flushes
-    # on its own (its periodic sweep runs too rarely to matter here).
+    # on its own (a stopped flusher neither times nor sweeps, and its periodic sweep ends).
     await first.albums.stop()
     first.services.album_arrived = lambda bot, chat, group: asyncio.sleep(0)
 
@@ -136,6 +136,30 @@ async def test_an_album_left_by_a_stopped_process_is_relayed_once_by_another(sta
     assert album[0]["caption"] == HEADER_OF.format(name="Alice")
     assert album[1]["caption"] == "washing <30°", "an edit before the flush changes the album's caption"
     assert await buffered(stack) == 0
+
+
+async def test_a_stopped_flusher_sweeps_nothing_and_its_sweep_loop_ends(stack):
+    """A process that stops must not keep relaying albums: its database and backends are
+    going away, and another process's sweep relays what it left (exactly once)."""
+    shop = await open_shop(stack)
+    alice = await stack.person("Alice")
+    await enrol(stack, shop, alice, shop.bob)
+    runtime = stack.runtime
+    sweep_loop = next(task for task in runtime._tasks if task.get_name() == "recover-albums")
+    stopped = AlbumFlusher(runtime.services, 0.0)
+    await stopped.stop()
+    await runtime.albums.stop()
+
+    await stack.people.send_album(alice, stack.consumer_bot, [("document", data, None) for data in DOCUMENTS],
+                                  filenames=["size-guide.pdf", "care.pdf"])
+    await wait_until_buffered(stack, 2)
+    await asyncio.wait({sweep_loop}, timeout=10.0)
+
+    assert sweep_loop.done() and not sweep_loop.cancelled(), "the periodic sweep ends with the flusher"
+    assert await stopped.sweep() == 0 and await runtime.albums.sweep() == 0
+    assert not runtime.albums.waiting, "a stopped flusher starts no timers"
+    assert await buffered(stack) == 2
+    assert await AlbumFlusher(runtime.services, 0.0).sweep() == 1, "the album was there to sweep"
 
 
 async def test_a_paused_member_sending_an_album_gets_one_polite_answer_and_nothing_is_held(stack):
@@ -199,10 +223,12 @@ async def test_an_associates_album_answering_no_members_message_is_refused_once_
     before = len(await stack.bot_messages(shop.lina_user, stack.associate_bot))
     await stack.people.send_album(shop.lina_user, stack.associate_bot, [("photo", PHOTOS[0], "hi"), ("photo", PHOTOS[1], None)],
                                   reply_to_message_id=help_answer["message_id"])
+    # Updates of a chat are handled in order and its messages delivered in order: once the
+    # answer to a later /help is there, both items were handled and their answers sent.
+    marker = await stack.people.send_text(shop.lina_user, stack.associate_bot, "/help")
+    await wait_for_text(stack, shop.lina_user, stack.associate_bot, "staff bot", after=marker["message_id"])
     await settle(stack)
-    await asyncio.sleep(1.2)  # longer than the quiet time: anything held would be flushed by now
-    await settle(stack)
-    answers = (await stack.bot_messages(shop.lina_user, stack.associate_bot))[before:]
+    answers = (await stack.bot_messages(shop.lina_user, stack.associate_bot))[before:-1]
 
     assert len(answers) == 1, [m["text"] for m in answers]
     assert await buffered(stack) == 0
@@ -231,9 +257,12 @@ async def test_an_associates_album_that_replies_to_nothing_gets_the_hint_once(st
     sent = await stack.people.send_album(shop.bob_user, stack.associate_bot, [
         ("photo", PHOTOS[0], "hi"), ("photo", PHOTOS[1], None), ("photo", PHOTOS[2], None)])
     await wait_for_text(stack, shop.bob_user, stack.associate_bot, "Reply to a member's message", after=sent[-1]["message_id"])
-    await asyncio.sleep(1.2)  # every item has been handled by now, and anything held would be flushed
+    # A later /help: once its answer is there, every item was handled (in order) and its
+    # answers delivered (in order); an item held back would still be in the buffer.
+    marker = await stack.people.send_text(shop.bob_user, stack.associate_bot, "/help")
+    await wait_for_text(stack, shop.bob_user, stack.associate_bot, "staff bot", after=marker["message_id"])
     await settle(stack)
-    answers = (await stack.bot_messages(shop.bob_user, stack.associate_bot))[before:]
+    answers = (await stack.bot_messages(shop.bob_user, stack.associate_bot))[before:-1]
 
     assert [m["text"].split(",")[0] for m in answers] == ["Reply to a member's message to answer them"]
     assert await buffered(stack) == 0

@@ -7,11 +7,11 @@ Given the store of the enrollment tests (Bob and Lina). Both stacks run every te
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from bot.callbacks import ChatsPage, OpenChat
 from commerce.model import Direction, Link, Member, OutboxStatus
+from tests.e2e.conftest import eventually
 from tests.e2e.test_enrollment import buttons, enrol, membership, open_shop, press, push_callback, scan, settle, wait_for_edit, wait_for_text
 from tests.e2e.test_relay import associate_reads, associate_replies, history_of, member_says
 
@@ -113,10 +113,11 @@ async def test_a_reply_to_a_member_who_blocked_the_bot_is_reported_once_per_mess
     await member_says(stack, alice, "Send me the catalogue")
     relayed = await associate_reads(stack, shop.bob_user, "catalogue")
     await stack.people.block(alice, stack.consumer_bot)
-    for _ in range(200):  # the block arrives as a my_chat_member update: wait until it is handled
-        if not (await membership(stack, alice)).member.reachable:
-            break
-        await asyncio.sleep(0.02)
+
+    async def blocked() -> bool:  # the block arrives as a my_chat_member update
+        return not (await membership(stack, alice)).member.reachable
+
+    await eventually(blocked, "the block is handled")
     await settle(stack)
 
     # Known blocked (the my_chat_member update said so): no call to Telegram at all.
@@ -130,8 +131,9 @@ async def test_a_reply_to_a_member_who_blocked_the_bot_is_reported_once_per_mess
         await uow.commit()
     await associate_replies(stack, shop.bob_user, relayed, "Here it is: second try")
     await wait_for_text(stack, shop.bob_user, stack.associate_bot, "second try")
-    await settle(stack)
-    await asyncio.sleep(0.3)
+    # A later message in Bob's chat, delivered in order after any second notice would be.
+    marker = await stack.people.send_text(shop.bob_user, stack.associate_bot, "/help")
+    await wait_for_text(stack, shop.bob_user, stack.associate_bot, "staff bot", after=marker["message_id"])
     await settle(stack)
 
     assert len(await undelivered_notices(stack, shop.bob_user, "first try")) == 1

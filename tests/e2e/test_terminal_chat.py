@@ -7,8 +7,10 @@ nothing sent."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 
@@ -19,9 +21,9 @@ pytestmark = pytest.mark.asyncio
 
 
 @asynccontextmanager
-async def terminal(stack, user: int, bot: str) -> AsyncIterator[TerminalChat]:
+async def terminal(stack, user: int, bot: str, name: str | None = None) -> AsyncIterator[TerminalChat]:
     """A terminal chat whose screen follows the chat, as `storelink chat` runs it."""
-    chat = TerminalChat(stack.people, user, bot)
+    chat = TerminalChat(stack.people, user, bot, name=name)
     watcher = asyncio.create_task(chat.watch())
     try:
         yield chat
@@ -35,7 +37,8 @@ async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
             await asyncio.sleep(0.02)
 
 
-async def test_a_member_and_an_associate_chat_through_the_terminal_client(stack, capsys, tmp_path):
+async def test_a_member_and_an_associate_chat_through_the_terminal_client(stack, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # received pictures are saved under ./var/chat
     shop = await open_shop(stack)
     alice = await stack.person("Alice")
     await enrol(stack, shop, alice, shop.bob)
@@ -108,3 +111,26 @@ async def test_a_member_and_an_associate_chat_through_the_terminal_client(stack,
         after = len(await stack.people.transcript(alice, stack.consumer_bot)) + len(await stack.people.transcript(shop.bob_user, stack.associate_bot))
         assert after == before
 
+
+
+async def test_files_two_people_receive_under_the_same_message_number_are_both_kept(stack, capsys, tmp_path, monkeypatch):
+    """Message numbers are per chat: Bob's poster and Lina's can both be #4 of the associate
+    bot. Each is saved under a name of its own, and the client says where."""
+    monkeypatch.chdir(tmp_path)
+    shop = await open_shop(stack)
+    saved = tmp_path / "var" / "chat"
+    async with terminal(stack, shop.bob_user, stack.associate_bot, "bob") as bob, \
+            terminal(stack, shop.lina_user, stack.associate_bot, "lina") as lina:
+        await bob.act("/qr")
+        await lina.act("/qr")
+        posters = [await stack.people.wait_for(user, stack.associate_bot, lambda m: m["kind"] == "photo")
+                   for user in (shop.bob_user, shop.lina_user)]
+        assert posters[0]["message_id"] == posters[1]["message_id"], "the case in point: the same number in two chats"
+        await until(lambda: saved.is_dir() and len(list(saved.iterdir())) == 2)
+        await until(lambda: all(poster["message_id"] in chat.seen for chat, poster in zip((bob, lina), posters)))
+
+    printed = re.findall(r"saved #\d+ as (\S+)", capsys.readouterr().out)
+    pictures = [await stack.people.download_file(poster["file"]["file_unique_id"]) for poster in posters]
+    assert pictures[0] != pictures[1]
+    assert sorted(Path(path).read_bytes() for path in printed) == sorted(pictures), "each poster kept, at the path printed"
+    assert sorted(Path(path).name.split("-")[0] for path in printed) == ["bob", "lina"]

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import io
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
 from bot.demo import _pad
 from bot.terminal_chat import (Album, Edit, File, Keys, Location, Photo, Press, Reply, Scan, Text, Unclear, in_albums, parse_line,
-                               render_album, render_message,
-                               sample_picture)
+                               render_album, render_message, sample_picture, save_received)
 
 
 @pytest.mark.parametrize(("line", "action"), [
@@ -115,3 +117,23 @@ def test_the_readme_says_what_a_terminal_reply_can_carry():
 
     assert "text only" not in section, "replies carry pictures and albums too"
     assert "/reply 12 /photo" in section and "album of 3" in section
+
+
+def test_a_received_file_is_saved_under_a_name_of_its_own(tmp_path: Path):
+    bobs = save_received(tmp_path, "bob", "MaisonStaffBot", 4, ".png", b"Bob's poster")
+    linas = save_received(tmp_path, "lina", "MaisonStaffBot", 4, ".png", b"Lina's poster")
+    again = save_received(tmp_path, "bob", "MaisonStaffBot", 4, ".png", b"Bob's poster, a new demo")
+
+    assert (bobs.name, linas.name, again.name) == ("bob-MaisonStaffBot-4.png", "lina-MaisonStaffBot-4.png", "bob-MaisonStaffBot-4-2.png")
+    assert [path.read_bytes() for path in (bobs, linas, again)] == [b"Bob's poster", b"Lina's poster", b"Bob's poster, a new demo"]
+
+
+@given(st.lists(st.tuples(st.text(max_size=20), st.sampled_from(["MaisonLumiereBot", "MaisonStaffBot"]), st.integers(1, 3),
+                          st.text(max_size=6)), min_size=1, max_size=8))
+def test_saved_files_stay_in_their_folder_and_never_replace_one_another(received: list[tuple[str, str, int, str]]):
+    with tempfile.TemporaryDirectory() as directory:
+        folder = Path(directory) / "chat"
+        paths = [save_received(folder, person, bot, number, suffix, f"file {n}".encode())
+                 for n, (person, bot, number, suffix) in enumerate(received)]
+        assert all(path.parent == folder for path in paths)
+        assert [path.read_bytes() for path in paths] == [f"file {n}".encode() for n in range(len(received))]
