@@ -445,8 +445,7 @@ async def test_a_forged_consent_button_is_called_stale_and_changes_nothing(stack
                for data in ("cs:phone:1", "cs:marketing:2", "cs:", "cs:chat:1:extra")]
     await settle(stack)
 
-    assert all(a["show_alert"] and a["text"] == "This button is no longer valid. Send /me for your current options."
-               for a in answers), answers
+    assert all(a["show_alert"] and a["text"].startswith("This button is no longer valid.") for a in answers), answers
     after = (await membership(stack, alice)).member
     assert (after.consent_marketing, after.consent_chat) == (before.consent_marketing, before.consent_chat)
     said = [m["text"] or "" for m in await stack.bot_messages(alice, stack.consumer_bot)]

@@ -151,7 +151,7 @@ async def test_a_brand_file_prints_invite_links_for_new_associates(stack, tmp_pa
 
     assert code == 0, err
     lines = out.splitlines()
-    assert lines[0] == "brand.yaml loaded" and "invite links for the new associates" in out
+    assert lines[0] == "brand.yaml loaded" and "invite link for the new associate (single use" in out
     invites = [line for line in lines if f"https://t.me/{stack.associate_bot}?start=i" in line]
     assert len(invites) == 1 and invites[0].strip().startswith("Wang Wei (BJ, ")  # Bob is bound by the file
     assert "invite links" not in again[1] and "associates:   0 created, 0 updated, 2 unchanged" in again[1]
