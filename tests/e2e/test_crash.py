@@ -110,19 +110,24 @@ async def seed_team(stack, associates: int = ASSOCIATES, members: int = MEMBERS)
 
 
 class CrashingProcess:
-    """The second sender as an OS process (PostgreSQL + Redis)."""
+    """A storelink process to kill, as an OS process on the stack's configuration: by
+    default the second sender (`--only sender`, PostgreSQL + Redis); with only=None, a
+    whole `storelink run` that takes updates too."""
 
-    def __init__(self, stack, log_path: Path) -> None:
+    def __init__(self, stack, log_path: Path, *, only: str | None = "sender", limits: SendLimits = LIMITS,
+                 lease: float = LEASE, name: str = VICTIM, **options: Any) -> None:
         self.stack, self.log_path = stack, log_path
+        self.only, self.limits, self.lease, self.name, self.options = only, limits, lease, name, options
         self.process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
         options = self.stack.options
         config = {
+            "only": self.only,
             "settings": self.stack.settings_overrides,
-            "limits": dataclasses.asdict(LIMITS),
-            "options": {"namespace": options.namespace, "sender_name": VICTIM, "sender_lease": LEASE,
-                        "sender_sweep_every": SWEEP, "sender_backoff": options.sender_backoff},
+            "limits": dataclasses.asdict(self.limits),
+            "options": {"namespace": options.namespace, "sender_name": self.name, "sender_lease": self.lease,
+                        "sender_sweep_every": SWEEP, "sender_backoff": options.sender_backoff, **self.options},
         }
         env = {k: v for k, v in os.environ.items() if not k.startswith("STORELINK_")} | {CONFIG_VARIABLE: json.dumps(config)}
         with self.log_path.open("wb") as log:

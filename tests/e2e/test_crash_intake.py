@@ -17,20 +17,13 @@ the two minutes a claim used to last. A copy may repeat only the message just be
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import json
-import os
-import signal
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from storage.backends import SendLimits
-from tests.e2e.crash_sender import CONFIG_VARIABLE
-from tests.e2e.test_crash import REPO, Team, assert_complete_and_in_order, copies, delivered, seed_team, until, write
+from tests.e2e.test_crash import CrashingProcess, Team, assert_complete_and_in_order, copies, delivered, seed_team, until, write
 
 MEMBERS, PER_MEMBER = 4, 25  # 100 messages
 SENDER_LEASE = 4.0
@@ -52,43 +45,6 @@ def stack_options() -> dict[str, Any]:
             "sender_sweep_every": 1.0}
 
 
-class Victim:
-    """`storelink run` as an OS process on the stack's configuration."""
-
-    def __init__(self, stack, log_path: Path) -> None:
-        self.stack, self.log_path = stack, log_path
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        options = self.stack.options
-        config = {
-            "only": None,
-            "settings": self.stack.settings_overrides,
-            "limits": dataclasses.asdict(LIMITS),
-            "options": {"namespace": options.namespace, "sender_name": "intake-victim", "run_scheduler": False,
-                        "sender_backoff": options.sender_backoff, "sender_lease": SENDER_LEASE, "sender_sweep_every": 1.0},
-        }
-        env = {k: v for k, v in os.environ.items() if not k.startswith("STORELINK_")} | {CONFIG_VARIABLE: json.dumps(config)}
-        with self.log_path.open("wb") as log:
-            self.process = await asyncio.create_subprocess_exec(sys.executable, "-m", "tests.e2e.crash_sender", cwd=REPO,
-                                                                env=env, stdout=log, stderr=log)
-        await until(lambda: "storelink is running" in self.log() or self.process.returncode is not None, 30.0, "start-up")
-        assert self.process.returncode is None, self.log()
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    async def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        await self.process.wait()
-
-    async def close(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            await self.kill()
-        assert "Traceback" not in self.log(), self.log()
-
-
 async def inbox_counts(stack) -> dict[str, int]:
     async with stack.runtime.services.uow() as uow:
         rows = (await uow.session.execute(sa.text("SELECT status, count(*) FROM inbound_update GROUP BY status"))).all()
@@ -96,7 +52,8 @@ async def inbox_counts(stack) -> dict[str, int]:
 
 
 async def test_a_chats_updates_keep_their_order_when_the_process_taking_them_is_killed(stack, tmp_path):
-    victim = Victim(stack, tmp_path / "victim.log")
+    victim = CrashingProcess(stack, tmp_path / "victim.log", only=None, limits=LIMITS, lease=SENDER_LEASE,
+                             name="intake-victim", run_scheduler=False)
     await victim.start()
     try:
         team: Team = await seed_team(stack, associates=2, members=MEMBERS)
