@@ -4,10 +4,14 @@ Telegram returns whatever the client sends, so unpacking is parsing untrusted in
 a malformed or unknown string unpacks to None, and every handler re-checks on the server
 that the person may do what the data says. A number unpacks only within the range of the
 database's integer columns, so a forged id is refused here, not by the database.
+
+Every type registers its prefix when it is defined, and a prefix taken twice stops the
+import: two types sharing one would each claim the other's buttons.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Self
 
@@ -15,11 +19,32 @@ from commerce import lengths
 from commerce.ids import parse_row_id
 
 CALLBACK_LIMIT = lengths.CALLBACK_DATA  # bytes of UTF-8
+# Letters, digits and "_": never the ":" that separates fields, nothing a handler's
+# pattern() would read as a regular expression.
+PREFIX_SHAPE = re.compile(r"[A-Za-z0-9_]+")
+_REGISTRY: dict[str, type[CallbackData]] = {}
+
+
+def registered() -> tuple[type[CallbackData], ...]:
+    """Every callback data type defined, in the order defined."""
+    return tuple(_REGISTRY.values())
 
 
 @dataclass(frozen=True, slots=True)
 class CallbackData:
     prefix: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Named: slots=True rebuilds this class too, and the argument-less form would name the first.
+        super(CallbackData, cls).__init_subclass__(**kwargs)
+        prefix = cls.__dict__.get("prefix")
+        if not isinstance(prefix, str) or not PREFIX_SHAPE.fullmatch(prefix):
+            raise TypeError(f"{cls.__qualname__} needs a prefix of its own of letters, digits or '_', not {prefix!r}")
+        taken = _REGISTRY.get(prefix)
+        # dataclass(slots=True) builds the class again under the same name: that one replaces it.
+        if taken is not None and (taken.__module__, taken.__qualname__) != (cls.__module__, cls.__qualname__):
+            raise TypeError(f"callback prefix {prefix!r} of {cls.__qualname__} is taken by {taken.__qualname__}")
+        _REGISTRY[prefix] = cls
 
     def pack(self) -> str:
         parts = [self.prefix]

@@ -30,6 +30,7 @@ from telegram import Update
 
 from bot.context import Services, StorelinkApplication
 from bot.intake import IntakeWatch, Refused, Screened, screen
+from bot.metrics import UPDATE_HANDLING, started
 from commerce.model import BotKind, InboundUpdate, InboxStatus
 from commerce.ports import Unstorable
 
@@ -78,7 +79,7 @@ class Ingress:
 
         Raises only when the database cannot be reached (the caller retries later);
         whatever is wrong with the update itself ends in a Receipt."""
-        metrics = self.services.metrics
+        metrics, since = self.services.metrics, started()
         try:
             screened = screen(raw, self.applications[bot].bot)
         except Refused as exc:
@@ -96,6 +97,7 @@ class Ingress:
         if rejected is not None:
             log.warning("update %s of the %s bot rejected: %s", screened.update_id, bot, rejected)
             metrics.inc("storelink_updates_rejected_total", bot)
+            metrics.observe(UPDATE_HANDLING, since, bot=bot, outcome="rejected")
             return Receipt.REJECTED
         metrics.inc("storelink_updates_received_total", bot)
         self._spawn(bot, screened.update_id, screened.chat_id, screened.update)
@@ -209,7 +211,7 @@ class Ingress:
     async def handle(self, bot: BotKind, payload: dict[str, Any], update: Update | None = None) -> None:
         """Run the update through its Application once, then settle its inbox row (unless
         the handler's own transaction did)."""
-        services = self.services
+        services, since = self.services, started()
         update_id = payload["update_id"]
         app = self.applications[bot]
         try:
@@ -222,10 +224,13 @@ class Ingress:
         services.settled_updates.discard((bot, update_id))
         if error is None and settled:  # the handler's transaction marked it DONE with its effects
             services.metrics.inc("storelink_updates_processed_total", bot)
+            services.metrics.observe(UPDATE_HANDLING, since, bot=bot, outcome="done")
             return
-        await self._settle(bot, update_id, error)
+        await self._settle(bot, update_id, error, since)
 
-    async def _settle(self, bot: BotKind, update_id: int, error: str | None) -> None:
+    async def _settle(self, bot: BotKind, update_id: int, error: str | None, since: float | None = None) -> None:
+        """Mark the update's row DONE or FAILED; `since`: when its handling began (an update
+        given up on without handling it has no time to record)."""
         services = self.services
         async with services.uow() as uow:
             now = services.clock.now()
@@ -235,6 +240,8 @@ class Ingress:
                 await uow.inbox.mark_failed(bot, update_id, now, error)
             await uow.commit()
         services.metrics.inc("storelink_updates_failed_total" if error else "storelink_updates_processed_total", bot)
+        if since is not None:
+            services.metrics.observe(UPDATE_HANDLING, since, bot=bot, outcome="failed" if error else "done")
 
     async def recover(self) -> int:
         """Schedule updates that were recorded but are not being handled by anyone: a

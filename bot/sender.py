@@ -42,7 +42,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, Re
 from telegram.warnings import PTBUserWarning
 
 from bot import media_groups
-from bot.metrics import Metrics
+from bot.metrics import SEND_LATENCY, Metrics, started
 from commerce.model import Blob, BotKind, DeliveryProblem, OutboxMessage, OutboxStatus
 from commerce.ports import Clock, Deduplicator, Lock, RateLimiter, UnitOfWorkFactory, WorkQueue
 
@@ -276,25 +276,31 @@ class Sender:
                 await lease.keep()
             await doubt.before_attempt()
             attempts += 1
+            called: float | None = None  # set once the send is under way: only its answer is timed
             try:
                 params, blob_field = await self._resolve_files(message)
                 await self._resolve_message_refs(params)
+                called = started()
                 result = await bot.do_api_request(message.method, api_kwargs={"chat_id": message.chat_id, **params})
             except RetryAfter as exc:  # one call per retry_after, however long it is
+                self._timed(message, called, "retried")
                 await doubt.refused()
                 self.metrics.inc("storelink_messages_retried_total", message.bot)
                 await self._wait(_retry_after(exc), lease)
                 continue
             except Forbidden as exc:
+                self._timed(message, called, "unreachable")
                 self.metrics.inc("storelink_messages_unreachable_total", message.bot)
                 return await self._settle(message, OutboxStatus.UNREACHABLE, attempts, error=str(exc))
             except (BadRequest, InvalidToken) as exc:
-                if _not_modified(exc):
+                if _not_modified(exc):  # its effect is there already: an answer like a send's
+                    self._timed(message, called, "sent")
                     self.metrics.inc("storelink_messages_unchanged_total", message.bot)
                     return await self._settle(message, OutboxStatus.SENT, attempts)
                 problem = DeliveryProblem.TOO_LONG if _too_long(exc) else DeliveryProblem.REFUSED
                 # Telegram's description names the rule broken, never the message's words.
                 log.warning("Telegram refused outbox row %s (%s, %s): %s", message.id, message.method, problem, exc)
+                self._timed(message, called, "failed")
                 self.metrics.inc("storelink_messages_failed_total", message.bot)
                 return await self._settle(message, OutboxStatus.FAILED, attempts, error=f"{problem}: {exc}")
             except NetworkError as exc:  # 5xx, timeouts, dropped connections (BadRequest caught above)
@@ -303,6 +309,7 @@ class Sender:
                 else:
                     await doubt.refused()
                 failures += 1
+                self._timed(message, called, "failed" if attempts >= GIVE_UP_AFTER else "retried")
                 if attempts >= GIVE_UP_AFTER:
                     self.metrics.inc("storelink_messages_failed_total", message.bot)
                     log.warning("gave up on outbox row %s (%s) after %d attempts", message.id, message.method, attempts)
@@ -314,9 +321,11 @@ class Sender:
                 continue
             except TelegramError as exc:  # unknown method, chat migrated, conflict: final answers
                 log.warning("Telegram refused outbox row %s (%s): %s", message.id, message.method, type(exc).__name__)
+                self._timed(message, called, "failed")
                 self.metrics.inc("storelink_messages_failed_total", message.bot)
                 return await self._settle(message, OutboxStatus.FAILED, attempts,
                                           error=f"{DeliveryProblem.REFUSED}: {type(exc).__name__}: {exc}")
+            self._timed(message, called, "sent")
             if doubt.copies:  # earlier attempts that may have been delivered too
                 self.metrics.inc("storelink_messages_possible_duplicates_total", message.bot, doubt.copies)
             self.metrics.inc("storelink_messages_sent_total", message.bot)
@@ -327,6 +336,12 @@ class Sender:
             elif blob_field is not None and isinstance(result, dict):  # after settling: a cache miss costs an upload, not a resend
                 await self._remember_file_id(message, blob_field, result)
             return status
+
+    def _timed(self, message: OutboxMessage, called: float | None, outcome: str) -> None:
+        """One Bot API call's latency, by its answer; nothing when the attempt failed before
+        the call (a file to resolve, a message to refer to)."""
+        if called is not None:
+            self.metrics.observe(SEND_LATENCY, called, bot=message.bot, method=message.method, outcome=outcome)
 
     async def _resolve_files(self, message: OutboxMessage) -> tuple[dict[str, Any], Any]:
         """Outbox rows name stored bytes as {"blob_id": N}. A file_id is valid only for the

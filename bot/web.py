@@ -7,6 +7,7 @@ import json
 import logging
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.ingress import Ingress, Receipt
 from bot.metrics import Metrics
@@ -72,4 +73,6 @@ async def _healthz(request: web.Request) -> web.Response:
 
 
 async def _metrics(request: web.Request) -> web.Response:
-    return web.Response(text=await request.app[METRICS].render(), content_type="text/plain", charset="utf-8")
+    metrics = request.app[METRICS]
+    await metrics.refresh()
+    return web.Response(body=generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -9,7 +9,7 @@ import logging
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 
-from bot.callbacks import CallbackData
+from bot.callbacks import registered
 from bot.context import StorelinkContext
 from handlers.buttons import answer
 
@@ -17,17 +17,8 @@ log = logging.getLogger("storelink.handlers")
 GROUP = -1  # runs before every feature handler (group 0)
 
 
-def _data_types() -> list[type[CallbackData]]:
-    found, pending = [], list(CallbackData.__subclasses__())
-    while pending:
-        data_type = pending.pop()
-        found.append(data_type)
-        pending += data_type.__subclasses__()
-    return found
-
-
 def is_stale(data: object) -> bool:
-    return any(data_type.is_stale(data) for data_type in _data_types())
+    return any(data_type.is_stale(data) for data_type in registered())
 
 
 async def on_stale_button(update: Update, ctx: StorelinkContext) -> None:

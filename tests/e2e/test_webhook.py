@@ -5,8 +5,11 @@ import json
 
 import aiohttp
 import pytest
+from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client.parser import text_string_to_metric_families
 
 from commerce.model import BotKind, InboxStatus
+from tests.e2e.test_enrollment import enrol, open_shop, settle, wait_for_text
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -76,15 +79,66 @@ async def test_the_same_update_delivered_twice_has_one_effect(stack):
         assert (await uow.inbox.get(BotKind.CONSUMER, 990_002)).status is InboxStatus.DONE
 
 
+async def scrape(stack) -> dict[str, list]:
+    """/metrics over HTTP, parsed as Prometheus parses it: {sample name: [samples]}."""
+    async with aiohttp.ClientSession() as session, session.get(f"{stack.settings_overrides['webhook_base_url']}/metrics") as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"] == CONTENT_TYPE_LATEST
+        body = await response.text()
+    samples: dict[str, list] = {}
+    for family in text_string_to_metric_families(body):
+        for sample in family.samples:
+            samples.setdefault(sample.name, []).append(sample)
+    return samples
+
+
+def one(samples: dict[str, list], name: str, **labels: str) -> float:
+    found = [s.value for s in samples.get(name, []) if all(s.labels.get(k) == v for k, v in labels.items())]
+    assert len(found) == 1, (name, labels, samples.get(name))
+    return found[0]
+
+
 async def test_healthz_and_metrics_are_served(stack):
     base = stack.settings_overrides["webhook_base_url"]
-    async with aiohttp.ClientSession() as session:
-        async with session.get(f"{base}/healthz") as response:
-            assert response.status == 200 and (await response.json())["status"] == "ok"
-        async with session.get(f"{base}/metrics") as response:
-            body = await response.text()
-    assert 'storelink_updates_received_total{bot="consumer"} 0' in body
-    assert "storelink_queue_depth 0" in body
+    async with aiohttp.ClientSession() as session, session.get(f"{base}/healthz") as response:
+        assert response.status == 200 and (await response.json())["status"] == "ok"
+    samples = await scrape(stack)
+    assert one(samples, "storelink_updates_received_total", bot="consumer") == 0
+    assert one(samples, "storelink_updates_rejected_total", bot="associate") == 0
+    assert one(samples, "storelink_queue_depth") == 0
+
+
+async def test_metrics_time_a_relayed_message_from_its_update_to_its_send(stack):
+    shop = await open_shop(stack)
+    alice = await stack.person("Alice")
+    await enrol(stack, shop, alice, shop.bob)
+    before = await scrape(stack)
+    handled_before = one(before, "storelink_update_handling_seconds_count", bot="consumer", outcome="done")
+    sent_before = one(before, "storelink_send_latency_seconds_count", bot="associate", method="sendMessage", outcome="sent")
+
+    await stack.people.send_text(alice, stack.consumer_bot, "Do you have the navy scarf?")
+    await wait_for_text(stack, shop.bob_user, stack.associate_bot, "navy scarf")
+    await settle(stack)
+    samples = await scrape(stack)
+
+    # The member's update was handled once more, and the relayed copy sent once more to Bob.
+    assert one(samples, "storelink_updates_received_total", bot="consumer") == stack.metrics.value(
+        "storelink_updates_received_total", "consumer") > 0
+    handled = one(samples, "storelink_update_handling_seconds_count", bot="consumer", outcome="done")
+    assert handled == handled_before + 1
+    sent = one(samples, "storelink_send_latency_seconds_count", bot="associate", method="sendMessage", outcome="sent")
+    assert sent == sent_before + 1
+    for name, labels, count in [
+        ("storelink_update_handling_seconds", {"bot": "consumer", "outcome": "done"}, handled),
+        ("storelink_send_latency_seconds", {"bot": "associate", "method": "sendMessage", "outcome": "sent"}, sent),
+    ]:
+        buckets = sorted((float(s.labels["le"]), s.value) for s in samples[f"{name}_bucket"]
+                         if all(s.labels.get(k) == v for k, v in labels.items()))
+        assert buckets[-1] == (float("inf"), count)  # every observation is in the last bucket
+        assert [n for _, n in buckets] == sorted(n for _, n in buckets)  # cumulative
+        assert buckets[0][0] < 1.0 and one(samples, f"{name}_sum", **labels) > 0
+    assert {s.labels["outcome"] for s in samples["storelink_update_handling_seconds_count"]} == {"done"}
+    assert one(samples, "storelink_queue_depth") == 0  # everything acknowledged
 
 
 async def post_body(stack, bot: BotKind, body: bytes) -> int:
@@ -118,5 +172,7 @@ async def test_odd_updates_are_recorded_as_rejected_with_200_and_nul_is_handled(
     async with stack.runtime.services.uow() as uow:
         rows = [await uow.inbox.get(BotKind.CONSUMER, n) for n in (990100, 990101, 990102)]
     assert [row.status for row in rows] == [InboxStatus.REJECTED, InboxStatus.REJECTED, InboxStatus.DONE]
+    timed = stack.metrics.registry.get_sample_value  # the two rejected ones: screened, recorded, never handled
+    assert timed("storelink_update_handling_seconds_count", {"bot": "consumer", "outcome": "rejected"}) == 2
     assert rows[0].error.startswith("not a Telegram update") and rows[1].error == "a number that is not finite"
     assert rows[2].payload["message"]["text"] == "/help me\ufffd"

@@ -35,7 +35,7 @@ from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from bot.applications import HANDLERS  # noqa: E402
-from bot.callbacks import CallbackData  # noqa: E402
+from bot.callbacks import CallbackData, registered  # noqa: E402
 from commerce.ids import ROW_ID_MAX  # noqa: E402
 from handlers.stale_buttons import is_stale  # noqa: E402
 
@@ -43,7 +43,7 @@ from handlers.stale_buttons import is_stale  # noqa: E402
 def registered_types() -> list[type[CallbackData]]:
     """Every callback type a bot has a handler for (found by the handler's pattern)."""
     patterns = {h.pattern.pattern for handlers in HANDLERS.values() for h in handlers if hasattr(h, "pattern") and h.pattern}
-    found = [t for t in CallbackData.__subclasses__() if t.pattern() in patterns]
+    found = [t for t in registered() if t.pattern() in patterns]
     assert len(found) >= 15
     return found
 
@@ -83,3 +83,50 @@ def test_the_largest_id_the_columns_hold_unpacks_and_the_next_does_not():
     assert PickAssociate.unpack(f"pa:{ROW_ID_MAX}") == PickAssociate(ROW_ID_MAX)
     assert PickAssociate.unpack(f"pa:{ROW_ID_MAX + 1}") is None
     assert PickAssociate.unpack("pa:999999999999999999") is None
+
+
+# --- one prefix, one type ----------------------------------------------------------------------
+
+import re  # noqa: E402
+
+import bot.callbacks  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from typing import ClassVar  # noqa: E402
+
+
+def test_every_callback_type_is_registered_under_its_own_prefix():
+    defined = {obj for obj in vars(bot.callbacks).values()
+               if isinstance(obj, type) and issubclass(obj, CallbackData) and obj is not CallbackData}
+    assert set(registered()) == defined  # the classes in use, not drafts dataclass(slots=True) replaced
+    prefixes = [t.prefix for t in registered()]
+    assert len(prefixes) == len(set(prefixes)) == len(defined)
+
+
+def test_a_second_type_with_a_taken_prefix_stops_the_import():
+    with pytest.raises(TypeError, match="'sw' of .*Forged is taken by SwitchChoice"):
+        @dataclass(frozen=True, slots=True)
+        class Forged(CallbackData):
+            prefix: ClassVar[str] = "sw"
+            associate_id: int
+
+    assert [t for t in registered() if t.prefix == "sw"] == [bot.callbacks.SwitchChoice]
+
+
+@pytest.mark.parametrize("prefix", ["a:b", "", "x|y", None])
+def test_a_prefix_must_be_its_own_and_cannot_hold_a_separator(prefix):
+    with pytest.raises(TypeError, match=re.escape(f"Odd needs a prefix of its own of letters, digits or '_', not {prefix!r}")):
+        type("Odd", (CallbackData,), {} if prefix is None else {"prefix": prefix})
+    assert "Odd" not in {t.__qualname__ for t in registered()}
+
+
+def test_a_subclass_of_a_registered_type_cannot_inherit_its_prefix():
+    with pytest.raises(TypeError, match="needs a prefix of its own"):
+        class Again(bot.callbacks.ShowCard):
+            pass
+
+
+@given(st.one_of(st.text(max_size=30), st.tuples(st.sampled_from([t.prefix for t in registered()]), st.text(max_size=30))
+                 .map(lambda pair: ":".join(pair))))
+def test_any_callback_data_belongs_to_one_type_at_most(data):
+    claimed = [t for t in registered() if t.unpack(data) is not None or t.is_stale(data)]
+    assert len(claimed) <= 1, (data, claimed)
