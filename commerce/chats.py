@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from commerce.access import NotYours, own_member
 from commerce.model import (
     Associate,
     AssociateStatus,
@@ -51,19 +52,11 @@ class OpenedChat:
     messages: Sequence[ConversationMessage]  # oldest first
 
 
-@dataclass(frozen=True, slots=True)
-class NotYours:
-    """No such member, or not this associate's member now."""
-
-
 async def open_chat(uow: UnitOfWork, associate: Associate, member_id: int, limit: int = 20) -> OpenedChat | NotYours:
     """Ownership is re-checked against the current link: callback data can be forged."""
-    link = await uow.links.current(member_id)
-    if link is None or link.associate_id != associate.id or associate.status is not AssociateStatus.ACTIVE:
-        return NotYours()
-    member = await uow.members.get(member_id)
-    if member is None:
-        return NotYours()
+    member = await own_member(uow, associate, member_id)
+    if isinstance(member, NotYours):
+        return member
     return OpenedChat(member, await history(uow, member_id, limit))
 
 

@@ -11,7 +11,6 @@ transaction, whatever happened in it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from functools import wraps
 from typing import TypeVar
 
@@ -22,8 +21,9 @@ from bot.commands import Command
 from bot.context import StorelinkContext, UpdateTransaction
 from bot.render import Outgoing
 from bot.render_relay import RelayRenderer
+from commerce.access import NotAllowed, Staff, access_staff
 from commerce.identity import identify
-from commerce.model import Associate, BotKind, ConversationMessage, Member, Role, Store
+from commerce.model import Associate, BotKind, ConversationMessage, Member
 from commerce.relay import history
 from handlers.buttons import answer
 
@@ -33,21 +33,15 @@ Data = TypeVar("Data", bound=CallbackData)
 Handler = Callable[[Update, StorelinkContext], Awaitable[None]]
 
 
-@dataclass(frozen=True, slots=True)
-class Staff:
-    """The sender, as the database knows them: an active associate and their store."""
-
-    associate: Associate
-    store: Store
-
-
 async def staff_of(tx: UpdateTransaction, update: Update) -> Staff | None:
     """The sender as an active associate of the brand, or None (HQ operators and strangers)."""
     who = await identify(tx.uow, ASSOCIATE, tx.services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
-    if who.role is not Role.ASSOCIATE or who.associate is None or who.store is None:
+    try:
+        staff = access_staff(who)
+    except NotAllowed:
         return None
-    await opened_staff_bot(tx, who.associate)
-    return Staff(who.associate, who.store)
+    await opened_staff_bot(tx, staff.associate)
+    return staff
 
 
 async def opened_staff_bot(tx: UpdateTransaction, associate: Associate | None) -> None:

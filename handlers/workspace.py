@@ -18,6 +18,7 @@ from bot.callbacks import MEMBER_ACTIONS, MemberAction, MembersPage, RemoveTag
 from bot.context import StorelinkContext, UpdateTransaction
 from bot.render import TEXT_LIMIT, Outgoing, plain, text
 from bot.render_workspace import WorkspaceRenderer, full_name
+from commerce.access import NotYours, own_member
 from commerce.lengths import units
 from commerce.members import BadFilter, FocusMode, filter_digest, parse_filter
 from commerce.model import Associate, BotKind, Direction, Member, OutboxMessage
@@ -28,7 +29,6 @@ from commerce.workspace import (
     Focused,
     FocusLost,
     NoteAdded,
-    NotYours,
     TagDone,
     TagResult,
     TooManyNamed,
@@ -40,7 +40,6 @@ from commerce.workspace import (
     focus_on,
     members_page,
     named_tags,
-    own_member,
     profile,
     remove_tag,
     remove_tag_row,
