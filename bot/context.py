@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -12,7 +11,9 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.i18n import Catalog, locale_for
 from bot.metrics import Metrics
+from bot.postbox import Postbox
 from bot.render import Outgoing, Renderer
+from bot.render_outbound import OutboundRenderer
 from bot.settings import Settings
 from commerce.model import BotKind, Brand, OutboxMessage
 from commerce.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -66,6 +67,12 @@ class Services:
     def transaction(self, bot: BotKind, update: Update | None = None) -> UpdateTransaction:
         return UpdateTransaction(self, bot, update)
 
+    def postbox(self, uow: UnitOfWork) -> Postbox:
+        """The one way to queue messages in `uow`'s transaction (bot/postbox.py)."""
+        renderer = OutboundRenderer(self.catalog, self.brand, self.settings.default_locale)
+        return Postbox(uow, clock=self.clock, notify=self.notify_outbox, renderer=renderer, backends=self.backends,
+                       album_arrived=self.album_arrived)
+
 
 async def _noop() -> None:
     return None
@@ -85,15 +92,21 @@ class UpdateTransaction:
         self.bot = bot
         self.update = update
         self._uow: UnitOfWork | None = None
-        self._chats: set[tuple[BotKind, int]] = set()
+        self._postbox: Postbox | None = None
 
     @property
     def uow(self) -> UnitOfWork:
         assert self._uow is not None, "use inside `async with`"
         return self._uow
 
+    @property
+    def postbox(self) -> Postbox:
+        assert self._postbox is not None, "use inside `async with`"
+        return self._postbox
+
     async def __aenter__(self) -> UpdateTransaction:
         self._uow = await self.services.uow().__aenter__()
+        self._postbox = self.services.postbox(self._uow)
         if self.update is None:
             return self
         try:
@@ -110,8 +123,6 @@ class UpdateTransaction:
         uow = self.uow
         try:
             if exc_type is None:
-                for bot, chat_id in sorted(self._chats):
-                    uow.after_commit(_bind(self.services.notify_outbox, bot, chat_id))
                 if self.update is not None:
                     uow.after_commit(self._settled)
                 await uow.commit()
@@ -123,28 +134,12 @@ class UpdateTransaction:
         self.services.settled_updates.add((self.bot, self.update.update_id))
 
     async def send(self, bot: BotKind, chat_id: int, outgoing: Outgoing) -> OutboxMessage:
-        message = OutboxMessage(
-            bot=bot, chat_id=chat_id, method=outgoing.method, params=outgoing.params, created_at=self.services.clock.now()
-        )
-        self._chats.add((bot, chat_id))
-        return await self.uow.outbox.add(message)
+        return await self.postbox.queue(bot, chat_id, [outgoing])
 
     async def reply(self, update: Update, outgoing: Outgoing) -> OutboxMessage:
         """Answer in the chat the update came from, through the same bot."""
         assert update.effective_chat is not None
         return await self.send(self.bot, update.effective_chat.id, outgoing)
-
-
-def _bind(notify: Callable[[BotKind, int], Awaitable[None]], bot: BotKind, chat_id: int) -> Callable[[], Awaitable[None]]:
-    async def after_commit() -> None:
-        # The effects are committed; a queue hiccup must not turn them into an error for
-        # the person. The rows are in the outbox and the sender's sweep publishes them.
-        try:
-            await notify(bot, chat_id)
-        except Exception as exc:
-            logging.getLogger("storelink.outbox").warning("could not notify the sender (%s); the sweep will", type(exc).__name__)
-
-    return after_commit
 
 
 class AppData:

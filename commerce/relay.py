@@ -16,7 +16,6 @@ from commerce.access import owns
 from commerce.identity import Identity
 from commerce.model import (
     Associate,
-    AssociateStatus,
     ConversationMessage,
     Direction,
     Link,

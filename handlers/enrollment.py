@@ -27,7 +27,7 @@ from commerce.enrollment import (
 )
 from commerce.identity import identify
 from handlers.buttons import answer
-from handlers.relay import relay_member_message
+from handlers.relay import relay_from_member
 from commerce.model import AssociateStatus, BotKind, Role
 
 CONSUMER = BotKind.CONSUMER
@@ -76,7 +76,7 @@ async def on_consumer_text(update: Update, ctx: StorelinkContext) -> None:
             if body == views.t(locale, "enroll.phone_skip"):
                 await tx.reply(update, Outgoing("sendMessage", {"text": views.t(locale, "enroll.phone_skipped"), "reply_markup": {"remove_keyboard": True}}))
                 return
-            await relay_member_message(tx, update, who.member, locale, who)  # type: ignore[arg-type]
+            await relay_from_member(tx, update, who)
             return
         short = normalise_short_code(body)
         associate = await tx.uow.associates.by_short_code(short) if short else None

@@ -14,7 +14,7 @@ from commerce.identity import identify
 from commerce.model import BotKind, Role
 from handlers.buttons import answer
 from handlers.enrollment import notify_associate
-from handlers.relay import relay_member_message
+from handlers.relay import relay_from_member
 
 log = logging.getLogger("storelink.handlers")
 CONSUMER = BotKind.CONSUMER
@@ -73,7 +73,7 @@ async def on_contact(update: Update, ctx: StorelinkContext) -> None:
             # for their associate (the relay).
             who = await identify(tx.uow, CONSUMER, services.brand.id, update.effective_user.id)
             if who.role is Role.MEMBER and who.member is not None and who.member.phone is not None:
-                await relay_member_message(tx, update, who.member, locale)
+                await relay_from_member(tx, update, who)
                 return
             await tx.reply(update, text(views.t(locale, "enroll.phone_not_yours")))
             return

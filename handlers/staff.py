@@ -23,12 +23,11 @@ from bot.render import Outgoing
 from bot.render_relay import RelayRenderer
 from commerce.access import NotAllowed, Staff, access_staff
 from commerce.identity import identify
-from commerce.model import Associate, BotKind, ConversationMessage, Member
-from commerce.relay import history
+from commerce.model import Associate, BotKind, Member
+from commerce.associate_replies import member_history as latest_messages
 from handlers.buttons import answer
 
 ASSOCIATE = BotKind.ASSOCIATE
-HISTORY_SIZE = 20  # messages of a member's conversation shown at once
 Data = TypeVar("Data", bound=CallbackData)
 Handler = Callable[[Update, StorelinkContext], Awaitable[None]]
 
@@ -114,17 +113,7 @@ def staff_button(data_type: type[Data], refuse: Callable[[UpdateTransaction, str
     return wrap
 
 
-async def writer_names(tx: UpdateTransaction, messages: Sequence[ConversationMessage]) -> dict[int, str]:
-    """Who answered each message, by associate id ("?" for one who is gone)."""
-    names = {}
-    for associate_id in {m.associate_id for m in messages}:
-        writer = await tx.uow.associates.get(associate_id)
-        names[associate_id] = writer.display_name if writer else "?"
-    return names
-
-
 async def member_history(tx: UpdateTransaction, member: Member, locale: str) -> Outgoing:
     """The member's latest messages both ways; the caller has checked who may read them."""
-    assert member.id is not None
-    messages = await history(tx.uow, member.id, HISTORY_SIZE)
-    return RelayRenderer(tx.services.catalog, tx.services.brand).history(locale, member, messages, await writer_names(tx, messages))
+    shown = await latest_messages(tx.uow, member, locale)
+    return RelayRenderer(tx.services.catalog, tx.services.brand).history(locale, member, shown.messages, dict(shown.names))
