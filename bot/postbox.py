@@ -15,11 +15,10 @@ from typing import TYPE_CHECKING
 from bot.render import Outgoing
 from bot.render_outbound import OutboundRenderer
 from commerce.messages import Outbound
-from commerce.model import BotKind, Brand, OutboxMessage
+from commerce.model import BotKind, OutboxMessage
 from commerce.ports import Clock, UnitOfWork
 
 if TYPE_CHECKING:
-    from bot.i18n import Catalog
     from storage.backends import Backends
 
 log = logging.getLogger("storelink.outbox")
@@ -86,5 +85,24 @@ def _after_commit(notify: Notify, bot: BotKind, chat_id: int) -> Callable[[], Aw
     return after_commit
 
 
-def renderer_for(catalog: Catalog, brand: Brand, default_locale: str) -> OutboundRenderer:
-    return OutboundRenderer(catalog, brand, default_locale)
+class Signals:
+    """What a committed transaction tells the rest of this process: the sender that a chat
+    has pending rows, the album flusher that an item arrived. It exists before the parts
+    that listen (they are built with the Services that carry it); each part listens once
+    it runs. Nobody listening is fine: the sender's and the flusher's sweeps find the rows."""
+
+    def __init__(self) -> None:
+        self._outbox: Notify | None = None
+        self._album: AlbumArrived | None = None
+
+    def listen(self, *, outbox: Notify | None = None, album: AlbumArrived | None = None) -> None:
+        self._outbox = outbox or self._outbox
+        self._album = album or self._album
+
+    async def outbox_pending(self, bot: BotKind, chat_id: int) -> None:
+        if self._outbox is not None:
+            await self._outbox(bot, chat_id)
+
+    async def album_item_held(self, bot: BotKind, chat_id: int, media_group_id: str) -> None:
+        if self._album is not None:
+            await self._album(bot, chat_id, media_group_id)

@@ -131,7 +131,7 @@ class Runtime:
                                 catalog, s.default_locale, self.database.uow, brand.id)  # type: ignore[arg-type]
         self.ingress = Ingress(services, self.applications, recover_after=o.recover_after)
         self.albums = AlbumFlusher(services, o.album_quiet)
-        services.album_arrived = self.albums.arrived
+        services.signals.listen(album=self.albums.arrived)
         self.metrics.gauge("storelink_queue_depth", self.backends.queue.depth)
         if o.run_sender:
             await self._start_sender(services)
@@ -180,7 +180,7 @@ class Runtime:
             marks=self.backends.dedupe,
             single=self.database.single_statement,
         )
-        services.notify_outbox = self.sender.notify
+        services.signals.listen(outbox=self.sender.notify)
         sweep = self.options.sender_sweep_every
         self._spawn(self.sender.run(sweep_every=sweep, reclaim_every=max(sweep, self.options.sender_lease / 3)), "sender")
 

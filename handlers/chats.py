@@ -22,7 +22,7 @@ ASSOCIATE = BotKind.ASSOCIATE
 
 
 def views(tx: UpdateTransaction) -> ChatsRenderer:
-    return ChatsRenderer(tx.services.catalog, tx.services.brand)
+    return ChatsRenderer(tx.services.catalog, tx.brand)
 
 
 async def _associate(tx: UpdateTransaction, update: Update) -> Associate | None:

@@ -116,4 +116,4 @@ def staff_button(data_type: type[Data], refuse: Callable[[UpdateTransaction, str
 async def member_history(tx: UpdateTransaction, member: Member, locale: str) -> Outgoing:
     """The member's latest messages both ways; the caller has checked who may read them."""
     shown = await latest_messages(tx.uow, member, locale)
-    return RelayRenderer(tx.services.catalog, tx.services.brand).history(locale, member, shown.messages, dict(shown.names))
+    return RelayRenderer(tx.services.catalog, tx.brand).history(locale, member, shown.messages, dict(shown.names))

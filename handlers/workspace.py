@@ -52,7 +52,7 @@ WordsCheck = Callable[[UpdateTransaction, str, str], Outgoing | None]
 
 
 def views(tx: UpdateTransaction) -> WorkspaceRenderer:
-    return WorkspaceRenderer(tx.services.catalog, tx.services.brand)
+    return WorkspaceRenderer(tx.services.catalog, tx.brand)
 
 
 def _not_for_you(tx: UpdateTransaction, locale: str) -> Outgoing:
