@@ -1,7 +1,7 @@
 """Relaying an album as one album, a member's to their associate or an associate's to the
-member: rendering it, and flushing the buffer.
+member: rendering it, and the timers and sweeps that flush the buffer.
 
-Items are buffered by the relay handler (handlers/albums.py) in their own updates'
+Items are held by the relay's use cases (commerce/album_relay.py) in their own updates'
 transactions. This process then waits for the album to go quiet (a timer per album) and
 flushes it in one transaction: the claim, the outbox rows and the history links commit
 together. A process that stops or crashes leaves its albums in the buffer; every process
@@ -15,16 +15,16 @@ import html
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.context import Services
-from bot.i18n import locale_for
 from bot.render import TEXT_LIMIT, Outgoing, fit
 from bot.render_relay import CAPTION_LIMIT, Content, RelayRenderer, compose
-from commerce.workspace import header_tags
-from commerce.albums import AlbumItem, AlbumKey, ClaimedAlbum, NotYet, claim_album, media_groups
-from commerce.model import Associate, BotKind, Member, MessageKind, OutboxMessage, Store
-from commerce.ports import UnitOfWork
+from commerce.album_relay import flush_album
+from commerce.albums import AlbumItem, AlbumKey, NotYet
+from commerce.model import Associate, BotKind, Member, MessageKind, Store
+
+if TYPE_CHECKING:
+    from bot.context import Services
 
 log = logging.getLogger("storelink.albums")
 SWEEP_BATCH = 100
@@ -88,33 +88,6 @@ def item_caption(head: str | None, caption: str | None) -> str:
     return compose(html.escape(caption or "", quote=False), None, CAPTION_LIMIT)
 
 
-async def relay_album(uow: UnitOfWork, services: Services, album: ClaimedAlbum) -> tuple[BotKind, int]:
-    """Write the album's outbox rows and point each item's history row at the row that
-    carries it: a member's album to their associate (associate bot), an associate's to the
-    member (consumer bot). Returns the bot and chat to wake the sender for after commit."""
-    views = RelayRenderer(services.catalog, services.brand)
-    now = services.clock.now()
-    if album.items[0].bot is BotKind.ASSOCIATE:
-        bot, chat_id = BotKind.CONSUMER, album.member.telegram_user_id
-        locale = locale_for(album.member.language_code, services.settings.default_locale)
-        render = lambda part: album_for_member(views, locale, album.associate, album.store, part)  # noqa: E731
-    else:
-        bot, chat_id = BotKind.ASSOCIATE, album.associate.telegram_user_id
-        tags = await header_tags(uow, album.member)
-        render = lambda part: album_for_associate(views, album.member, album.associate, album.store, part, tags)  # noqa: E731
-    assert chat_id is not None
-    for part in media_groups(album.items):
-        outgoing = render(part)
-        first = await uow.outbox.add(OutboxMessage(bot=bot, chat_id=chat_id, method=outgoing[0].method,
-                                                   params=outgoing[0].params, created_at=now))
-        assert first.id is not None
-        for more in outgoing[1:]:
-            params = {**more.params, "reply_parameters": {"message_id": {"outbox_id": first.id}}}
-            await uow.outbox.add(OutboxMessage(bot=bot, chat_id=chat_id, method=more.method, params=params, created_at=now))
-        await uow.albums.attach_history([item.conversation_message_id for item in part], first.id)
-    return bot, chat_id
-
-
 class AlbumFlusher:
     """The timers of this process's albums, and the sweep for everyone's forgotten ones."""
 
@@ -169,17 +142,12 @@ class AlbumFlusher:
         services = self.services
         now = services.clock.now()
         async with services.uow() as uow:
-            claimed = await claim_album(uow, key, now, self.quiet)
-            if isinstance(claimed, NotYet):  # an item came in meanwhile (perhaps through another process)
-                self._schedule(key, max((claimed.due - now).total_seconds(), 0.05))
+            flushed = await flush_album(uow, services.postbox(uow), key, now, self.quiet)
+            if isinstance(flushed, NotYet):  # an item came in meanwhile (perhaps through another process)
+                self._schedule(key, max((flushed.due - now).total_seconds(), 0.05))
                 return False
-            if claimed is None:
-                await uow.commit()  # an album whose associate is gone leaves the buffer all the same
-                return False
-            bot, chat_id = await relay_album(uow, services, claimed)
-            uow.after_commit(lambda: services.notify_outbox(bot, chat_id))
-            await uow.commit()
-        return True
+            await uow.commit()  # an album whose associate is gone (None) leaves the buffer all the same
+        return flushed is not None
 
     async def sweep(self) -> int:
         """Albums quiet for longer than the quiet time with no timer here: left by a process

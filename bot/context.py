@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +10,9 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.i18n import Catalog, locale_for
 from bot.metrics import Metrics
+from bot.postbox import Postbox, Signals
 from bot.render import Outgoing, Renderer
+from bot.render_outbound import OutboundRenderer
 from bot.settings import Settings
 from commerce.model import BotKind, Brand, OutboxMessage
 from commerce.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -43,15 +43,8 @@ class Services:
     signing_keys: list[bytes] = field(default_factory=list)
     # Telegram usernames of the two bots (from getMe at start-up), for deep links.
     bot_usernames: dict[BotKind, str] = field(default_factory=dict)
-    # Called after a commit that queued outbound messages for (bot, chat_id).
-    notify_outbox: Callable[[BotKind, int], Awaitable[None]] = field(default=lambda bot, chat: _noop())
-    # Called after a commit that buffered an album item (bot, chat_id, media_group_id).
-    album_arrived: Callable[[BotKind, int, str], Awaitable[None]] = field(default=lambda bot, chat, group: _noop())
-    # Failures the error handler saw, read back by the ingress for the update it is processing.
-    failed_updates: dict[tuple[BotKind, int], str] = field(default_factory=dict)
-    # Updates whose own transaction committed them DONE, read back by the ingress: their
-    # inbox row needs no second transaction.
-    settled_updates: set[tuple[BotKind, int]] = field(default_factory=set)
+    # What a committed transaction tells the sender and the album flusher of this process.
+    signals: Signals = field(default_factory=lambda: Signals())
 
     def locale(self, update: Update) -> str:
         user = update.effective_user
@@ -66,9 +59,18 @@ class Services:
     def transaction(self, bot: BotKind, update: Update | None = None) -> UpdateTransaction:
         return UpdateTransaction(self, bot, update)
 
+    def postbox(self, uow: UnitOfWork, brand: Brand | None = None) -> Postbox:
+        """The one way to queue messages in `uow`'s transaction (bot/postbox.py); `brand`
+        as read in that transaction."""
+        renderer = OutboundRenderer(self.catalog, brand or self.brand, self.settings.default_locale)
+        return Postbox(uow, clock=self.clock, notify=self.signals.outbox_pending, renderer=renderer,
+                       backends=self.backends, album_arrived=self.signals.album_item_held)
 
-async def _noop() -> None:
-    return None
+    async def current_brand(self, uow: UnitOfWork) -> Brand:
+        """The brand as stored now: HQ may change its texts and settings (`storelink brand
+        load`) while the bots run. One primary-key read."""
+        assert self.brand.id is not None
+        return await uow.brands.get(self.brand.id) or self.brand
 
 
 class UpdateTransaction:
@@ -85,18 +87,25 @@ class UpdateTransaction:
         self.bot = bot
         self.update = update
         self._uow: UnitOfWork | None = None
-        self._chats: set[tuple[BotKind, int]] = set()
+        self._postbox: Postbox | None = None
 
     @property
     def uow(self) -> UnitOfWork:
         assert self._uow is not None, "use inside `async with`"
         return self._uow
 
+    @property
+    def postbox(self) -> Postbox:
+        assert self._postbox is not None, "use inside `async with`"
+        return self._postbox
+
     async def __aenter__(self) -> UpdateTransaction:
         self._uow = await self.services.uow().__aenter__()
-        if self.update is None:
-            return self
         try:
+            self.brand = await self.services.current_brand(self._uow)
+            self._postbox = self.services.postbox(self._uow, self.brand)
+            if self.update is None:
+                return self
             done = await self._uow.inbox.claim_done(self.bot, self.update.update_id, self.services.clock.now())
         except BaseException as exc:
             await self._uow.__aexit__(type(exc), exc, exc.__traceback__)
@@ -110,41 +119,24 @@ class UpdateTransaction:
         uow = self.uow
         try:
             if exc_type is None:
-                for bot, chat_id in sorted(self._chats):
-                    uow.after_commit(_bind(self.services.notify_outbox, bot, chat_id))
-                if self.update is not None:
-                    uow.after_commit(self._settled)
                 await uow.commit()
         finally:
             await uow.__aexit__(exc_type, exc, tb)
 
-    async def _settled(self) -> None:
-        assert self.update is not None
-        self.services.settled_updates.add((self.bot, self.update.update_id))
+    @property
+    def member_views(self) -> MemberRenderer:
+        """The consumer bot's views, with the brand as read in this transaction."""
+        from bot.render_member import MemberRenderer
+
+        return MemberRenderer(self.services.catalog, self.brand)
 
     async def send(self, bot: BotKind, chat_id: int, outgoing: Outgoing) -> OutboxMessage:
-        message = OutboxMessage(
-            bot=bot, chat_id=chat_id, method=outgoing.method, params=outgoing.params, created_at=self.services.clock.now()
-        )
-        self._chats.add((bot, chat_id))
-        return await self.uow.outbox.add(message)
+        return await self.postbox.queue(bot, chat_id, [outgoing])
 
     async def reply(self, update: Update, outgoing: Outgoing) -> OutboxMessage:
         """Answer in the chat the update came from, through the same bot."""
         assert update.effective_chat is not None
         return await self.send(self.bot, update.effective_chat.id, outgoing)
-
-
-def _bind(notify: Callable[[BotKind, int], Awaitable[None]], bot: BotKind, chat_id: int) -> Callable[[], Awaitable[None]]:
-    async def after_commit() -> None:
-        # The effects are committed; a queue hiccup must not turn them into an error for
-        # the person. The rows are in the outbox and the sender's sweep publishes them.
-        try:
-            await notify(bot, chat_id)
-        except Exception as exc:
-            logging.getLogger("storelink.outbox").warning("could not notify the sender (%s); the sweep will", type(exc).__name__)
-
-    return after_commit
 
 
 class AppData:

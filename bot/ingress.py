@@ -209,8 +209,10 @@ class Ingress:
                 log.warning("could not renew the lease of %s: %s", name, type(exc).__name__)
 
     async def handle(self, bot: BotKind, payload: dict[str, Any], update: Update | None = None) -> None:
-        """Run the update through its Application once, then settle its inbox row (unless
-        the handler's own transaction did)."""
+        """Run the update through its Application once, then settle its inbox row. The
+        row itself says how handling ended: the handler's transaction marked it DONE with
+        its effects, or the error handler marked it FAILED with the reason; a row still
+        open was handled without a transaction (nothing to do, or no handler for it)."""
         services, since = self.services, started()
         update_id = payload["update_id"]
         app = self.applications[bot]
@@ -218,15 +220,18 @@ class Ingress:
             await app.process_update(update if update is not None else Update.de_json(payload, app.bot))
         except Exception as exc:  # de_json of a row recorded before screening; handler errors go to on_error
             log.warning("update %s of the %s bot could not be handled: %s", update_id, bot, type(exc).__name__)
-            services.failed_updates[(bot, update_id)] = f"{type(exc).__name__}: {exc}"[:500]
-        error = services.failed_updates.pop((bot, update_id), None)
-        settled = (bot, update_id) in services.settled_updates
-        services.settled_updates.discard((bot, update_id))
-        if error is None and settled:  # the handler's transaction marked it DONE with its effects
+            await self._settle(bot, update_id, f"{type(exc).__name__}: {exc}"[:500], since)
+            return
+        async with (services.single_statement or services.uow)() as uow:
+            row = await uow.inbox.get(bot, update_id)
+        if row is not None and row.status is InboxStatus.DONE:
             services.metrics.inc("storelink_updates_processed_total", bot)
             services.metrics.observe(UPDATE_HANDLING, since, bot=bot, outcome="done")
-            return
-        await self._settle(bot, update_id, error, since)
+        elif row is not None and row.status is InboxStatus.FAILED:
+            services.metrics.inc("storelink_updates_failed_total", bot)
+            services.metrics.observe(UPDATE_HANDLING, since, bot=bot, outcome="failed")
+        else:
+            await self._settle(bot, update_id, None, since)
 
     async def _settle(self, bot: BotKind, update_id: int, error: str | None, since: float | None = None) -> None:
         """Mark the update's row DONE or FAILED; `since`: when its handling began (an update

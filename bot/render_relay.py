@@ -5,7 +5,7 @@ wrote is user text: escaped here, always."""
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +15,7 @@ from bot.render import TEXT_LIMIT, Outgoing, fit, plain
 from bot.render_workspace import member_buttons, relay_header
 from commerce import lengths
 from commerce.lengths import shorten, units
+from commerce.messages import Content
 from commerce.model import Associate, Brand, ConversationMessage, Direction, Member, MessageKind, Store
 
 __all__ = ["CAPTION_LIMIT", "CAPTIONED", "Content", "RelayRenderer", "compose", "full_name", "plain"]
@@ -26,19 +27,6 @@ HISTORY_QUOTE = 300  # units of each message in a /history listing
 # Media sent with a caption, by the Bot API method that sends each.
 CAPTIONED = {MessageKind.PHOTO: "sendPhoto", MessageKind.VOICE: "sendVoice", MessageKind.VIDEO: "sendVideo",
              MessageKind.DOCUMENT: "sendDocument"}
-
-
-@dataclass(frozen=True, slots=True)
-class Content:
-    """What a person wrote: text; media (the writer's bot's file_id) with a caption; a
-    sticker's emoji; a location's "lat,lon"; a contact's name (its card in `card`)."""
-
-    kind: MessageKind
-    text: str | None
-    file_id: str | None = None
-    file_name: str | None = None  # documents keep their name and type across bots
-    mime_type: str | None = None
-    card: Mapping[str, Any] | None = None  # location {latitude, longitude} or contact {phone_number, first_name, ...}
 
 
 def full_name(member: Member) -> str:

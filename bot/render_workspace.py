@@ -18,7 +18,8 @@ from bot.render import Outgoing, text
 from commerce import lengths
 from commerce.members import NOTE_LIMIT, TAG_LIMIT, TAGS_PER_MEMBER, MemberNote
 from commerce.model import Brand, Direction, Member, Store
-from commerce.workspace import PAGE_SIZE, MembersPage, Profile, TagsAndNotes
+from commerce.access import NotYours
+from commerce.workspace import PAGE_SIZE, BadNote, BadTag, MembersPage, NoteAdded, Profile, TagResult, TagsAndNotes, TooManyTags
 
 NOTE_PREVIEW = 300  # characters of a note on the card; the whole note stays stored
 LIST_TAGS = 200  # characters of a member's tags on a /members line: a full page stays within one message
@@ -154,6 +155,25 @@ class WorkspaceRenderer:
 
     def bad_note(self, locale: str, length: int) -> Outgoing:
         return self.say(locale, "bad_note", limit=NOTE_LIMIT, length=length)
+
+    def tag_answer(self, locale: str, member: Member, result: TagResult, *, added: bool, again: bool) -> Outgoing:
+        """What a tag added or removed did, or why not. `again`: the tag was asked for."""
+        if isinstance(result, NotYours):
+            return self.say(locale, "not_yours")
+        if isinstance(result, BadTag):
+            return self.bad_tag(locale, again=again)
+        if isinstance(result, TooManyTags):
+            return self.too_many_tags(locale, member)
+        key = ("tag_added" if result.changed else "tag_exists") if added else ("tag_removed" if result.changed else "tag_missing")
+        return self.say(locale, key, member=full_name(result.member), tag=result.tag)
+
+    def note_answer(self, locale: str, result: NoteAdded | BadNote | NotYours, *, again: bool) -> Outgoing:
+        if isinstance(result, NotYours):
+            return self.say(locale, "not_yours")
+        if isinstance(result, BadNote):
+            bad = self.bad_note(locale, result.length)
+            return text(f"{bad.params['text']}\n{self.t(locale, 'ask_again')}") if again else bad
+        return self.say(locale, "note_added", member=full_name(result.member))
 
     def writing(self, locale: str, member: Member) -> Outgoing:
         return self.say(locale, "writing", member=full_name(member))

@@ -23,13 +23,12 @@ from bot.i18n import Catalog
 from bot.ingress import Ingress
 from bot.metrics import Metrics
 from bot.render import Renderer
-from bot.render_chats import ChatsRenderer
 from bot.scheduler import LeaderboardScheduler
 from bot.sender import Sender
 from bot.settings import Settings
 from bot.web import build_web_app, webhook_path
 from commerce.brand import ensure_brand
-from commerce.chats import find_undelivered
+from commerce.chats import notify_undelivered
 from commerce.membership import mark_unreachable
 from commerce.model import BotKind, OutboxMessage, OutboxStatus
 from commerce.ports import Clock
@@ -132,7 +131,7 @@ class Runtime:
                                 catalog, s.default_locale, self.database.uow, brand.id)  # type: ignore[arg-type]
         self.ingress = Ingress(services, self.applications, recover_after=o.recover_after)
         self.albums = AlbumFlusher(services, o.album_quiet)
-        services.album_arrived = self.albums.arrived
+        services.signals.listen(album=self.albums.arrived)
         self.metrics.gauge("storelink_queue_depth", self.backends.queue.depth)
         if o.run_sender:
             await self._start_sender(services)
@@ -181,7 +180,7 @@ class Runtime:
             marks=self.backends.dedupe,
             single=self.database.single_statement,
         )
-        services.notify_outbox = self.sender.notify
+        services.signals.listen(outbox=self.sender.notify)
         sweep = self.options.sender_sweep_every
         self._spawn(self.sender.run(sweep_every=sweep, reclaim_every=max(sweep, self.options.sender_lease / 3)), "sender")
 
@@ -196,26 +195,16 @@ class Runtime:
             await uow.commit()
 
     async def _on_undelivered(self, message: OutboxMessage, status: OutboxStatus) -> None:
-        """A relayed message ended FAILED or UNREACHABLE: tell its writer, once (the sender
-        settles each row once), in their own bot, through the outbox in a transaction of its
-        own: the associate when it was theirs to a member, the member when it was theirs to
-        the associate (commerce.chats decides who hears of what)."""
+        """A relayed message ended FAILED or UNREACHABLE: commerce.chats tells its writer,
+        through the outbox, in a transaction of its own."""
         services = self.services
-        assert services is not None and self.sender is not None
+        assert services is not None
         async with services.uow() as uow:
-            notice = await find_undelivered(uow, message, status)
-            if notice is None:
-                return
-            writer = notice.member if notice.to_member else notice.associate
-            bot = BotKind.CONSUMER if notice.to_member else BotKind.ASSOCIATE
-            chat_id = writer.telegram_user_id
-            assert chat_id is not None
-            outgoing = ChatsRenderer(services.catalog, services.brand).undelivered(notice, services.settings.default_locale)
-            await uow.outbox.add(OutboxMessage(bot=bot, chat_id=chat_id, method=outgoing.method,
-                                               params=outgoing.params, created_at=self.options.clock.now()))
+            notice = await notify_undelivered(uow, services.postbox(uow), message, status, services.settings.default_locale)
             await uow.commit()
-        log.info("told the writer of outbox row %s (%s) it was not delivered: %s", message.id, bot, notice.problem)
-        await self.sender.notify(bot, chat_id)
+        if notice is not None:
+            log.info("told the writer of outbox row %s (%s) it was not delivered: %s", message.id,
+                     "member" if notice.to_member else "associate", notice.problem)
 
     async def _is_reachable(self, bot: BotKind, chat_id: int) -> bool:
         assert self.services is not None and self.services.brand.id is not None

@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from commerce.access import NotYours, own_member
+from commerce.messages import NotDelivered, Outbound, Postbox
 from commerce.model import (
     Associate,
     AssociateStatus,
+    BotKind,
     ChatSummary,
     ConversationMessage,
     DeliveryProblem,
@@ -51,19 +54,11 @@ class OpenedChat:
     messages: Sequence[ConversationMessage]  # oldest first
 
 
-@dataclass(frozen=True, slots=True)
-class NotYours:
-    """No such member, or not this associate's member now."""
-
-
 async def open_chat(uow: UnitOfWork, associate: Associate, member_id: int, limit: int = 20) -> OpenedChat | NotYours:
     """Ownership is re-checked against the current link: callback data can be forged."""
-    link = await uow.links.current(member_id)
-    if link is None or link.associate_id != associate.id or associate.status is not AssociateStatus.ACTIVE:
-        return NotYours()
-    member = await uow.members.get(member_id)
-    if member is None:
-        return NotYours()
+    member = await own_member(uow, associate, member_id)
+    if isinstance(member, NotYours):
+        return member
     return OpenedChat(member, await history(uow, member_id, limit))
 
 
@@ -120,3 +115,18 @@ async def find_undelivered(uow: UnitOfWork, outbox: OutboxMessage, status: Outbo
     associate = await uow.associates.get(message.associate_id)
     member = await uow.members.get(message.member_id)
     return undelivered_notice(outbox, status, message, associate, member)
+
+
+async def notify_undelivered(uow: UnitOfWork, postbox: Postbox, outbox: OutboxMessage, status: OutboxStatus,
+                             default_locale: str) -> Undelivered | None:
+    """A relayed message ended FAILED or UNREACHABLE: its writer hears of it, once (the
+    sender settles each row once), in their own bot: the associate when it was theirs to a
+    member, the member when it was theirs to the associate."""
+    notice = await find_undelivered(uow, outbox, status)
+    if notice is None:
+        return None
+    writer = notice.member if notice.to_member else notice.associate
+    assert writer.telegram_user_id is not None
+    bot = BotKind.CONSUMER if notice.to_member else BotKind.ASSOCIATE
+    await postbox.post(Outbound(bot, writer.telegram_user_id, NotDelivered(notice, default_locale)))
+    return notice

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from commerce.access import is_manager
 from commerce.availability_model import (
     UNANSWERED,
     Escalation,
@@ -303,7 +304,7 @@ class OpenEscalation:
 
 async def open_escalations(uow: UnitOfWork, manager: Associate) -> list[OpenEscalation] | None:
     """The manager's store's escalations nobody has answered yet; None for non-managers."""
-    if not manager.is_manager or manager.status is not AssociateStatus.ACTIVE:
+    if not is_manager(manager):
         return None
     out = []
     for escalation in await uow.escalations.of_store(manager.store_id, UNANSWERED):

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from commerce.access import owns
 from commerce.identity import Identity
 from commerce.model import (
     Associate,
-    AssociateStatus,
     ConversationMessage,
     Direction,
     Link,
@@ -55,8 +55,7 @@ InboundRoute = Forward | NoAssociate | ChatPaused
 def route_inbound(member: Member, link: Link | None, associate: Associate | None, store: Store | None) -> InboundRoute:
     if not member.consent_chat:
         return ChatPaused(member)
-    if (link is None or associate is None or store is None or associate.id != link.associate_id
-            or associate.status is not AssociateStatus.ACTIVE or associate.telegram_user_id is None):
+    if associate is None or store is None or not owns(associate, link) or associate.telegram_user_id is None:
         return NoAssociate(member)
     return Forward(member, associate, store)
 
@@ -111,7 +110,7 @@ def check_reply(associate: Associate, store: Store, relayed: ConversationMessage
     the replied-to message id, never the link."""
     if relayed is None or relayed.direction is not Direction.IN or member is None:
         return NotRelayed()
-    if link is None or link.associate_id != associate.id or associate.status is not AssociateStatus.ACTIVE:
+    if not owns(associate, link):
         return NotYourMember(was_yours=relayed.associate_id == associate.id)
     if not member.consent_chat:
         return MemberPaused(member)
@@ -170,8 +169,7 @@ async def route_associate_edit(uow: UnitOfWork, associate: Associate, source_mes
     member = await uow.members.get(original.member_id) if original else None
     if original is None or member is None or member.id is None:
         return None
-    link = await uow.links.current(member.id)
-    if link is None or link.associate_id != associate.id or associate.status is not AssociateStatus.ACTIVE:
+    if not owns(associate, await uow.links.current(member.id)):
         return NotYourMember()
     return await _edit_copy(uow, original, member)
 

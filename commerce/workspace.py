@@ -26,7 +26,8 @@ from commerce.members import (
     normalise_tag,
     normalise_tier,
 )
-from commerce.model import Associate, AssociateStatus, AuditEntry, Link, Member, Store
+from commerce.access import NotYours, own_member
+from commerce.model import Associate, AuditEntry, Member, Store
 from commerce.ports import UnitOfWork
 
 NOTES_ON_CARD = 5  # newest notes shown on the profile card and the tags & notes view
@@ -36,25 +37,6 @@ NOTES_ON_CARD = 5  # newest notes shown on the profile card and the tags & notes
 TAGS_PER_COMMAND = TAGS_PER_MEMBER + 4
 PAGE_SIZE = 8  # members per /members page
 MAX_PAGE = 10_000  # a forged page number beyond this is just the last empty page
-
-
-@dataclass(frozen=True, slots=True)
-class NotYours:
-    """No such member, or not this associate's member now: nothing about them is shown."""
-
-
-def owned(associate: Associate, link: Link | None) -> bool:
-    """The member is the associate's now: the current link, never the client's word."""
-    return (link is not None and associate.id is not None and link.associate_id == associate.id
-            and associate.status is AssociateStatus.ACTIVE)
-
-
-async def own_member(uow: UnitOfWork, associate: Associate, member_id: int) -> Member | NotYours:
-    link = await uow.links.current(member_id)
-    if not owned(associate, link):
-        return NotYours()
-    member = await uow.members.get(member_id)
-    return member if member is not None else NotYours()
 
 
 def _actor(associate: Associate) -> str:

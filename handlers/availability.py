@@ -1,11 +1,9 @@
-"""Availability in the associate bot (/hours, /away, /back), the member's auto-reply
-after a relayed message, the store team's Claim button, a manager's /escalations, and
-the relay's hooks for escalations (a claimer's reply, an answer settling them)."""
+"""Availability in the associate bot (/hours, /away, /back), the store team's Claim
+button and a manager's /escalations."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from telegram import MaybeInaccessibleMessage, Message, Update
@@ -14,11 +12,8 @@ from bot.callbacks import ClaimEscalation
 from bot.context import UpdateTransaction
 from bot.render import TEXT_LIMIT, Outgoing, fit, plain
 from bot.render_availability import AvailabilityRenderer, toast
-from bot.render_relay import Content
 from commerce.availability import (
-    Available,
     AwayError,
-    auto_reply_for,
     availability_of,
     parse_away,
     presence,
@@ -26,21 +21,12 @@ from commerce.availability import (
     set_hours,
     working_hours,
 )
-from commerce.availability_model import EscalationStatus, NoticeKind
-from commerce.escalation import (
-    Claimed,
-    Refusal,
-    ClaimFirst,
-    after_answer,
-    claim,
-    open_escalations,
-    remember,
-    route_claimed_reply,
-)
+from commerce.availability_model import NoticeKind
+from commerce.claims import edit_other_cards
+from commerce.escalation import Claimed, Refusal, claim, open_escalations, remember
 from commerce.hours import HoursError, parse_hours
-from commerce.identity import Identity
-from commerce.model import Associate, AssociateStatus, BotKind, Member, Store
-from commerce.relay import NotRelayed, ReplyRoute
+from commerce.messages import CardTaken
+from commerce.model import Associate, BotKind
 from handlers.staff import Staff, argument, member_history, staff_button, staff_command
 
 log = logging.getLogger("storelink.availability")
@@ -106,31 +92,6 @@ async def on_back(tx: UpdateTransaction, update: Update, staff: Staff, locale: s
     await tx.reply(update, views(tx).back(locale, was_away))
 
 
-# --- the member's side: an auto-reply after the relayed message ----------------------------------
-
-
-async def auto_reply(tx: UpdateTransaction, update: Update, member: Member, associate: Associate, store: Store,
-                     locale: str, known: Identity | None = None) -> None:
-    """Called by the relay once the member's message is on its way to their associate.
-    `known`: the member's identity read in this transaction, with the associate's
-    availability row; without it the row is read here."""
-    services = tx.services
-    now = services.clock.now()
-    assert associate.id is not None
-    if known is not None and known.associate is not None and known.associate.id == associate.id:
-        availability = known.availability
-    else:
-        availability = await tx.uow.availability.get(associate.id)
-    # Most messages reach an associate at work, which the availability row alone tells.
-    # The brand's window (HQ may change it any time) is read only when a reply may be due.
-    if isinstance(presence(availability, store, now), Available):
-        return
-    brand = await tx.uow.brands.get(services.brand.id) or services.brand  # type: ignore[arg-type]
-    reply = await auto_reply_for(tx.uow, brand, member, associate, store, now)
-    if reply is not None:
-        await tx.reply(update, views(tx).auto_reply(locale, reply.associate, reply.store, reply.presence, now))
-
-
 # --- the store team: claiming and answering ---------------------------------------------------
 
 
@@ -171,57 +132,12 @@ async def _hand_over(tx: UpdateTransaction, claimed: Claimed, presser: Associate
         await tx.send(ASSOCIATE, presser.telegram_user_id, _edit(message_id, view.claimed(locale, claimed.member)))
     outbox = await tx.send(ASSOCIATE, presser.telegram_user_id, await member_history(tx, claimed.member, locale))
     await remember(tx.uow, claimed.escalation, presser, outbox.id, NoticeKind.HISTORY)
-    await _edit_other_cards(tx, claimed.escalation.id, presser.id,  # type: ignore[arg-type]
-                            lambda teammate: view.taken(teammate.locale, claimed.member, presser))
-
-
-async def _edit_other_cards(tx: UpdateTransaction, escalation_id: int, but: int | None,
-                            render: Callable[[Associate], str]) -> None:
-    """Teammates' Claim cards, edited in place (named by their outbox rows) to say what happened.
-    A teammate deactivated since, or whose account was unbound, is left alone: the staff bot
-    no longer knows them, and the chat may be someone else's now."""
-    for card in await tx.uow.escalations.notices(escalation_id):
-        if card.kind is not NoticeKind.CARD or card.associate_id == but:
-            continue
-        teammate = await tx.uow.associates.get(card.associate_id)
-        if teammate is None or teammate.status is not AssociateStatus.ACTIVE:
-            continue
-        copy = await tx.uow.outbox.get(card.outbox_id)
-        if copy is not None and copy.chat_id == teammate.telegram_user_id:
-            await tx.send(ASSOCIATE, copy.chat_id, Outgoing("editMessageText", {
-                "message_id": {"outbox_id": card.outbox_id}, "text": fit(render(teammate), TEXT_LIMIT), "parse_mode": "HTML"}))
+    await edit_other_cards(tx.uow, tx.postbox, claimed.escalation.id, presser.id,  # type: ignore[arg-type]
+                           lambda teammate, card_id: CardTaken(teammate, card_id, claimed.member, presser))
 
 
 def _edit(message_id: int, body: str) -> Outgoing:
     return Outgoing("editMessageText", {"message_id": message_id, "text": fit(body, TEXT_LIMIT), "parse_mode": "HTML"})
-
-
-async def claimed_route(tx: UpdateTransaction, associate: Associate, store: Store, replied_message_id: int,
-                        route: ReplyRoute) -> ReplyRoute | ClaimFirst:
-    """For the relay: a reply to something that is not a relayed member message may be a
-    reply to an escalation card (or its history) in the associate's own chat."""
-    if not isinstance(route, NotRelayed):
-        return route
-    return await route_claimed_reply(tx.uow, associate, store, replied_message_id) or route
-
-
-def claim_first_text(tx: UpdateTransaction, route: ClaimFirst, locale: str) -> str:
-    if route.claimer is not None:
-        return views(tx).refusal(locale, Refusal.TAKEN, None, route.claimer)
-    return views(tx).claim_first(locale)
-
-
-async def settle_answer(tx: UpdateTransaction, member: Member, by: Associate, content: Content) -> None:
-    """For the relay, after an associate's message to a member was queued: the member's
-    escalations are answered (the owner is told what the claimer said) or closed."""
-    view = views(tx)
-    for settled in await after_answer(tx.uow, member, by, tx.services.clock.now()):
-        owner = settled.owner
-        if settled.status is EscalationStatus.ANSWERED and owner is not None and owner.telegram_user_id is not None:
-            await tx.send(ASSOCIATE, owner.telegram_user_id, view.answered(owner.locale, member, by, content.text, content.kind))
-        elif settled.status is EscalationStatus.CLOSED and settled.escalation.claimed_by is None and owner is not None:
-            await _edit_other_cards(tx, settled.escalation.id, None,  # type: ignore[arg-type]
-                                    lambda teammate: view.closed(teammate.locale, member, owner))
 
 
 # --- managers -------------------------------------------------------------------------------------

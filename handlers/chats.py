@@ -11,7 +11,8 @@ from bot.callbacks import ChatsPage, OpenChat
 from bot.context import StorelinkContext, UpdateTransaction
 from bot.render import Outgoing
 from bot.render_chats import ChatsRenderer
-from commerce.chats import NotYours, chats_page, open_chat
+from commerce.access import NotYours
+from commerce.chats import chats_page, open_chat
 
 from commerce.model import Associate, BotKind
 from handlers.buttons import answer
@@ -21,7 +22,7 @@ ASSOCIATE = BotKind.ASSOCIATE
 
 
 def views(tx: UpdateTransaction) -> ChatsRenderer:
-    return ChatsRenderer(tx.services.catalog, tx.services.brand)
+    return ChatsRenderer(tx.services.catalog, tx.brand)
 
 
 async def _associate(tx: UpdateTransaction, update: Update) -> Associate | None:

@@ -27,7 +27,7 @@ from commerce.enrollment import (
 )
 from commerce.identity import identify
 from handlers.buttons import answer
-from handlers.relay import relay_member_message
+from handlers.relay import relay_from_member
 from commerce.model import AssociateStatus, BotKind, Role
 
 CONSUMER = BotKind.CONSUMER
@@ -50,7 +50,7 @@ async def on_consumer_start(update: Update, ctx: StorelinkContext) -> None:
         if payload:
             kind, code = parse_start_payload(payload)
             if kind == "enroll":
-                result = await scan_code(tx.uow, services.brand, code, services.signing_keys, scanner_of(update), services.clock.now())
+                result = await scan_code(tx.uow, tx.brand, code, services.signing_keys, scanner_of(update), services.clock.now())
             else:
                 result = InvalidCode()
             await deliver(tx, update, result, locale)
@@ -76,7 +76,7 @@ async def on_consumer_text(update: Update, ctx: StorelinkContext) -> None:
             if body == views.t(locale, "enroll.phone_skip"):
                 await tx.reply(update, Outgoing("sendMessage", {"text": views.t(locale, "enroll.phone_skipped"), "reply_markup": {"remove_keyboard": True}}))
                 return
-            await relay_member_message(tx, update, who.member, locale, who)  # type: ignore[arg-type]
+            await relay_from_member(tx, update, who)
             return
         short = normalise_short_code(body)
         associate = await tx.uow.associates.by_short_code(short) if short else None
@@ -86,7 +86,7 @@ async def on_consumer_text(update: Update, ctx: StorelinkContext) -> None:
             else:
                 await tx.reply(update, views.ask_code(list(await tx.uow.stores.list(services.brand.id)), locale))  # type: ignore[arg-type]
             return
-        result = await scan_associate(tx.uow, services.brand, associate, scanner_of(update), services.clock.now())
+        result = await scan_associate(tx.uow, tx.brand, associate, scanner_of(update), services.clock.now())
         await deliver(tx, update, result, locale)
 
 
@@ -96,7 +96,7 @@ async def on_pick_store(update: Update, ctx: StorelinkContext) -> None:
     choice = PickStore.unpack(query.data if query else None)
     locale = services.locale(update)
     async with services.transaction(CONSUMER, update) as tx:
-        found = await store_team(tx.uow, services.brand, choice.store_id) if choice else None
+        found = await store_team(tx.uow, tx.brand, choice.store_id) if choice else None
         if found is not None:
             await tx.reply(update, services.member_views.pick_associate(*found, locale))
     await answer(query)
@@ -109,7 +109,7 @@ async def on_pick_associate(update: Update, ctx: StorelinkContext) -> None:
     choice = PickAssociate.unpack(query.data if query else None)
     locale = services.locale(update)
     async with services.transaction(CONSUMER, update) as tx:
-        result = await pick_associate(tx.uow, services.brand, choice.associate_id, scanner_of(update), services.clock.now()) if choice else None
+        result = await pick_associate(tx.uow, tx.brand, choice.associate_id, scanner_of(update), services.clock.now()) if choice else None
         if result is not None:
             await deliver(tx, update, result, locale)
     await answer(query)
@@ -128,7 +128,7 @@ async def on_switch_choice(update: Update, ctx: StorelinkContext) -> None:
         if choice is None:
             refused = True
         else:
-            outcome = await choose_associate(tx.uow, services.brand, update.effective_user.id, choice.associate_id, choice.switch, services.clock.now())  # type: ignore[union-attr]
+            outcome = await choose_associate(tx.uow, tx.brand, update.effective_user.id, choice.associate_id, choice.switch, services.clock.now())  # type: ignore[union-attr]
             if isinstance(outcome, Switched):
                 await tx.reply(update, _edit(query, views.t(locale, "enroll.switched", associate=outcome.associate.display_name, store=outcome.store.name)))
                 await notify_associate(tx, outcome.associate, views.associate_notice(outcome.associate, "switched_in", outcome.member, previous=outcome.previous.display_name))
@@ -146,7 +146,7 @@ def _edit(query, body: str) -> Outgoing:  # noqa: ANN001
 
 async def deliver(tx: UpdateTransaction, update: Update, result: ScanResult, locale: str) -> None:
     """Render a scan's result to the person and, for a new member, to their associate."""
-    views = tx.services.member_views
+    views = tx.member_views
     if isinstance(result, Enrolled):
         for message in views.welcome(result, locale):
             await tx.reply(update, message)

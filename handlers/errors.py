@@ -7,6 +7,7 @@ import logging
 from telegram import Update
 
 from bot.context import AlreadyProcessed, StorelinkContext
+from commerce.updates import record_failure
 from handlers.buttons import answer
 
 log = logging.getLogger("storelink.handlers")
@@ -30,9 +31,10 @@ async def on_error(update: object, ctx: StorelinkContext) -> None:
         type(ctx.error).__name__,
         exc_info=ctx.error,
     )
-    services.failed_updates[(kind, update.update_id)] = f"{type(ctx.error).__name__}: {ctx.error}"[:500]
     await answer(update.callback_query)  # stop the button's spinner; the apology follows
-    if update.effective_chat is None or update.effective_chat.type != "private":
-        return
-    async with services.transaction(kind) as tx:  # a fresh transaction: the failed one rolled back
-        await tx.reply(update, services.render.error(services.locale(update)))
+    # A fresh transaction (the failed one rolled back): the update is FAILED with its reason
+    # (the ingress reads the outcome from the inbox row), and the person hears an apology.
+    async with services.transaction(kind) as tx:
+        await record_failure(tx.uow, kind, update.update_id, services.clock.now(), f"{type(ctx.error).__name__}: {ctx.error}"[:500])
+        if update.effective_chat is not None and update.effective_chat.type == "private":
+            await tx.reply(update, services.render.error(services.locale(update)))

@@ -9,6 +9,7 @@ from telegram import Update
 from bot.context import StorelinkContext
 from bot.leaderboard_views import associate_picture, brand_pictures, queue_picture
 from bot.render import text
+from commerce.access import may_see_leaderboard
 from commerce.identity import identify
 from commerce.leaderboard import load_board, parse_period
 from commerce.model import BotKind, Role
@@ -24,7 +25,7 @@ async def on_leaderboard(update: Update, ctx: StorelinkContext) -> None:
     assert brand_id is not None
     async with services.transaction(BotKind.ASSOCIATE, update) as tx:
         who = await identify(tx.uow, BotKind.ASSOCIATE, brand_id, update.effective_user.id)
-        if who.role not in (Role.ASSOCIATE, Role.HQ):
+        if not may_see_leaderboard(who):
             await tx.reply(update, text(services.catalog.text(locale, "common.not_for_you")))
             return
         if period is None:

@@ -14,7 +14,7 @@ from commerce.identity import identify
 from commerce.model import BotKind, Role
 from handlers.buttons import answer
 from handlers.enrollment import notify_associate
-from handlers.relay import relay_member_message
+from handlers.relay import relay_from_member
 
 log = logging.getLogger("storelink.handlers")
 CONSUMER = BotKind.CONSUMER
@@ -28,7 +28,7 @@ async def on_me(update: Update, ctx: StorelinkContext) -> None:
     locale = services.locale(update)
     views = services.member_views
     async with services.transaction(CONSUMER, update) as tx:
-        card = await member_card(tx.uow, services.brand, update.effective_user.id, services.clock.now())  # type: ignore[union-attr]
+        card = await member_card(tx.uow, tx.brand, update.effective_user.id, services.clock.now())  # type: ignore[union-attr]
         await tx.reply(update, views.card(card, locale) if card else text(views.t(locale, "member.not_a_member")))
     if update.callback_query:
         await answer(update.callback_query)
@@ -47,7 +47,7 @@ async def on_consent(update: Update, ctx: StorelinkContext) -> None:
     async with services.transaction(CONSUMER, update) as tx:  # records the press as handled either way
         if stale or choice is None:
             log.info("a consent button with unknown data was pressed; nothing changed")
-        elif (card := await set_consent(tx.uow, services.brand, update.effective_user.id, kind=choice.kind,  # type: ignore[union-attr]
+        elif (card := await set_consent(tx.uow, tx.brand, update.effective_user.id, kind=choice.kind,  # type: ignore[union-attr]
                                         allowed=choice.allowed, now=services.clock.now())) is None:
             await tx.reply(update, text(views.t(locale, "member.not_a_member")))
         else:
@@ -73,11 +73,11 @@ async def on_contact(update: Update, ctx: StorelinkContext) -> None:
             # for their associate (the relay).
             who = await identify(tx.uow, CONSUMER, services.brand.id, update.effective_user.id)
             if who.role is Role.MEMBER and who.member is not None and who.member.phone is not None:
-                await relay_member_message(tx, update, who.member, locale)
+                await relay_from_member(tx, update, who)
                 return
             await tx.reply(update, text(views.t(locale, "enroll.phone_not_yours")))
             return
-        member = await attach_phone(tx.uow, services.brand, update.effective_user.id, message.contact.phone_number, services.clock.now())
+        member = await attach_phone(tx.uow, tx.brand, update.effective_user.id, message.contact.phone_number, services.clock.now())
         body = views.t(locale, "enroll.phone_thanks" if member else "member.not_a_member")
         await tx.reply(update, Outgoing("sendMessage", {"text": body, "parse_mode": "HTML", "reply_markup": {"remove_keyboard": True}}))
 
@@ -89,5 +89,5 @@ async def on_stop(update: Update, ctx: StorelinkContext) -> None:
     locale = services.locale(update)
     views = services.member_views
     async with services.transaction(CONSUMER, update) as tx:
-        card = await set_consent(tx.uow, services.brand, update.effective_user.id, kind="marketing", allowed=False, now=services.clock.now())  # type: ignore[union-attr]
+        card = await set_consent(tx.uow, tx.brand, update.effective_user.id, kind="marketing", allowed=False, now=services.clock.now())  # type: ignore[union-attr]
         await tx.reply(update, text(views.t(locale, "member_controls.stopped" if card else "member.not_a_member")))

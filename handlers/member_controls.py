@@ -29,7 +29,7 @@ CONSUMER = BotKind.CONSUMER
 
 
 def views(tx: UpdateTransaction) -> ControlsRenderer:
-    return ControlsRenderer(tx.services.catalog, tx.services.brand)
+    return ControlsRenderer(tx.services.catalog, tx.brand)
 
 
 async def on_switch(update: Update, ctx: StorelinkContext) -> None:
@@ -37,7 +37,7 @@ async def on_switch(update: Update, ctx: StorelinkContext) -> None:
     services = ctx.services
     locale = services.locale(update)
     async with services.transaction(CONSUMER, update) as tx:
-        choices = await switch_choices(tx.uow, services.brand, update.effective_user.id)  # type: ignore[union-attr]
+        choices = await switch_choices(tx.uow, tx.brand, update.effective_user.id)  # type: ignore[union-attr]
         if isinstance(choices, Choices):
             await tx.reply(update, views(tx).choices(locale, choices))
         elif isinstance(choices, NoStore):
@@ -56,7 +56,7 @@ async def on_switch_to(update: Update, ctx: StorelinkContext) -> None:
     locale = services.locale(update)
     refusal = None
     async with services.transaction(CONSUMER, update) as tx:
-        outcome = await switch_to(tx.uow, services.brand, update.effective_user.id, choice.associate_id,  # type: ignore[union-attr]
+        outcome = await switch_to(tx.uow, tx.brand, update.effective_user.id, choice.associate_id,  # type: ignore[union-attr]
                                   services.clock.now()) if choice else None
         if isinstance(outcome, Moved):
             await tx.reply(update, views(tx).moved(locale, outcome))
@@ -75,7 +75,7 @@ async def on_ask_stop_chat(update: Update, ctx: StorelinkContext) -> None:
     services = ctx.services
     locale = services.locale(update)
     async with services.transaction(CONSUMER, update) as tx:
-        found = await current_associate(tx.uow, services.brand, update.effective_user.id)  # type: ignore[union-attr]
+        found = await current_associate(tx.uow, tx.brand, update.effective_user.id)  # type: ignore[union-attr]
         if found is None:
             await tx.reply(update, text(services.member_views.t(locale, "member.not_a_member")))
         elif found[1] is None:
@@ -94,12 +94,12 @@ async def on_stop_chat(update: Update, ctx: StorelinkContext) -> None:
     locale = services.locale(update)
     async with services.transaction(CONSUMER, update) as tx:
         if choice is None or not choice.stop:
-            found = await current_associate(tx.uow, services.brand, update.effective_user.id)  # type: ignore[union-attr]
+            found = await current_associate(tx.uow, tx.brand, update.effective_user.id)  # type: ignore[union-attr]
             associate = found[1] if found else None
             key = "controls.kept" if associate else "controls.nothing_to_stop"
             await tx.reply(update, text(views(tx).t(locale, key, **({"associate": associate.display_name} if associate else {}))))
         else:
-            outcome = await stop_chat(tx.uow, services.brand, update.effective_user.id, services.clock.now())  # type: ignore[union-attr]
+            outcome = await stop_chat(tx.uow, tx.brand, update.effective_user.id, services.clock.now())  # type: ignore[union-attr]
             if isinstance(outcome, ChatStopped):
                 await tx.reply(update, text(views(tx).t(locale, "controls.stopped", associate=outcome.associate.display_name)))
                 await notify_associate(tx, outcome.associate, views(tx).stopped(outcome.associate, outcome.member))

@@ -23,8 +23,8 @@ async def on_qr(update: Update, ctx: StorelinkContext) -> None:
     services = ctx.services
     locale = services.locale(update)
     t = services.catalog.text
-    brand = services.brand
     async with services.uow() as uow:  # read only: the poster is drawn outside any transaction
+        brand = await services.current_brand(uow)
         who = await identify(uow, ASSOCIATE, brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
     if who.role is not Role.ASSOCIATE or who.associate is None or who.store is None:
         async with services.transaction(ASSOCIATE, update) as tx:

@@ -11,7 +11,6 @@ transaction, whatever happened in it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from functools import wraps
 from typing import TypeVar
 
@@ -22,32 +21,26 @@ from bot.commands import Command
 from bot.context import StorelinkContext, UpdateTransaction
 from bot.render import Outgoing
 from bot.render_relay import RelayRenderer
+from commerce.access import NotAllowed, Staff, access_staff
 from commerce.identity import identify
-from commerce.model import Associate, BotKind, ConversationMessage, Member, Role, Store
-from commerce.relay import history
+from commerce.model import Associate, BotKind, Member
+from commerce.associate_replies import member_history as latest_messages
 from handlers.buttons import answer
 
 ASSOCIATE = BotKind.ASSOCIATE
-HISTORY_SIZE = 20  # messages of a member's conversation shown at once
 Data = TypeVar("Data", bound=CallbackData)
 Handler = Callable[[Update, StorelinkContext], Awaitable[None]]
-
-
-@dataclass(frozen=True, slots=True)
-class Staff:
-    """The sender, as the database knows them: an active associate and their store."""
-
-    associate: Associate
-    store: Store
 
 
 async def staff_of(tx: UpdateTransaction, update: Update) -> Staff | None:
     """The sender as an active associate of the brand, or None (HQ operators and strangers)."""
     who = await identify(tx.uow, ASSOCIATE, tx.services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
-    if who.role is not Role.ASSOCIATE or who.associate is None or who.store is None:
+    try:
+        staff = access_staff(who)
+    except NotAllowed:
         return None
-    await opened_staff_bot(tx, who.associate)
-    return Staff(who.associate, who.store)
+    await opened_staff_bot(tx, staff.associate)
+    return staff
 
 
 async def opened_staff_bot(tx: UpdateTransaction, associate: Associate | None) -> None:
@@ -120,17 +113,7 @@ def staff_button(data_type: type[Data], refuse: Callable[[UpdateTransaction, str
     return wrap
 
 
-async def writer_names(tx: UpdateTransaction, messages: Sequence[ConversationMessage]) -> dict[int, str]:
-    """Who answered each message, by associate id ("?" for one who is gone)."""
-    names = {}
-    for associate_id in {m.associate_id for m in messages}:
-        writer = await tx.uow.associates.get(associate_id)
-        names[associate_id] = writer.display_name if writer else "?"
-    return names
-
-
 async def member_history(tx: UpdateTransaction, member: Member, locale: str) -> Outgoing:
     """The member's latest messages both ways; the caller has checked who may read them."""
-    assert member.id is not None
-    messages = await history(tx.uow, member.id, HISTORY_SIZE)
-    return RelayRenderer(tx.services.catalog, tx.services.brand).history(locale, member, messages, await writer_names(tx, messages))
+    shown = await latest_messages(tx.uow, member, locale)
+    return RelayRenderer(tx.services.catalog, tx.brand).history(locale, member, shown.messages, dict(shown.names))

@@ -30,7 +30,7 @@ async def on_welcome(update: Update, ctx: StorelinkContext) -> None:
             return
         store = who.store.name if who.store else ""
         if not argument:
-            template = associate.welcome_text or services.brand.welcome_text or views._raw(locale, "enroll.welcome_default")
+            template = associate.welcome_text or tx.brand.welcome_text or views._raw(locale, "enroll.welcome_default")
             await tx.reply(update, text(views.t(locale, "welcome.current", markup={"text": _preview(views, template, associate.display_name, store)})))
             return
         new = None if argument.lower() == "reset" else argument

@@ -18,21 +18,19 @@ from bot.callbacks import MEMBER_ACTIONS, MemberAction, MembersPage, RemoveTag
 from bot.context import StorelinkContext, UpdateTransaction
 from bot.render import TEXT_LIMIT, Outgoing, plain, text
 from bot.render_workspace import WorkspaceRenderer, full_name
+from commerce.access import NotYours, own_member
+from commerce.associate_replies import replied_row
 from commerce.lengths import units
 from commerce.members import BadFilter, FocusMode, filter_digest, parse_filter
-from commerce.model import Associate, BotKind, Direction, Member, OutboxMessage
-from commerce.relay import MemberPaused, ReplyRoute, ReplyTo
+from commerce.model import Associate, BotKind, Direction, Member
 from commerce.workspace import (
     BadNote,
-    BadTag,
     Focused,
     FocusLost,
     NoteAdded,
-    NotYours,
     TagDone,
     TagResult,
     TooManyNamed,
-    TooManyTags,
     add_note,
     add_tag,
     current_focus,
@@ -40,13 +38,11 @@ from commerce.workspace import (
     focus_on,
     members_page,
     named_tags,
-    own_member,
     profile,
     remove_tag,
     remove_tag_row,
     tags_and_notes,
 )
-from handlers.albums import first_of_album
 from handlers.staff import Staff, argument, member_history, staff_button, staff_command
 
 ASSOCIATE = BotKind.ASSOCIATE
@@ -56,7 +52,7 @@ WordsCheck = Callable[[UpdateTransaction, str, str], Outgoing | None]
 
 
 def views(tx: UpdateTransaction) -> WorkspaceRenderer:
-    return WorkspaceRenderer(tx.services.catalog, tx.services.brand)
+    return WorkspaceRenderer(tx.services.catalog, tx.brand)
 
 
 def _not_for_you(tx: UpdateTransaction, locale: str) -> Outgoing:
@@ -161,11 +157,7 @@ async def on_members_page(tx: UpdateTransaction, update: Update, staff: Staff, d
 async def _replied_member(tx: UpdateTransaction, associate: Associate, replied_id: int) -> Member | NotYours | None:
     """The member behind a relayed message in the associate's own chat; None if the message
     is not a member's relayed message."""
-    assert associate.telegram_user_id is not None
-    chat_id = associate.telegram_user_id
-    outbox = await tx.uow.outbox.by_telegram_message(ASSOCIATE, chat_id, replied_id)
-    # An album is one outbox row delivered as several messages: any of its items names it.
-    outbox_id = outbox.id if outbox else await tx.uow.albums.outbox_of_message(ASSOCIATE, chat_id, replied_id)
+    outbox_id = await replied_row(tx.uow, associate, replied_id)
     relayed = await tx.uow.conversations.by_relay_outbox(outbox_id) if outbox_id is not None else None
     if relayed is None or relayed.direction is not Direction.IN:
         return None
@@ -262,25 +254,11 @@ def _joined(answers: list[Outgoing]) -> list[Outgoing]:
 
 
 def _tag_answer(tx: UpdateTransaction, locale: str, member: Member, result: TagResult, *, added: bool, again: bool) -> Outgoing:
-    render = views(tx)
-    if isinstance(result, NotYours):
-        return render.say(locale, "not_yours")
-    if isinstance(result, BadTag):
-        return render.bad_tag(locale, again=again)
-    if isinstance(result, TooManyTags):
-        return render.too_many_tags(locale, member)
-    key = ("tag_added" if result.changed else "tag_exists") if added else ("tag_removed" if result.changed else "tag_missing")
-    return render.say(locale, key, member=full_name(result.member), tag=result.tag)
+    return views(tx).tag_answer(locale, member, result, added=added, again=again)
 
 
 def _note_answer(tx: UpdateTransaction, locale: str, result: NoteAdded | BadNote | NotYours, *, again: bool) -> Outgoing:
-    render = views(tx)
-    if isinstance(result, NotYours):
-        return render.say(locale, "not_yours")
-    if isinstance(result, BadNote):
-        bad = render.bad_note(locale, result.length)
-        return text(f"{bad.params['text']}\n{render.t(locale, 'ask_again')}") if again else bad
-    return render.say(locale, "note_added", member=full_name(result.member))
+    return views(tx).note_answer(locale, result, again=again)
 
 
 # /tag vip [bags ...] as a reply to a member's message (or while writing to them); /untag
@@ -300,65 +278,3 @@ async def on_done(tx: UpdateTransaction, update: Update, staff: Staff, locale: s
         await tx.reply(update, views(tx).say(locale, "done", member=full_name(state.member)))
     else:
         await tx.reply(update, views(tx).say(locale, "done_pending"))
-
-
-# --- an associate's message that is not a reply ------------------------------------------------
-
-
-async def _once_per_album(tx: UpdateTransaction, update: Update, answer: Outgoing) -> None:
-    """An answer to a message; to an album, once, not once per item."""
-    message = update.effective_message
-    if message is not None and not await first_of_album(tx, message):
-        return
-    await tx.reply(update, answer)
-
-
-async def unthreaded_route(tx: UpdateTransaction, update: Update, associate: Associate, locale: str) -> ReplyRoute | None:
-    """A message that replies to nothing: for the member the associate is writing to (a
-    route the relay delivers exactly like a reply), the pending tag or note, or a hint.
-    None when it was answered here."""
-    message = update.effective_message
-    assert message is not None
-    now = tx.services.clock.now()
-    state = await current_focus(tx.uow, associate, now)
-    render = views(tx)
-    if isinstance(state, FocusLost):
-        name = full_name(state.member) if state.member else "?"
-        await _once_per_album(tx, update, render.say(locale, "focus_lost", member=name))
-        return None
-    if not isinstance(state, Focused):
-        await _once_per_album(tx, update, render.say(locale, "reply_hint"))
-        return None
-    member = state.member
-    assert member.id is not None
-    if state.mode is FocusMode.WRITE:
-        store = await tx.uow.stores.get(associate.store_id)
-        assert store is not None
-        return ReplyTo(member, associate, store, None) if member.consent_chat else MemberPaused(member)
-    if message.text is None:
-        await _once_per_album(tx, update, render.say(locale, "text_only"))
-        return None
-    if state.mode is FocusMode.TAG:
-        result = await add_tag(tx.uow, associate, member.id, message.text, now)
-        await tx.reply(update, _tag_answer(tx, locale, member, result, added=True, again=True))
-        done = isinstance(result, TagDone | TooManyTags)
-    else:
-        note = await add_note(tx.uow, associate, member.id, message.text, now)
-        await tx.reply(update, _note_answer(tx, locale, note, again=True))
-        done = isinstance(note, NoteAdded)
-    if done:  # a pending tag or note is one message; a bad one may be sent again
-        assert associate.id is not None
-        await tx.uow.workspace.clear_focus(associate.id)
-        view = await tags_and_notes(tx.uow, associate, member.id)
-        if not isinstance(view, NotYours):
-            await tx.reply(update, render.tags_and_notes(locale, view))
-    return None
-
-
-def keep_buttons(edit: Outgoing, copy: OutboxMessage) -> Outgoing:
-    """An edit without reply_markup removes a message's inline keyboard: an edited copy
-    keeps the buttons it was delivered with (and gets none if it had none, as album items)."""
-    markup = copy.params.get("reply_markup")
-    if not markup or "reply_markup" in edit.params:
-        return edit
-    return Outgoing(edit.method, {**edit.params, "reply_markup": markup})

@@ -110,7 +110,6 @@ async def test_an_album_left_by_a_stopped_process_is_relayed_once_by_another(sta
     # This process records the items, then "dies" before its timers fire: it never flushes
     # on its own (a stopped flusher neither times nor sweeps, and its periodic sweep ends).
     await first.albums.stop()
-    first.services.album_arrived = lambda bot, chat, group: asyncio.sleep(0)
 
     sent = await stack.people.send_album(alice, stack.consumer_bot, [("document", data, None) for data in DOCUMENTS],
                                          filenames=["size-guide.pdf", "care.pdf"])

@@ -40,9 +40,9 @@ from commerce.workspace import (
     TooManyTags,
     apply_tag,
     named_tags,
-    owned,
 )
 from commerce.workspace import MembersPage as Page
+from commerce.access import owns as owned
 
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 CATALOG = Catalog.load()

@@ -1,0 +1,76 @@
+"""Who may act on what: one rule per fact, used by every action that checks ownership,
+role or store.
+
+Button data, replied-to message ids and typed ids are all the client's word, and a client
+can forge them. Every use case that acts on a member, an escalation or a store's data
+starts from the server's identity of the person and asks here, never decides inline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from commerce.identity import Identity
+from commerce.model import Associate, AssociateStatus, Link, Member, Role, Store
+from commerce.ports import UnitOfWork
+
+
+class NotYours(Exception):
+    """No such member, or not this associate's member now: nothing about them is shown.
+    Raised by `access_member`; some use cases return it as their refusal value."""
+
+
+class NotAllowed(Exception):
+    """The person's role does not allow the action (not a manager, not staff, not HQ)."""
+
+
+def owns(associate: Associate, link: Link | None) -> bool:
+    """The member is the associate's now: the current link, never the client's word. A
+    deactivated associate owns nobody, whatever the links say."""
+    return (link is not None and associate.id is not None and link.associate_id == associate.id
+            and associate.status is AssociateStatus.ACTIVE)
+
+
+async def access_member(uow: UnitOfWork, associate: Associate, member_id: int) -> Member:
+    """The member, if they are the associate's own now; NotYours otherwise."""
+    link = await uow.links.current(member_id)
+    if not owns(associate, link):
+        raise NotYours()
+    member = await uow.members.get(member_id)
+    if member is None:
+        raise NotYours()
+    return member
+
+
+async def own_member(uow: UnitOfWork, associate: Associate, member_id: int) -> Member | NotYours:
+    """`access_member` for callers that answer a refusal rather than stop."""
+    try:
+        return await access_member(uow, associate, member_id)
+    except NotYours as refused:
+        return refused
+
+
+@dataclass(frozen=True, slots=True)
+class Staff:
+    """An active associate of the brand and their store, as the database knows them."""
+
+    associate: Associate
+    store: Store
+
+
+def access_staff(who: Identity) -> Staff:
+    """The person as an active associate; HQ operators, deactivated associates and
+    strangers have no members and no store (NotAllowed)."""
+    if who.role is not Role.ASSOCIATE or who.associate is None or who.store is None:
+        raise NotAllowed()
+    return Staff(who.associate, who.store)
+
+
+def is_manager(associate: Associate) -> bool:
+    """A store manager sees their store's escalations; an inactive one sees nothing."""
+    return associate.is_manager and associate.status is AssociateStatus.ACTIVE
+
+
+def may_see_leaderboard(who: Identity) -> bool:
+    """Associates see their standing, HQ the brand's; members and strangers nothing."""
+    return who.role in (Role.ASSOCIATE, Role.HQ)

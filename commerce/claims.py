@@ -1,0 +1,50 @@
+"""Escalations, answered: what an associate's message to a member does to that member's
+escalations, and the teammates' Claim cards that say so.
+
+A card is a message in a teammate's chat, named by the outbox row that delivered it; it
+is edited in place, never sent again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from commerce.availability_model import EscalationStatus, NoticeKind
+from commerce.escalation import after_answer
+from commerce.messages import CardClosed, Content, EscalationAnswered, Outbound, Postbox
+from commerce.model import Associate, AssociateStatus, BotKind, Member
+from commerce.ports import UnitOfWork
+
+ASSOCIATE = BotKind.ASSOCIATE
+
+
+async def settle_answer(uow: UnitOfWork, postbox: Postbox, member: Member, by: Associate, content: Content,
+                        now: datetime) -> None:
+    """After an associate's message to a member was queued: the member's escalations are
+    answered (the owner hears what the claimer said) or closed (the open cards say so)."""
+    for settled in await after_answer(uow, member, by, now):
+        owner = settled.owner
+        if settled.status is EscalationStatus.ANSWERED and owner is not None and owner.telegram_user_id is not None:
+            await postbox.post(Outbound(ASSOCIATE, owner.telegram_user_id, EscalationAnswered(owner, member, by, content)))
+        elif settled.status is EscalationStatus.CLOSED and settled.escalation.claimed_by is None and owner is not None:
+            assert settled.escalation.id is not None
+            closed_by = owner
+            await edit_other_cards(uow, postbox, settled.escalation.id, None,
+                                   lambda teammate, card_id: CardClosed(teammate, card_id, member, closed_by))
+
+
+async def edit_other_cards(uow: UnitOfWork, postbox: Postbox, escalation_id: int, but: int | None,
+                           body: Callable[[Associate, int], object]) -> None:
+    """Teammates' Claim cards (but `but`'s), edited in place to say what happened. A
+    teammate deactivated since, or whose account was unbound, is left alone: the staff bot
+    no longer knows them, and the chat may be someone else's now."""
+    for card in await uow.escalations.notices(escalation_id):
+        if card.kind is not NoticeKind.CARD or card.associate_id == but:
+            continue
+        teammate = await uow.associates.get(card.associate_id)
+        if teammate is None or teammate.status is not AssociateStatus.ACTIVE:
+            continue
+        copy = await uow.outbox.get(card.outbox_id)
+        if copy is not None and copy.chat_id == teammate.telegram_user_id:
+            await postbox.post(Outbound(ASSOCIATE, copy.chat_id, body(teammate, card.outbox_id)))
