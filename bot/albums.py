@@ -23,7 +23,7 @@ from bot.render import TEXT_LIMIT, Outgoing, fit
 from bot.render_relay import CAPTION_LIMIT, Content, RelayRenderer, compose
 from commerce.workspace import header_tags
 from commerce.albums import AlbumItem, AlbumKey, ClaimedAlbum, NotYet, claim_album, media_groups
-from commerce.model import Associate, BotKind, Member, MessageKind, OutboxMessage, Store
+from commerce.model import Associate, BotKind, Member, MessageKind, OutboxMessage, OutboxPurpose, Store
 from commerce.ports import UnitOfWork
 
 log = logging.getLogger("storelink.albums")
@@ -106,11 +106,12 @@ async def relay_album(uow: UnitOfWork, services: Services, album: ClaimedAlbum) 
     for part in media_groups(album.items):
         outgoing = render(part)
         first = await uow.outbox.add(OutboxMessage(bot=bot, chat_id=chat_id, method=outgoing[0].method,
-                                                   params=outgoing[0].params, created_at=now))
+                                                   params=outgoing[0].params, created_at=now, purpose=OutboxPurpose.REPLY))
         assert first.id is not None
         for more in outgoing[1:]:
             params = {**more.params, "reply_parameters": {"message_id": {"outbox_id": first.id}}}
-            await uow.outbox.add(OutboxMessage(bot=bot, chat_id=chat_id, method=more.method, params=params, created_at=now))
+            await uow.outbox.add(OutboxMessage(bot=bot, chat_id=chat_id, method=more.method, params=params, created_at=now,
+                                               purpose=OutboxPurpose.REPLY))
         await uow.albums.attach_history([item.conversation_message_id for item in part], first.id)
     return bot, chat_id
 

@@ -14,8 +14,8 @@ from bot.i18n import Catalog, locale_for
 from bot.metrics import Metrics
 from bot.render import Outgoing, Renderer
 from bot.settings import Settings
-from commerce.model import BotKind, Brand, OutboxMessage
-from commerce.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from commerce.model import BotKind, Brand, OutboxMessage, OutboxPurpose, SendLane
+from commerce.ports import Clock, NotifySender, UnitOfWork, UnitOfWorkFactory
 
 if TYPE_CHECKING:
     from bot.commands import Command
@@ -43,8 +43,9 @@ class Services:
     signing_keys: list[bytes] = field(default_factory=list)
     # Telegram usernames of the two bots (from getMe at start-up), for deep links.
     bot_usernames: dict[BotKind, str] = field(default_factory=dict)
-    # Called after a commit that queued outbound messages for (bot, chat_id).
-    notify_outbox: Callable[[BotKind, int], Awaitable[None]] = field(default=lambda bot, chat: _noop())
+    # Called after a commit that queued outbound messages for (bot, chat_id), in the lane
+    # of the most urgent of them.
+    notify_outbox: NotifySender = field(default=lambda bot, chat, lane=SendLane.CONVERSATION: _noop())
     # Called after a commit that buffered an album item (bot, chat_id, media_group_id).
     album_arrived: Callable[[BotKind, int, str], Awaitable[None]] = field(default=lambda bot, chat, group: _noop())
     # Failures the error handler saw, read back by the ingress for the update it is processing.
@@ -85,7 +86,7 @@ class UpdateTransaction:
         self.bot = bot
         self.update = update
         self._uow: UnitOfWork | None = None
-        self._chats: set[tuple[BotKind, int]] = set()
+        self._chats: dict[tuple[BotKind, int], SendLane] = {}  # the most urgent lane queued per chat
 
     @property
     def uow(self) -> UnitOfWork:
@@ -110,8 +111,8 @@ class UpdateTransaction:
         uow = self.uow
         try:
             if exc_type is None:
-                for bot, chat_id in sorted(self._chats):
-                    uow.after_commit(_bind(self.services.notify_outbox, bot, chat_id))
+                for (bot, chat_id), lane in sorted(self._chats.items()):
+                    uow.after_commit(_bind(self.services.notify_outbox, bot, chat_id, lane))
                 if self.update is not None:
                     uow.after_commit(self._settled)
                 await uow.commit()
@@ -122,11 +123,14 @@ class UpdateTransaction:
         assert self.update is not None
         self.services.settled_updates.add((self.bot, self.update.update_id))
 
-    async def send(self, bot: BotKind, chat_id: int, outgoing: Outgoing) -> OutboxMessage:
+    async def send(self, bot: BotKind, chat_id: int, outgoing: Outgoing, *,
+                   purpose: OutboxPurpose = OutboxPurpose.REPLY) -> OutboxMessage:
         message = OutboxMessage(
-            bot=bot, chat_id=chat_id, method=outgoing.method, params=outgoing.params, created_at=self.services.clock.now()
+            bot=bot, chat_id=chat_id, method=outgoing.method, params=outgoing.params, created_at=self.services.clock.now(),
+            purpose=purpose,
         )
-        self._chats.add((bot, chat_id))
+        key = (bot, chat_id)
+        self._chats[key] = min(self._chats.get(key, purpose.lane), purpose.lane)
         return await self.uow.outbox.add(message)
 
     async def reply(self, update: Update, outgoing: Outgoing) -> OutboxMessage:
@@ -135,12 +139,12 @@ class UpdateTransaction:
         return await self.send(self.bot, update.effective_chat.id, outgoing)
 
 
-def _bind(notify: Callable[[BotKind, int], Awaitable[None]], bot: BotKind, chat_id: int) -> Callable[[], Awaitable[None]]:
+def _bind(notify: NotifySender, bot: BotKind, chat_id: int, lane: SendLane) -> Callable[[], Awaitable[None]]:
     async def after_commit() -> None:
         # The effects are committed; a queue hiccup must not turn them into an error for
         # the person. The rows are in the outbox and the sender's sweep publishes them.
         try:
-            await notify(bot, chat_id)
+            await notify(bot, chat_id, lane)
         except Exception as exc:
             logging.getLogger("storelink.outbox").warning("could not notify the sender (%s); the sweep will", type(exc).__name__)
 

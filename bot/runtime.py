@@ -31,7 +31,7 @@ from bot.web import build_web_app, webhook_path
 from commerce.brand import ensure_brand
 from commerce.chats import find_undelivered
 from commerce.membership import mark_unreachable
-from commerce.model import BotKind, OutboxMessage, OutboxStatus
+from commerce.model import BotKind, OutboxMessage, OutboxPurpose, OutboxStatus
 from commerce.ports import Clock
 from storage.backends import Backends, SendLimits, open_backends
 from storage.uow import Database
@@ -212,10 +212,11 @@ class Runtime:
             assert chat_id is not None
             outgoing = ChatsRenderer(services.catalog, services.brand).undelivered(notice, services.settings.default_locale)
             await uow.outbox.add(OutboxMessage(bot=bot, chat_id=chat_id, method=outgoing.method,
-                                               params=outgoing.params, created_at=self.options.clock.now()))
+                                               params=outgoing.params, created_at=self.options.clock.now(),
+                                               purpose=OutboxPurpose.NOTICE))
             await uow.commit()
         log.info("told the writer of outbox row %s (%s) it was not delivered: %s", message.id, bot, notice.problem)
-        await self.sender.notify(bot, chat_id)
+        await self.sender.notify(bot, chat_id, OutboxPurpose.NOTICE.lane)
 
     async def _is_reachable(self, bot: BotKind, chat_id: int) -> bool:
         assert self.services is not None and self.services.brand.id is not None

@@ -27,7 +27,7 @@ from bot.escalation_job import escalate_due
 from bot.leaderboard_views import Picture, brand_pictures, queue_picture, standing_text, store_picture
 from bot.render import text
 from commerce.leaderboard import Period, load_board, local_date
-from commerce.model import AssociateStatus, Brand, BotKind
+from commerce.model import AssociateStatus, Brand, BotKind, OutboxPurpose
 
 log = logging.getLogger("storelink.scheduler")
 
@@ -90,7 +90,8 @@ async def _queue(services: Services, tx: UpdateTransaction, brand_id: int, now: 
 
     for a in associates:
         assert a.telegram_user_id is not None and a.id is not None
-        await tx.send(BotKind.ASSOCIATE, a.telegram_user_id, text(standing_text(catalog, a.locale, board, a.id)))
+        await tx.send(BotKind.ASSOCIATE, a.telegram_user_id, text(standing_text(catalog, a.locale, board, a.id)),
+                      purpose=OutboxPurpose.NOTICE)
         messages += 1
         if a.is_manager:
             await queue_picture(tx, a.telegram_user_id, store_images[a.id], now)

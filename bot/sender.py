@@ -43,7 +43,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot import media_groups
 from bot.metrics import Metrics
-from commerce.model import Blob, BotKind, DeliveryProblem, OutboxMessage, OutboxStatus
+from commerce.model import Blob, BotKind, DeliveryProblem, OutboxMessage, OutboxStatus, SendLane
 from commerce.ports import Clock, Deduplicator, Lock, RateLimiter, UnitOfWorkFactory, WorkQueue
 
 log = logging.getLogger("storelink.sender")
@@ -118,7 +118,7 @@ class Sender:
         """The chats this worker holds and is sending right now."""
         return frozenset(self._held)
 
-    async def notify(self, bot: BotKind, chat_id: int) -> None:
+    async def notify(self, bot: BotKind, chat_id: int, lane: SendLane = SendLane.CONVERSATION) -> None:
         """Called after a commit that queued messages for this chat."""
         await self.queue.publish({"bot": bot.value, "chat_id": str(chat_id)})
 

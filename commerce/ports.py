@@ -31,6 +31,7 @@ from commerce.model import (
     Member,
     OutboxMessage,
     OutboxStatus,
+    SendLane,
     Store,
 )
 
@@ -43,6 +44,13 @@ if TYPE_CHECKING:  # commerce.albums uses these ports at run time
 class Clock(Protocol):
     def now(self) -> datetime:
         """Timezone-aware current time (UTC)."""
+
+
+class NotifySender(Protocol):
+    """Tell the sender, after a commit, that a chat has pending rows, and in which lane
+    the most urgent of them travels (see commerce.model.SendLane)."""
+
+    def __call__(self, bot: BotKind, chat_id: int, lane: SendLane = ..., /) -> Awaitable[None]: ...
 
 
 # --- repositories (one unit of work holds them all) -------------------------------

@@ -39,7 +39,7 @@ from commerce.escalation import (
 )
 from commerce.hours import HoursError, parse_hours
 from commerce.identity import Identity
-from commerce.model import Associate, AssociateStatus, BotKind, Member, Store
+from commerce.model import Associate, AssociateStatus, BotKind, Member, OutboxPurpose, Store
 from commerce.relay import NotRelayed, ReplyRoute
 from handlers.staff import Staff, argument, member_history, staff_button, staff_command
 
@@ -189,7 +189,8 @@ async def _edit_other_cards(tx: UpdateTransaction, escalation_id: int, but: int 
         copy = await tx.uow.outbox.get(card.outbox_id)
         if copy is not None and copy.chat_id == teammate.telegram_user_id:
             await tx.send(ASSOCIATE, copy.chat_id, Outgoing("editMessageText", {
-                "message_id": {"outbox_id": card.outbox_id}, "text": fit(render(teammate), TEXT_LIMIT), "parse_mode": "HTML"}))
+                "message_id": {"outbox_id": card.outbox_id}, "text": fit(render(teammate), TEXT_LIMIT), "parse_mode": "HTML"}),
+                          purpose=OutboxPurpose.NOTICE)
 
 
 def _edit(message_id: int, body: str) -> Outgoing:
@@ -218,7 +219,8 @@ async def settle_answer(tx: UpdateTransaction, member: Member, by: Associate, co
     for settled in await after_answer(tx.uow, member, by, tx.services.clock.now()):
         owner = settled.owner
         if settled.status is EscalationStatus.ANSWERED and owner is not None and owner.telegram_user_id is not None:
-            await tx.send(ASSOCIATE, owner.telegram_user_id, view.answered(owner.locale, member, by, content.text, content.kind))
+            await tx.send(ASSOCIATE, owner.telegram_user_id, view.answered(owner.locale, member, by, content.text, content.kind),
+                          purpose=OutboxPurpose.NOTICE)
         elif settled.status is EscalationStatus.CLOSED and settled.escalation.claimed_by is None and owner is not None:
             await _edit_other_cards(tx, settled.escalation.id, None,  # type: ignore[arg-type]
                                     lambda teammate: view.closed(teammate.locale, member, owner))

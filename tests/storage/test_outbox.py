@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from sqlalchemy import delete
 
-from commerce.model import BotKind, OutboxMessage, OutboxStatus
+from commerce.model import BotKind, OutboxMessage, OutboxPurpose, OutboxStatus
 from storage.tables import OutboxRow
 from storage.uow import Database
 from tests.fixtures_db import T0
@@ -32,6 +33,18 @@ async def test_a_message_round_trips(database: Database) -> None:
         stored = await uow.outbox.get(added.id)
     assert stored == added
     assert (stored.status, stored.attempts, stored.params["text"]) == (OutboxStatus.PENDING, 0, "Bonjour")
+
+
+async def test_a_rows_purpose_and_campaign_round_trip(database: Database) -> None:
+    notice = dataclasses.replace(a_message(ANA, "new member"), purpose=OutboxPurpose.NOTICE)
+    campaign = dataclasses.replace(a_message(BEN, "spring sale"), purpose=OutboxPurpose.CAMPAIGN, campaign_id=12)
+    plain, notice, campaign = await write(database, a_message(ANA, "hello"), notice, campaign)
+
+    async with database.uow() as uow:
+        stored = [await uow.outbox.get(m.id) for m in (plain, notice, campaign)]
+    assert [(m.purpose, m.campaign_id) for m in stored] == [
+        (OutboxPurpose.REPLY, None), (OutboxPurpose.NOTICE, None), (OutboxPurpose.CAMPAIGN, 12)]
+    assert stored == [plain, notice, campaign]
 
 
 async def test_a_chats_pending_messages_come_oldest_first(database: Database) -> None:
