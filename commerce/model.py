@@ -68,6 +68,10 @@ class SendLane(IntEnum):
     NOTICE = 1  # service notices
     BULK = 2  # campaigns: last, and never in the way of the lanes before
 
+    @property
+    def purposes(self) -> tuple[OutboxPurpose, ...]:
+        return tuple(purpose for purpose in OutboxPurpose if purpose.lane is self)
+
 
 _LANES = {
     OutboxPurpose.REPLY: SendLane.CONVERSATION,

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete
 
-from commerce.model import BotKind, OutboxMessage, OutboxPurpose, OutboxStatus
+from commerce.model import BotKind, OutboxMessage, OutboxPurpose, OutboxStatus, SendLane
 from storage.tables import OutboxRow
 from storage.uow import Database
 from tests.fixtures_db import T0
@@ -125,3 +125,37 @@ async def test_ids_keep_growing_after_the_newest_message_is_deleted(database: Da
         await uow.commit()
     [second] = await write(database, a_message(ANA, "2"))
     assert second.id > first.id
+
+
+async def test_the_sweep_lists_a_lanes_chats_from_its_own_purposes(database: Database) -> None:
+    campaign = dataclasses.replace(a_message(ANA, "sale"), purpose=OutboxPurpose.CAMPAIGN, campaign_id=3)
+    notice = dataclasses.replace(a_message(BEN, "new member"), purpose=OutboxPurpose.NOTICE)
+    await write(database, campaign, notice, a_message(9, "reply"), dataclasses.replace(campaign, chat_id=9))
+
+    async with database.uow() as uow:
+        first_lane = await uow.outbox.pending_chats(10, purposes=SendLane.CONVERSATION.purposes)
+        bulk = await uow.outbox.pending_chats(10, purposes=[OutboxPurpose.CAMPAIGN])
+        notices = await uow.outbox.pending_chats(10, purposes=SendLane.NOTICE.purposes)
+    assert first_lane == [(BotKind.CONSUMER, 9)]
+    assert bulk == [(BotKind.CONSUMER, ANA), (BotKind.CONSUMER, 9)]
+    assert notices == [(BotKind.CONSUMER, BEN)]
+
+
+async def test_a_row_held_until_later_is_not_due_before_then(database: Database) -> None:
+    held = dataclasses.replace(a_message(ANA, "at nine"), not_before=T0 + timedelta(hours=9))
+    held, after = await write(database, held, a_message(ANA, "now"))
+
+    async with database.uow() as uow:
+        at_eight = await uow.outbox.pending_for_chat(BotKind.CONSUMER, ANA, 10, due=T0 + timedelta(hours=8))
+        at_nine = await uow.outbox.pending_for_chat(BotKind.CONSUMER, ANA, 10, due=T0 + timedelta(hours=9))
+        everything = await uow.outbox.pending_for_chat(BotKind.CONSUMER, ANA, 10)
+        chats_at_eight = await uow.outbox.pending_chats(10, due=T0 + timedelta(hours=8))
+    assert [m.id for m in at_eight] == [after.id]
+    assert [m.id for m in at_nine] == [m.id for m in everything] == [held.id, after.id]
+    assert chats_at_eight == [(BotKind.CONSUMER, ANA)]  # by its row that is due
+    async with database.uow() as uow:
+        await uow.outbox.mark(after.id, OutboxStatus.SENT, T0)
+        await uow.commit()
+    async with database.uow() as uow:
+        assert await uow.outbox.pending_chats(10, due=T0 + timedelta(hours=8)) == []
+        assert await uow.outbox.pending_chats(10, due=T0 + timedelta(hours=9)) == [(BotKind.CONSUMER, ANA)]
