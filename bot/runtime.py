@@ -33,6 +33,7 @@ from commerce.chats import find_undelivered
 from commerce.membership import mark_unreachable
 from commerce.model import BotKind, OutboxMessage, OutboxPurpose, OutboxStatus
 from commerce.ports import Clock
+from commerce.sending import Reachability
 from storage.backends import Backends, SendLimits, open_backends
 from storage.uow import Database
 
@@ -174,7 +175,7 @@ class Runtime:
             metrics=self.metrics,
             name=self.options.sender_name,
             on_unreachable=self._on_unreachable,
-            is_reachable=self._is_reachable,
+            policy=Reachability(self.database.uow, services.brand.id),  # type: ignore[arg-type]
             on_undelivered=self._on_undelivered,
             backoff_base=self.options.sender_backoff,
             lease=self.options.sender_lease,
@@ -217,14 +218,6 @@ class Runtime:
             await uow.commit()
         log.info("told the writer of outbox row %s (%s) it was not delivered: %s", message.id, bot, notice.problem)
         await self.sender.notify(bot, chat_id, OutboxPurpose.NOTICE.lane)
-
-    async def _is_reachable(self, bot: BotKind, chat_id: int) -> bool:
-        assert self.services is not None and self.services.brand.id is not None
-        if bot is not BotKind.CONSUMER:
-            return True
-        async with self.services.uow() as uow:
-            member = await uow.members.by_telegram_user(self.services.brand.id, chat_id)
-        return member is None or member.reachable
 
     async def _serve_http(self) -> None:
         s = self.settings

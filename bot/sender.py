@@ -51,7 +51,8 @@ from telegram.warnings import PTBUserWarning
 from bot import media_groups
 from bot.metrics import Metrics
 from commerce.model import Blob, BotKind, DeliveryProblem, OutboxMessage, OutboxStatus, SendLane
-from commerce.ports import Clock, Deduplicator, Lock, RateLimiter, SendQueue, UnitOfWorkFactory
+from commerce.ports import Clock, Deduplicator, Lock, RateLimiter, SendPolicy, SendQueue, UnitOfWorkFactory
+from commerce.sending import Drop, Hold
 
 log = logging.getLogger("storelink.sender")
 # Outbox rows name their Bot API method as data, so the generic do_api_request is the point;
@@ -85,7 +86,7 @@ class Sender:
         metrics: Metrics,
         name: str,
         on_unreachable: Callable[[BotKind, int], Awaitable[None]],
-        is_reachable: Callable[[BotKind, int], Awaitable[bool]],
+        policy: SendPolicy,
         on_undelivered: Callable[[OutboxMessage, OutboxStatus], Awaitable[None]] | None = None,
         concurrency: int = 64,
         backoff_base: float = 0.2,
@@ -102,7 +103,8 @@ class Sender:
         # renews well within it. `marks` remembers attempts across workers (see above).
         self.lease, self.marks = lease, marks
         self.bots, self.clock, self.metrics, self.name = bots, clock, metrics, name
-        self.on_unreachable, self.is_reachable = on_unreachable, is_reachable
+        self.on_unreachable = on_unreachable
+        self.policy = policy  # asked before each row's first attempt (commerce.sending)
         self.on_undelivered = on_undelivered  # once per row that ends FAILED or UNREACHABLE
         self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
         self._slots = asyncio.Semaphore(concurrency)
@@ -244,9 +246,6 @@ class Sender:
             self._held.add(key)
             lease = _Lease(self.lock, name, token, self.lease)
             self._later.pop(key, None)
-            if not await self.is_reachable(bot, chat_id):  # known blocked: no call at all
-                await self._mark_rest_unreachable(bot, chat_id)
-                return
             while not self._stopping.is_set():
                 self._again.discard(key)
                 async with self.single() as uow:
@@ -258,6 +257,16 @@ class Sender:
                 for message, behind in zip(batch, _most_urgent_behind(batch), strict=True):
                     if self._stopping.is_set():  # the rest waits for the next process
                         return
+                    decision = await self.policy.decide(message, self.clock.now())
+                    if isinstance(decision, Hold):  # out of line until then; the rest goes on
+                        await self._hold(message, decision)
+                        continue
+                    if isinstance(decision, Drop) and decision.status is OutboxStatus.UNREACHABLE:
+                        await self._mark_rest_unreachable(bot, chat_id, decision.reason)  # known blocked: no call at all
+                        return
+                    if isinstance(decision, Drop):
+                        await self._settle(message, decision.status, message.attempts, error=decision.reason)
+                        continue
                     outcome = await self.deliver(message, lease, lane=behind)
                     if outcome is OutboxStatus.UNREACHABLE:
                         await self._mark_rest_unreachable(bot, chat_id)
@@ -479,12 +488,18 @@ class Sender:
             await self._undelivered([settled], status)
         return status
 
-    async def _mark_rest_unreachable(self, bot: BotKind, chat_id: int) -> None:
+    async def _hold(self, message: OutboxMessage, hold: Hold) -> None:
+        assert message.id is not None
+        async with self.single() as uow:
+            await uow.outbox.mark(message.id, OutboxStatus.PENDING, self.clock.now(), not_before=hold.until)
+            await uow.commit()
+
+    async def _mark_rest_unreachable(self, bot: BotKind, chat_id: int, reason: str = "blocked") -> None:
         async with self.uow() as uow:
             rest = await uow.outbox.pending_for_chat(bot, chat_id, 10_000)
             for message in rest:
                 assert message.id is not None
-                await uow.outbox.mark(message.id, OutboxStatus.UNREACHABLE, self.clock.now(), error="blocked")
+                await uow.outbox.mark(message.id, OutboxStatus.UNREACHABLE, self.clock.now(), error=reason)
             await uow.commit()
         await self._undelivered(rest, OutboxStatus.UNREACHABLE)
 

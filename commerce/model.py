@@ -44,6 +44,7 @@ class OutboxStatus(StrEnum):
     SENT = "sent"  # Telegram accepted it
     FAILED = "failed"  # gave up after retries, or Telegram refused it (400)
     UNREACHABLE = "unreachable"  # the person blocked the bot (403); never retried
+    DROPPED = "dropped"  # the send-time policy decided against sending it (commerce.sending); why is in error
 
 
 class OutboxPurpose(StrEnum):

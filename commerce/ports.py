@@ -38,8 +38,9 @@ from commerce.model import (
 
 from commerce.availability_model import Availability, AvailabilityRepository, EscalationRepository
 
-if TYPE_CHECKING:  # commerce.albums uses these ports at run time
+if TYPE_CHECKING:  # commerce.albums and commerce.sending use these ports at run time
     from commerce.albums import AlbumItem, AlbumKey
+    from commerce.sending import Drop, Hold, Send
 
 
 class Clock(Protocol):
@@ -159,6 +160,7 @@ class OutboxRepository(Protocol):
         telegram_message_id: int | None = None,
         error: str | None = None,
         attempts: int | None = None,
+        not_before: datetime | None = None,
     ) -> None: ...
     async def count_by_status(self) -> Mapping[OutboxStatus, int]: ...
     async def by_telegram_message(self, bot: BotKind, chat_id: int, telegram_message_id: int) -> OutboxMessage | None:
@@ -385,6 +387,14 @@ class SendQueue(Protocol):
         """Take over jobs pending longer than min_idle_ms, earlier lanes first."""
     async def depth(self, lane: int | None = None) -> int:
         """Jobs published and not yet acknowledged, in one lane or in all."""
+
+
+class SendPolicy(Protocol):
+    """Asked by the sender before each row's first attempt (commerce.sending): Send,
+    Hold(until) or Drop(reason). Reachability today; consent, frequency caps and quiet
+    hours next."""
+
+    async def decide(self, message: OutboxMessage, now: datetime) -> Send | Hold | Drop: ...
 
 
 class Lock(Protocol):

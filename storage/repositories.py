@@ -532,6 +532,7 @@ class SqlOutboxRepository(_Repository):
         telegram_message_id: int | None = None,
         error: str | None = None,
         attempts: int | None = None,
+        not_before: datetime | None = None,
     ) -> None:
         """Set the status; the keyword fields change only when given (not None)."""
         status = OutboxStatus(status)
@@ -544,6 +545,8 @@ class SqlOutboxRepository(_Repository):
             values["error"] = error
         if attempts is not None:
             values["attempts"] = attempts
+        if not_before is not None:
+            values["not_before"] = not_before
         await self.session.execute(update_by_id(_OUTBOX, tuple(values)), {"p_id": message_id, **params(values)})
 
     async def by_telegram_message(self, bot: BotKind, chat_id: int, telegram_message_id: int) -> OutboxMessage | None:

@@ -113,7 +113,7 @@ async def test_counts_by_status_include_every_status(database: Database) -> None
     async with database.uow() as uow:
         counts = await uow.outbox.count_by_status()
     assert counts == {OutboxStatus.PENDING: 1, OutboxStatus.SENT: 1, OutboxStatus.FAILED: 1,
-                      OutboxStatus.UNREACHABLE: 0}
+                      OutboxStatus.UNREACHABLE: 0, OutboxStatus.DROPPED: 0}
 
 
 async def test_ids_keep_growing_after_the_newest_message_is_deleted(database: Database) -> None:
