@@ -12,7 +12,8 @@ import asyncio
 
 import pytest
 
-from commerce.model import BotKind, OutboxMessage, OutboxPurpose, OutboxStatus, SendLane
+from commerce.fan_out import fan_out
+from commerce.model import BotKind, OutboxMessage, OutboxPurpose
 from storage.backends import SendLimits
 from tests.e2e.conftest import CONSUMER_BOT, eventually
 from tests.e2e.test_enrollment import enrol, open_shop, wait_for_text
@@ -29,17 +30,13 @@ def stack_limits() -> SendLimits:
 
 
 async def queue_campaign(stack, chats: list[int], body: str) -> None:
-    """A campaign's rows, written at once and announced in the bulk lane."""
+    """A campaign's rows, written in chunks and announced in the bulk lane."""
     services = stack.runtime.services
     now = services.clock.now()
-    async with services.uow() as uow:
-        await uow.outbox.add_many([
-            OutboxMessage(bot=BotKind.CONSUMER, chat_id=chat, method="sendMessage", params={"text": body},
-                          created_at=now, purpose=OutboxPurpose.CAMPAIGN, campaign_id=1)
-            for chat in chats])
-        await uow.commit()
-    for chat in chats:
-        await services.notify_outbox(BotKind.CONSUMER, chat, SendLane.BULK)
+    await fan_out(services.uow, (
+        OutboxMessage(bot=BotKind.CONSUMER, chat_id=chat, method="sendMessage", params={"text": body},
+                      created_at=now, purpose=OutboxPurpose.CAMPAIGN, campaign_id=1)
+        for chat in chats), services.notify_outbox, chunk=100)
 
 
 async def audience(stack, size: int) -> list[int]:
