@@ -24,7 +24,7 @@ from bot.ingress import Ingress
 from bot.metrics import Metrics
 from bot.render import Renderer
 from bot.render_chats import ChatsRenderer
-from bot.scheduler import LeaderboardScheduler
+from bot.scheduler import Scheduler, TimedJobs, daily_leaderboard, escalations
 from bot.sender import Sender
 from bot.settings import Settings
 from bot.web import build_web_app, webhook_path
@@ -82,7 +82,7 @@ class Runtime:
         self.services: Services | None = None
         self.applications: dict[BotKind, StorelinkApplication] = {}
         self.sender: Sender | None = None
-        self.scheduler: LeaderboardScheduler | None = None
+        self.scheduler: Scheduler | None = None
         self.ingress: Ingress | None = None
         self.albums: AlbumFlusher | None = None
         self.metrics = Metrics()
@@ -149,7 +149,7 @@ class Runtime:
             self._spawn(self._recover_loop(), "recover")
             self._spawn(self._album_sweep_loop(), "recover-albums")
         if o.run_scheduler:
-            self.scheduler = LeaderboardScheduler(services)
+            self.scheduler = Scheduler(self._timed_jobs(services), o.clock)
             self.scheduler.start()
         log.info(
             "storelink is running: brand %r, %s, %s backends, %s",
@@ -158,6 +158,13 @@ class Runtime:
             self.backends.kind,
             "sender only" if not o.take_updates else "webhooks" if s.uses_webhooks else "long polling",
         )
+
+    def _timed_jobs(self, services: Services) -> TimedJobs:
+        """Every timed job this deployment runs; a new one (campaigns, reminders) is added here."""
+        jobs = TimedJobs()
+        jobs.add(daily_leaderboard(services))
+        jobs.add(escalations(services))
+        return jobs
 
     async def _start_sender(self, services: Services) -> None:
         assert self.database and self.backends
