@@ -14,7 +14,7 @@ from bot.postbox import Postbox, Signals
 from bot.render import Outgoing, Renderer
 from bot.render_outbound import OutboundRenderer
 from bot.settings import Settings
-from commerce.model import BotKind, Brand, OutboxMessage
+from commerce.model import BotKind, Brand, OutboxMessage, OutboxPurpose
 from commerce.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -130,8 +130,9 @@ class UpdateTransaction:
 
         return MemberRenderer(self.services.catalog, self.brand)
 
-    async def send(self, bot: BotKind, chat_id: int, outgoing: Outgoing) -> OutboxMessage:
-        return await self.postbox.queue(bot, chat_id, [outgoing])
+    async def send(self, bot: BotKind, chat_id: int, outgoing: Outgoing, *,
+                   purpose: OutboxPurpose = OutboxPurpose.REPLY) -> OutboxMessage:
+        return await self.postbox.queue(bot, chat_id, [outgoing], purpose=purpose)
 
     async def reply(self, update: Update, outgoing: Outgoing) -> OutboxMessage:
         """Answer in the chat the update came from, through the same bot."""

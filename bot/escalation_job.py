@@ -18,7 +18,7 @@ from bot.context import Services
 from bot.render_availability import AvailabilityRenderer
 from commerce.availability_model import NoticeKind
 from commerce.escalation import Due, find_due, open_escalation, out_of_reach, remember, team_for
-from commerce.model import BotKind
+from commerce.model import BotKind, OutboxPurpose
 
 log = logging.getLogger("storelink.escalations")
 ASSOCIATE = BotKind.ASSOCIATE
@@ -62,7 +62,7 @@ async def _escalate(services: Services, due: Due, now: datetime) -> int | None:
         for teammate in team:
             assert teammate.telegram_user_id is not None
             card = view.card(teammate.locale, escalation, due.member, due.associate, due.store, due.messages, now)
-            outbox = await tx.send(ASSOCIATE, teammate.telegram_user_id, card)
+            outbox = await tx.send(ASSOCIATE, teammate.telegram_user_id, card, purpose=OutboxPurpose.NOTICE)
             await remember(tx.uow, escalation, teammate, outbox.id, NoticeKind.CARD)
         owner = due.associate
         if not team:
@@ -72,6 +72,6 @@ async def _escalate(services: Services, due: Due, now: datetime) -> int | None:
             assert owner.telegram_user_id is not None
             note = view.owner_note(owner.locale, due.member, due.store, now - due.waiting.first_at, alone=not team,
                                    missed=missed)
-            outbox = await tx.send(ASSOCIATE, owner.telegram_user_id, note)
+            outbox = await tx.send(ASSOCIATE, owner.telegram_user_id, note, purpose=OutboxPurpose.NOTICE)
             await remember(tx.uow, escalation, owner, outbox.id, NoticeKind.OWNER)
     return len(team)

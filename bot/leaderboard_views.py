@@ -29,7 +29,7 @@ from bot.i18n import Catalog
 from bot.render import Outgoing, fit
 from commerce import lengths
 from commerce.leaderboard import Board, Standing, Window
-from commerce.model import Blob, BotKind
+from commerce.model import Blob, BotKind, OutboxPurpose
 
 log = logging.getLogger("storelink.leaderboard")
 
@@ -129,7 +129,7 @@ async def queue_picture(tx: UpdateTransaction, chat_id: int, picture: Picture, n
     assert blob.id is not None
     await blobs.expire(blob.id, now + timedelta(days=tx.services.settings.leaderboard_image_days))
     params = {"photo": {"blob_id": blob.id}, "caption": fit(picture.caption, lengths.CAPTION), "parse_mode": "HTML"}
-    await tx.send(BotKind.ASSOCIATE, chat_id, Outgoing("sendPhoto", params))
+    await tx.send(BotKind.ASSOCIATE, chat_id, Outgoing("sendPhoto", params), purpose=OutboxPurpose.NOTICE)
 
 
 def dates(window: Window) -> str:

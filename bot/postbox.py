@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 from bot.render import Outgoing
 from bot.render_outbound import OutboundRenderer
 from commerce.messages import Outbound
-from commerce.model import BotKind, OutboxMessage
+from commerce.model import BotKind, OutboxMessage, OutboxPurpose, SendLane
 from commerce.ports import Clock, UnitOfWork
 
 if TYPE_CHECKING:
     from storage.backends import Backends
 
 log = logging.getLogger("storelink.outbox")
-Notify = Callable[[BotKind, int], Awaitable[None]]
+Notify = Callable[[BotKind, int, SendLane], Awaitable[None]]
 AlbumArrived = Callable[[BotKind, int, str], Awaitable[None]]
 
 
@@ -33,25 +33,37 @@ class Postbox:
                  backends: Backends | None = None, album_arrived: AlbumArrived | None = None) -> None:
         self.uow, self.clock, self._notify, self.renderer = uow, clock, notify, renderer
         self._backends, self._album_arrived = backends, album_arrived
-        self._told: set[tuple[BotKind, int]] = set()
+        self._lanes: dict[tuple[BotKind, int], SendLane] = {}  # chats queued to, each with its most urgent lane
 
-    async def queue(self, bot: BotKind, chat_id: int, outgoing: Sequence[Outgoing]) -> OutboxMessage:
+    async def queue(self, bot: BotKind, chat_id: int, outgoing: Sequence[Outgoing], *,
+                    purpose: OutboxPurpose = OutboxPurpose.REPLY) -> OutboxMessage:
         """Write the calls as outbox rows: the first is the message (a reply to it reaches
         its writer); the rest follow as replies to it, the sender filling in its Telegram id
         once it is sent. Returns the first row."""
         now = self.clock.now()
         first = await self.uow.outbox.add(OutboxMessage(bot=bot, chat_id=chat_id, method=outgoing[0].method,
-                                                        params=outgoing[0].params, created_at=now))
+                                                        params=outgoing[0].params, created_at=now, purpose=purpose))
         for more in outgoing[1:]:
             params = {**more.params, "reply_parameters": {"message_id": {"outbox_id": first.id}}}
-            await self.uow.outbox.add(OutboxMessage(bot=bot, chat_id=chat_id, method=more.method, params=params, created_at=now))
-        if (bot, chat_id) not in self._told:
-            self._told.add((bot, chat_id))
-            self.uow.after_commit(_after_commit(self._notify, bot, chat_id))
+            await self.uow.outbox.add(OutboxMessage(bot=bot, chat_id=chat_id, method=more.method, params=params,
+                                                    created_at=now, purpose=purpose))
+        if not self._lanes:  # once per transaction: tell the sender of every chat, each in its most urgent lane
+            self.uow.after_commit(self._tell_sender)
+        key = (bot, chat_id)
+        self._lanes[key] = min(self._lanes.get(key, purpose.lane), purpose.lane)
         return first
 
+    async def _tell_sender(self) -> None:
+        for (bot, chat_id), lane in sorted(self._lanes.items()):
+            # The effects are committed; a queue hiccup must not turn them into an error for
+            # the person. The rows are in the outbox and the sender's sweep publishes them.
+            try:
+                await self._notify(bot, chat_id, lane)
+            except Exception as exc:
+                log.warning("could not notify the sender (%s); the sweep will", type(exc).__name__)
+
     async def post(self, message: Outbound) -> int:
-        row = await self.queue(message.bot, message.chat_id, self.renderer.render(message.body))
+        row = await self.queue(message.bot, message.chat_id, self.renderer.render(message.body), purpose=message.purpose)
         assert row.id is not None
         return row.id
 
@@ -73,17 +85,6 @@ class Postbox:
         self.uow.after_commit(start_timer)
 
 
-def _after_commit(notify: Notify, bot: BotKind, chat_id: int) -> Callable[[], Awaitable[None]]:
-    async def after_commit() -> None:
-        # The effects are committed; a queue hiccup must not turn them into an error for
-        # the person. The rows are in the outbox and the sender's sweep publishes them.
-        try:
-            await notify(bot, chat_id)
-        except Exception as exc:
-            log.warning("could not notify the sender (%s); the sweep will", type(exc).__name__)
-
-    return after_commit
-
 
 class Signals:
     """What a committed transaction tells the rest of this process: the sender that a chat
@@ -99,9 +100,9 @@ class Signals:
         self._outbox = outbox or self._outbox
         self._album = album or self._album
 
-    async def outbox_pending(self, bot: BotKind, chat_id: int) -> None:
+    async def outbox_pending(self, bot: BotKind, chat_id: int, lane: SendLane = SendLane.CONVERSATION) -> None:
         if self._outbox is not None:
-            await self._outbox(bot, chat_id)
+            await self._outbox(bot, chat_id, lane)
 
     async def album_item_held(self, bot: BotKind, chat_id: int, media_group_id: str) -> None:
         if self._album is not None:

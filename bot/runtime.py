@@ -23,7 +23,7 @@ from bot.i18n import Catalog
 from bot.ingress import Ingress
 from bot.metrics import Metrics
 from bot.render import Renderer
-from bot.scheduler import LeaderboardScheduler
+from bot.scheduler import Scheduler, TimedJobs, daily_leaderboard, escalations
 from bot.sender import Sender
 from bot.settings import Settings
 from bot.web import build_web_app, webhook_path
@@ -32,6 +32,7 @@ from commerce.chats import notify_undelivered
 from commerce.membership import mark_unreachable
 from commerce.model import BotKind, OutboxMessage, OutboxStatus
 from commerce.ports import Clock
+from commerce.sending import Reachability
 from storage.backends import Backends, SendLimits, open_backends
 from storage.uow import Database
 
@@ -80,7 +81,7 @@ class Runtime:
         self.services: Services | None = None
         self.applications: dict[BotKind, StorelinkApplication] = {}
         self.sender: Sender | None = None
-        self.scheduler: LeaderboardScheduler | None = None
+        self.scheduler: Scheduler | None = None
         self.ingress: Ingress | None = None
         self.albums: AlbumFlusher | None = None
         self.metrics = Metrics()
@@ -147,7 +148,7 @@ class Runtime:
             self._spawn(self._recover_loop(), "recover")
             self._spawn(self._album_sweep_loop(), "recover-albums")
         if o.run_scheduler:
-            self.scheduler = LeaderboardScheduler(services)
+            self.scheduler = Scheduler(self._timed_jobs(services), o.clock)
             self.scheduler.start()
         log.info(
             "storelink is running: brand %r, %s, %s backends, %s",
@@ -156,6 +157,13 @@ class Runtime:
             self.backends.kind,
             "sender only" if not o.take_updates else "webhooks" if s.uses_webhooks else "long polling",
         )
+
+    def _timed_jobs(self, services: Services) -> TimedJobs:
+        """Every timed job this deployment runs; a new one (campaigns, reminders) is added here."""
+        jobs = TimedJobs()
+        jobs.add(daily_leaderboard(services))
+        jobs.add(escalations(services))
+        return jobs
 
     async def _start_sender(self, services: Services) -> None:
         assert self.database and self.backends
@@ -173,7 +181,7 @@ class Runtime:
             metrics=self.metrics,
             name=self.options.sender_name,
             on_unreachable=self._on_unreachable,
-            is_reachable=self._is_reachable,
+            policy=Reachability(self.database.uow, services.brand.id),  # type: ignore[arg-type]
             on_undelivered=self._on_undelivered,
             backoff_base=self.options.sender_backoff,
             lease=self.options.sender_lease,
@@ -206,13 +214,6 @@ class Runtime:
             log.info("told the writer of outbox row %s (%s) it was not delivered: %s", message.id,
                      "member" if notice.to_member else "associate", notice.problem)
 
-    async def _is_reachable(self, bot: BotKind, chat_id: int) -> bool:
-        assert self.services is not None and self.services.brand.id is not None
-        if bot is not BotKind.CONSUMER:
-            return True
-        async with self.services.uow() as uow:
-            member = await uow.members.by_telegram_user(self.services.brand.id, chat_id)
-        return member is None or member.reachable
 
     async def _serve_http(self) -> None:
         s = self.settings

@@ -1,9 +1,10 @@
-"""Timed jobs: the daily recruitment leaderboard at the brand's local time, and every
-minute the escalation of members left unanswered (bot/escalation_job.py).
+"""Timed jobs, from a registry the runtime fills (TimedJobs): today the daily recruitment
+leaderboard at the brand's local time, and every minute the escalation of members left
+unanswered (bot/escalation_job.py).
 
 APScheduler runs in the process's event loop and keeps its jobs in memory: every process
-schedules the same job, and the job itself makes sure only one of them sends a given
-day's results. Nothing the job decides lives in the scheduler: in one transaction it
+schedules the same jobs, and each job makes sure only one of them acts. The leaderboard
+sends a given day's results once. Nothing the job decides lives in the scheduler: in one transaction it
 claims the day (a leaderboard_day row), reads the board and writes the messages to the
 outbox. The claim commits with the messages or not at all, so a run that fails or dies
 half-way leaves the day to the next firing, and of two processes firing at once the
@@ -14,11 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -27,13 +30,15 @@ from bot.escalation_job import escalate_due
 from bot.leaderboard_views import Picture, brand_pictures, queue_picture, standing_text, store_picture
 from bot.render import text
 from commerce.leaderboard import Period, load_board, local_date
-from commerce.model import AssociateStatus, Brand, BotKind
+from commerce.model import AssociateStatus, Brand, BotKind, OutboxPurpose
+from commerce.ports import Clock
 
 log = logging.getLogger("storelink.scheduler")
 
 MISFIRE_GRACE = 3600  # seconds: a process busy or paused at the hour still sends within it
 STOP_TIMEOUT = 30.0  # seconds a running job gets to finish on shutdown
 ESCALATE_EVERY = 60  # seconds between two looks for unanswered members
+LEADERBOARD, ESCALATIONS = "leaderboard", "escalations"  # the timed jobs' names
 
 
 def daily_trigger(brand: Brand) -> CronTrigger:
@@ -90,7 +95,8 @@ async def _queue(services: Services, tx: UpdateTransaction, brand_id: int, now: 
 
     for a in associates:
         assert a.telegram_user_id is not None and a.id is not None
-        await tx.send(BotKind.ASSOCIATE, a.telegram_user_id, text(standing_text(catalog, a.locale, board, a.id)))
+        await tx.send(BotKind.ASSOCIATE, a.telegram_user_id, text(standing_text(catalog, a.locale, board, a.id)),
+                      purpose=OutboxPurpose.NOTICE)
         messages += 1
         if a.is_manager:
             await queue_picture(tx, a.telegram_user_id, store_images[a.id], now)
@@ -103,11 +109,57 @@ async def _queue(services: Services, tx: UpdateTransaction, brand_id: int, now: 
     return messages
 
 
-class LeaderboardScheduler:
-    """The process's APScheduler, started and stopped by the Runtime."""
+@dataclass(frozen=True, slots=True)
+class TimedJob:
+    """One job the scheduler runs: its name (unique, and its APScheduler id), when, and
+    what (a coroutine given the time of the firing). Every process that runs a scheduler
+    fires it: the job itself makes sure that only one of them acts (a claim in the
+    database, a unique key)."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    name: str
+    trigger: BaseTrigger
+    run: Callable[[datetime], Awaitable[object]]
+    misfire_grace: int = 60  # seconds late a firing may still run (a busy or paused process)
+
+
+class TimedJobs:
+    """The registry the runtime fills at start-up and the Scheduler runs; a new kind of
+    job (campaigns, reminders) is one more add(), never a change to the Scheduler."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[str, TimedJob] = {}
+
+    def add(self, job: TimedJob) -> None:
+        if job.name in self._jobs:
+            raise ValueError(f"a timed job named {job.name!r} is registered already")
+        self._jobs[job.name] = job
+
+    def __iter__(self) -> Iterator[TimedJob]:
+        return iter(self._jobs.values())
+
+    def __len__(self) -> int:
+        return len(self._jobs)
+
+
+def daily_leaderboard(services: Services) -> TimedJob:
+    """The day's recruitment results at the brand's local time."""
+    return TimedJob(LEADERBOARD, daily_trigger(services.brand), lambda now: send_daily_leaderboard(services, now),
+                    misfire_grace=MISFIRE_GRACE)
+
+
+def escalations(services: Services) -> TimedJob:
+    """Every minute, members left unanswered go to their store's team; the escalation's
+    unique keys let only one process send a card."""
+    return TimedJob(ESCALATIONS, IntervalTrigger(seconds=ESCALATE_EVERY), lambda now: escalate_due(services, now),
+                    misfire_grace=ESCALATE_EVERY)
+
+
+class Scheduler:
+    """The process's APScheduler running the registered timed jobs, started and stopped by
+    the Runtime. A job that raises is logged; it fires again at its next time."""
+
+    def __init__(self, jobs: TimedJobs, clock: Clock) -> None:
+        self.jobs, self.clock = jobs, clock
         self._scheduler = AsyncIOScheduler(timezone=ZoneInfo("UTC"))
         self._running: set[asyncio.Task[object]] = set()
 
@@ -117,21 +169,17 @@ class LeaderboardScheduler:
         return frozenset(self._running)
 
     def start(self) -> None:
-        brand = self.services.brand
-        self._scheduler.add_job(
-            self._fire, daily_trigger(brand), id=f"leaderboard:{brand.id}", name="daily leaderboard",
-            misfire_grace_time=MISFIRE_GRACE, coalesce=True, max_instances=1, replace_existing=True,
-        )
-        # Every process runs it; the escalation's unique keys let only one of them send a card.
-        self._scheduler.add_job(
-            self._escalate, IntervalTrigger(seconds=ESCALATE_EVERY), id=f"escalations:{brand.id}", name="escalations",
-            misfire_grace_time=ESCALATE_EVERY, coalesce=True, max_instances=1, replace_existing=True,
-        )
+        for job in self.jobs:
+            self._scheduler.add_job(
+                self._fire, job.trigger, args=[job], id=job.name, name=job.name,
+                misfire_grace_time=job.misfire_grace, coalesce=True, max_instances=1, replace_existing=True,
+            )
         self._scheduler.start()
-        log.info("daily leaderboard at %s %s; next at %s", brand.leaderboard_time, brand.timezone, self.next_run())
+        for job in self.jobs:
+            log.info("timed job %s: next at %s", job.name, self.next_run(job.name))
 
-    def next_run(self) -> datetime | None:
-        job = self._scheduler.get_job(f"leaderboard:{self.services.brand.id}")
+    def next_run(self, name: str) -> datetime | None:
+        job = self._scheduler.get_job(name)
         return job.next_run_time if job else None
 
     async def stop(self) -> None:
@@ -140,26 +188,14 @@ class LeaderboardScheduler:
         if self._running:
             await asyncio.wait(set(self._running), timeout=STOP_TIMEOUT)
 
-    async def _escalate(self) -> None:
+    async def _fire(self, job: TimedJob) -> None:
         task = asyncio.current_task()
         if task is not None:
             self._running.add(task)
         try:
-            await escalate_due(self.services, self.services.clock.now())
+            await job.run(self.clock.now())
         except Exception:
-            log.exception("the escalation job failed")
-        finally:
-            if task is not None:
-                self._running.discard(task)
-
-    async def _fire(self) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._running.add(task)
-        try:
-            await send_daily_leaderboard(self.services, self.services.clock.now())
-        except Exception:
-            log.exception("the daily leaderboard failed")
+            log.exception("the timed job %s failed", job.name)
         finally:
             if task is not None:
                 self._running.discard(task)

@@ -15,6 +15,13 @@ worker's jobs are reclaimed by the others. Telegram's answers decide what happen
   ("too_long: ...", "refused: ..."). Except "message is not modified": an edit that
   changes nothing (a button pressed twice) has its effect already; SENT.
 
+Jobs travel in lanes (commerce.model.SendLane): 1:1 replies and order updates first, then
+service notices, campaigns last. Every worker takes jobs lane by lane, keeps a few slots
+that a campaign's chats never occupy, and asks the shared rate limiter in the row's lane,
+which leaves the earlier lanes part of the bot's bucket: a backlog of bulk never delays a
+reply, in this process or another. A chat's rows still go out in id order whatever their
+purposes; a row goes in the most urgent lane of the rows queued behind it in its chat.
+
 A chat's lock is a lease: a worker that dies holding it (SIGKILL, a lost machine) keeps no
 chat for longer than the lease, and its unacknowledged jobs are reclaimed once idle that
 long. A message is sent twice only when Telegram took an attempt whose answer never came:
@@ -32,7 +39,7 @@ import hashlib
 import logging
 import random
 import warnings
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -43,8 +50,9 @@ from telegram.warnings import PTBUserWarning
 
 from bot import media_groups
 from bot.metrics import SEND_LATENCY, Metrics, started
-from commerce.model import Blob, BotKind, DeliveryProblem, OutboxMessage, OutboxStatus
-from commerce.ports import Clock, Deduplicator, Lock, RateLimiter, UnitOfWorkFactory, WorkQueue
+from commerce.model import Blob, BotKind, DeliveryProblem, OutboxMessage, OutboxStatus, SendLane
+from commerce.ports import Clock, Deduplicator, Lock, RateLimiter, SendPolicy, SendQueue, UnitOfWorkFactory
+from commerce.sending import Drop, Hold
 
 log = logging.getLogger("storelink.sender")
 # Outbox rows name their Bot API method as data, so the generic do_api_request is the point;
@@ -58,6 +66,7 @@ GIVE_UP_AFTER = 60  # attempts in all before a row is FAILED
 LATER = 20.0  # seconds before the sweep brings back a chat left for later
 BATCH = 20  # rows read at once from one chat
 MAX_DELIVERIES = 5  # a job redelivered this often is dropped; its rows wait for the sweep
+PRIORITY_SLOTS = 8  # of `concurrency`, the chats a campaign backlog can never occupy
 FILE_FIELDS = ("photo", "document", "voice", "video", "audio", "animation", "sticker")
 # Telegram re-encodes photos as JPEG; the name is what the upload is called. A file ref may
 # carry the sender's own name and type ({"file_name", "mime_type"}): documents keep theirs.
@@ -69,7 +78,7 @@ class Sender:
         self,
         *,
         uow: UnitOfWorkFactory,
-        queue: WorkQueue,
+        queue: SendQueue,
         lock: Lock,
         limiter: RateLimiter,
         bots: Mapping[BotKind, Bot],
@@ -77,7 +86,7 @@ class Sender:
         metrics: Metrics,
         name: str,
         on_unreachable: Callable[[BotKind, int], Awaitable[None]],
-        is_reachable: Callable[[BotKind, int], Awaitable[bool]],
+        policy: SendPolicy,
         on_undelivered: Callable[[OutboxMessage, OutboxStatus], Awaitable[None]] | None = None,
         concurrency: int = 64,
         backoff_base: float = 0.2,
@@ -94,10 +103,14 @@ class Sender:
         # renews well within it. `marks` remembers attempts across workers (see above).
         self.lease, self.marks = lease, marks
         self.bots, self.clock, self.metrics, self.name = bots, clock, metrics, name
-        self.on_unreachable, self.is_reachable = on_unreachable, is_reachable
+        self.on_unreachable = on_unreachable
+        self.policy = policy  # asked before each row's first attempt (commerce.sending)
         self.on_undelivered = on_undelivered  # once per row that ends FAILED or UNREACHABLE
         self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
         self._slots = asyncio.Semaphore(concurrency)
+        self._concurrency = concurrency
+        self._bulk_cap = max(1, concurrency - PRIORITY_SLOTS)
+        self._bulk: set[asyncio.Task[None]] = set()  # the jobs of the BULK lane being delivered
         self._tasks: set[asyncio.Task[None]] = set()
         self._later: dict[tuple[BotKind, int], float] = {}
         # One task per chat per process: jobs for a chat this process is already on (holding
@@ -106,6 +119,9 @@ class Sender:
         self._active: set[tuple[BotKind, int]] = set()
         self._again: set[tuple[BotKind, int]] = set()
         self._held: set[tuple[BotKind, int]] = set()  # chats whose lock this process holds
+        # The most urgent lane a job asked for while its chat was being delivered here: the
+        # row going out inherits it (see deliver_chat).
+        self._urgent: dict[tuple[BotKind, int], SendLane] = {}
         self._stopping = asyncio.Event()
 
     @property
@@ -118,9 +134,10 @@ class Sender:
         """The chats this worker holds and is sending right now."""
         return frozenset(self._held)
 
-    async def notify(self, bot: BotKind, chat_id: int) -> None:
-        """Called after a commit that queued messages for this chat."""
-        await self.queue.publish({"bot": bot.value, "chat_id": str(chat_id)})
+    async def notify(self, bot: BotKind, chat_id: int, lane: SendLane = SendLane.CONVERSATION) -> None:
+        """Called after a commit that queued messages for this chat, in the lane of the most
+        urgent of them."""
+        await self.queue.publish({"bot": bot.value, "chat_id": str(chat_id)}, lane)
 
     # --- the worker loop ---------------------------------------------------------------
 
@@ -138,7 +155,12 @@ class Sender:
                 next_reclaim = now + reclaim_every
             await self._slots.acquire()  # wait for a free slot before taking more work
             self._slots.release()
-            jobs = await self._guard(self.queue.consume(self.name, 16, 500)) or []
+            # Never more jobs than free slots: a job taken waits for nobody in this process.
+            count = max(1, min(16, self._free_slots()))
+            if len(self._bulk) < self._bulk_cap:
+                jobs = await self._guard(self.queue.consume(self.name, count, 500)) or []
+            else:  # the last slots stay free for 1:1 and notices; bulk is looked at again soon
+                jobs = await self._guard(self.queue.consume(self.name, count, 50, lanes=_BEFORE_BULK)) or []
             self._start(jobs)
 
     async def stop(self, timeout: float = 20.0) -> None:
@@ -147,11 +169,17 @@ class Sender:
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout)
 
+    def _free_slots(self) -> int:
+        return self._concurrency - len(self._tasks)  # each task holds a slot or waits for one
+
     def _start(self, jobs: Any) -> None:
         for job in jobs:
             task = asyncio.create_task(self._deliver_job(job))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+            if job.lane >= SendLane.BULK:
+                self._bulk.add(task)
+                task.add_done_callback(self._bulk.discard)
 
     async def _deliver_job(self, job: Any) -> None:
         async with self._slots:
@@ -159,15 +187,15 @@ class Sender:
                 bot, chat_id = BotKind(job.payload["bot"]), int(job.payload["chat_id"])
             except (KeyError, ValueError):
                 log.error("malformed sender job %s dropped", job.id)
-                await self.queue.ack(job.id)
+                await self.queue.ack(job.id, job.lane)
                 return
             if job.deliveries > MAX_DELIVERIES:  # keeps failing: stop the churn, the sweep retries later
                 log.error("sender job for a %s chat failed %d times; left for the sweep", bot, job.deliveries)
                 self._later[(bot, chat_id)] = asyncio.get_running_loop().time() + LATER
-                await self.queue.ack(job.id)
+                await self.queue.ack(job.id, job.lane)
                 return
             try:
-                await self.deliver_chat(bot, chat_id)
+                await self.deliver_chat(bot, chat_id, _lane(job.lane))
             except LockLost:  # a stall outlived the lease: the new holder delivers the rest
                 log.warning("lost the lease of a %s chat; another worker delivers it now", bot)
             except ChatBusy:  # held elsewhere all along: the job comes back when idle a lease long
@@ -177,23 +205,36 @@ class Sender:
                 # Leave the job pending: another worker (or this one) reclaims it later.
                 log.exception("delivery to a %s chat stopped; the job will be reclaimed", bot)
                 return
-            await self.queue.ack(job.id)
+            await self.queue.ack(job.id, job.lane)
 
     async def sweep(self) -> None:
-        """Republish chats with pending rows: ones left for later, and any whose notify was
-        lost (a crash between commit and publish)."""
+        """Republish chats with pending rows, each in the lane of its most urgent row: ones
+        left for later, any whose notify was lost (a crash between commit and publish), and
+        rows held by the policy that are due. The bulk lane is swept only once its queue is
+        empty: while a campaign drains, its own jobs reach every chat of it."""
         loop_now = asyncio.get_running_loop().time()
         self._later = {chat: until for chat, until in self._later.items() if until > loop_now}
-        async with self.uow() as uow:
-            chats = await uow.outbox.pending_chats(200)
-        for chat in chats:
-            if chat not in self._later and chat not in self._active:
-                await self.notify(*chat)
+        published: set[tuple[BotKind, int]] = set()
+        now = self.clock.now()
+        for lane in SendLane:
+            if lane is SendLane.BULK and await self.queue.depth(lane):
+                continue
+            async with self.uow() as uow:
+                chats = await uow.outbox.pending_chats(200, purposes=lane.purposes, due=now)
+            for chat in chats:
+                if chat not in self._later and chat not in self._active and chat not in published:
+                    published.add(chat)
+                    await self.notify(*chat, lane)
 
     # --- one chat ---------------------------------------------------------------------
 
-    async def deliver_chat(self, bot: BotKind, chat_id: int) -> None:
+    async def deliver_chat(self, bot: BotKind, chat_id: int, lane: SendLane = SendLane.CONVERSATION) -> None:
+        """Send the chat's pending rows in id order, whatever their purposes. A row goes out
+        in the most urgent lane among itself and the rows queued behind it: a reply behind
+        a campaign message in the same chat takes that message along at its own priority,
+        rather than wait for it in the bulk lane (or overtake it)."""
         key = (bot, chat_id)
+        self._urgent[key] = min(self._urgent.get(key, lane), lane)
         if key in self._active:  # the task on it reads again before it lets go
             self._again.add(key)
             return
@@ -205,21 +246,28 @@ class Sender:
             self._held.add(key)
             lease = _Lease(self.lock, name, token, self.lease)
             self._later.pop(key, None)
-            if not await self.is_reachable(bot, chat_id):  # known blocked: no call at all
-                await self._mark_rest_unreachable(bot, chat_id)
-                return
             while not self._stopping.is_set():
                 self._again.discard(key)
                 async with self.single() as uow:
-                    batch = await uow.outbox.pending_for_chat(bot, chat_id, BATCH)
+                    batch = await uow.outbox.pending_for_chat(bot, chat_id, BATCH, due=self.clock.now())
                 if not batch:
                     if key in self._again:  # a job came while reading: its row may be newer
                         continue
                     return
-                for message in batch:
+                for message, behind in zip(batch, _most_urgent_behind(batch), strict=True):
                     if self._stopping.is_set():  # the rest waits for the next process
                         return
-                    outcome = await self.deliver(message, lease)
+                    decision = await self.policy.decide(message, self.clock.now())
+                    if isinstance(decision, Hold):  # out of line until then; the rest goes on
+                        await self._hold(message, decision)
+                        continue
+                    if isinstance(decision, Drop) and decision.status is OutboxStatus.UNREACHABLE:
+                        await self._mark_rest_unreachable(bot, chat_id, decision.reason)  # known blocked: no call at all
+                        return
+                    if isinstance(decision, Drop):
+                        await self._settle(message, decision.status, message.attempts, error=decision.reason)
+                        continue
+                    outcome = await self.deliver(message, lease, lane=behind)
                     if outcome is OutboxStatus.UNREACHABLE:
                         await self._mark_rest_unreachable(bot, chat_id)
                         await self.on_unreachable(bot, chat_id)
@@ -234,6 +282,7 @@ class Sender:
             self._active.discard(key)
             self._again.discard(key)
             self._held.discard(key)
+            self._urgent.pop(key, None)
             if token is not None:
                 await self.lock.release(name, token)
 
@@ -251,24 +300,27 @@ class Sender:
             await asyncio.sleep(0.02)
         return token
 
-    async def deliver(self, message: OutboxMessage, lease: _Lease | None = None) -> OutboxStatus:
+    async def deliver(self, message: OutboxMessage, lease: _Lease | None = None, *, lane: SendLane | None = None) -> OutboxStatus:
         """Send one row until Telegram gives a final answer or a run of failures ends it.
         The chat's lock is renewed before every attempt: a worker that lost it (a long
         retry_after, a stall) stops before sending, instead of racing the new holder."""
         assert message.id is not None
         doubt = Doubt(self.marks, message.id)
-        status = await self._send_until_answered(message, lease, doubt)
+        status = await self._send_until_answered(message, lease, doubt, message.purpose.lane if lane is None else lane)
         if status is not OutboxStatus.PENDING:  # settled: no one will send it again
             await doubt.clear()
         return status
 
-    async def _send_until_answered(self, message: OutboxMessage, lease: _Lease | None, doubt: Doubt) -> OutboxStatus:
+    async def _send_until_answered(self, message: OutboxMessage, lease: _Lease | None, doubt: Doubt,
+                                   lane: SendLane) -> OutboxStatus:
         assert message.id is not None
         bot = self.bots[message.bot]
         attempts, failures = message.attempts, 0
         paid = bool(message.params.get("allow_paid_broadcast"))
+        key = (message.bot, message.chat_id)
         while True:
-            wait = await self.limiter.try_acquire(message.bot.value, message.chat_id, paid=paid)
+            lane = min(lane, self._urgent.get(key, lane))  # a reply queued meanwhile hurries it
+            wait = await self.limiter.try_acquire(message.bot.value, message.chat_id, paid=paid, lane=lane)
             if wait > 0:
                 await self._wait(wait, lease)
                 continue
@@ -451,12 +503,18 @@ class Sender:
             await self._undelivered([settled], status)
         return status
 
-    async def _mark_rest_unreachable(self, bot: BotKind, chat_id: int) -> None:
+    async def _hold(self, message: OutboxMessage, hold: Hold) -> None:
+        assert message.id is not None
+        async with self.single() as uow:
+            await uow.outbox.mark(message.id, OutboxStatus.PENDING, self.clock.now(), not_before=hold.until)
+            await uow.commit()
+
+    async def _mark_rest_unreachable(self, bot: BotKind, chat_id: int, reason: str = "blocked") -> None:
         async with self.uow() as uow:
             rest = await uow.outbox.pending_for_chat(bot, chat_id, 10_000)
             for message in rest:
                 assert message.id is not None
-                await uow.outbox.mark(message.id, OutboxStatus.UNREACHABLE, self.clock.now(), error="blocked")
+                await uow.outbox.mark(message.id, OutboxStatus.UNREACHABLE, self.clock.now(), error=reason)
             await uow.commit()
         await self._undelivered(rest, OutboxStatus.UNREACHABLE)
 
@@ -479,6 +537,24 @@ class Sender:
             log.exception("sender step failed; retrying shortly")
             await asyncio.sleep(1.0)
             return None
+
+
+_BEFORE_BULK = [lane for lane in SendLane if lane < SendLane.BULK]
+
+
+def _lane(value: int) -> SendLane:
+    try:
+        return SendLane(value)
+    except ValueError:  # a lane this version does not know: the safe side is the first
+        return SendLane.CONVERSATION
+
+
+def _most_urgent_behind(batch: Sequence[OutboxMessage]) -> list[SendLane]:
+    """For each row, the most urgent lane among it and the rows after it in the batch."""
+    lanes: list[SendLane] = []
+    for message in reversed(batch):
+        lanes.append(min(message.purpose.lane, lanes[-1]) if lanes else message.purpose.lane)
+    return lanes[::-1]
 
 
 def _not_modified(exc: TelegramError) -> bool:

@@ -23,6 +23,7 @@ from commerce.model import (
     Direction,
     Member,
     OutboxMessage,
+    OutboxPurpose,
     OutboxStatus,
 )
 from commerce.ports import UnitOfWork
@@ -128,5 +129,5 @@ async def notify_undelivered(uow: UnitOfWork, postbox: Postbox, outbox: OutboxMe
     writer = notice.member if notice.to_member else notice.associate
     assert writer.telegram_user_id is not None
     bot = BotKind.CONSUMER if notice.to_member else BotKind.ASSOCIATE
-    await postbox.post(Outbound(bot, writer.telegram_user_id, NotDelivered(notice, default_locale)))
+    await postbox.post(Outbound(bot, writer.telegram_user_id, NotDelivered(notice, default_locale), OutboxPurpose.NOTICE))
     return notice

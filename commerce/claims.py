@@ -13,7 +13,7 @@ from datetime import datetime
 from commerce.availability_model import EscalationStatus, NoticeKind
 from commerce.escalation import after_answer
 from commerce.messages import CardClosed, Content, EscalationAnswered, Outbound, Postbox
-from commerce.model import Associate, AssociateStatus, BotKind, Member
+from commerce.model import Associate, AssociateStatus, BotKind, Member, OutboxPurpose
 from commerce.ports import UnitOfWork
 
 ASSOCIATE = BotKind.ASSOCIATE
@@ -26,7 +26,8 @@ async def settle_answer(uow: UnitOfWork, postbox: Postbox, member: Member, by: A
     for settled in await after_answer(uow, member, by, now):
         owner = settled.owner
         if settled.status is EscalationStatus.ANSWERED and owner is not None and owner.telegram_user_id is not None:
-            await postbox.post(Outbound(ASSOCIATE, owner.telegram_user_id, EscalationAnswered(owner, member, by, content)))
+            await postbox.post(Outbound(ASSOCIATE, owner.telegram_user_id, EscalationAnswered(owner, member, by, content),
+                                        OutboxPurpose.NOTICE))
         elif settled.status is EscalationStatus.CLOSED and settled.escalation.claimed_by is None and owner is not None:
             assert settled.escalation.id is not None
             closed_by = owner
@@ -47,4 +48,4 @@ async def edit_other_cards(uow: UnitOfWork, postbox: Postbox, escalation_id: int
             continue
         copy = await uow.outbox.get(card.outbox_id)
         if copy is not None and copy.chat_id == teammate.telegram_user_id:
-            await postbox.post(Outbound(ASSOCIATE, copy.chat_id, body(teammate, card.outbox_id)))
+            await postbox.post(Outbound(ASSOCIATE, copy.chat_id, body(teammate, card.outbox_id), OutboxPurpose.NOTICE))

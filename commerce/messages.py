@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from commerce.model import Associate, BotKind, ConversationMessage, Member, MessageKind, OutboxMessage, Store
+from commerce.model import Associate, BotKind, ConversationMessage, Member, MessageKind, OutboxMessage, OutboxPurpose, Store
 
 if TYPE_CHECKING:  # these modules speak of messages too: imported for the types only
     from commerce.albums import AlbumItem
@@ -54,11 +54,13 @@ class Incoming:
 
 @dataclass(frozen=True, slots=True)
 class Outbound:
-    """One message to send: `body` is rendered by bot/ for `chat_id` in `bot`."""
+    """One message to send: `body` is rendered by bot/ for `chat_id` in `bot`; `purpose`
+    decides its lane (a notice never goes before someone's conversation)."""
 
     bot: BotKind
     chat_id: int
     body: Any
+    purpose: OutboxPurpose = OutboxPurpose.REPLY
 
 
 class Postbox(Protocol):

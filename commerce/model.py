@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 
@@ -44,6 +44,42 @@ class OutboxStatus(StrEnum):
     SENT = "sent"  # Telegram accepted it
     FAILED = "failed"  # gave up after retries, or Telegram refused it (400)
     UNREACHABLE = "unreachable"  # the person blocked the bot (403); never retried
+    DROPPED = "dropped"  # the send-time policy decided against sending it (commerce.sending); why is in error
+
+
+class OutboxPurpose(StrEnum):
+    """Why a message is sent; the sender serves its lane (see ``lane``) and the send-time
+    policy judges it by this."""
+
+    REPLY = "reply"  # a relayed 1:1 message either way, or a direct answer to what a person did
+    NOTICE = "notice"  # a service notice to an associate or member (new member, undelivered, escalation card, leaderboard)
+    ORDER = "order"  # an update about an order (reserved for the shop)
+    CAMPAIGN = "campaign"  # bulk marketing to a segment, carrying its campaign_id
+
+    @property
+    def lane(self) -> SendLane:
+        return _LANES[self]
+
+
+class SendLane(IntEnum):
+    """The sender's lanes, served in this order; a lower lane also takes the per-bot rate
+    limit ahead of the lanes after it."""
+
+    CONVERSATION = 0  # 1:1 replies and order updates: a person is waiting
+    NOTICE = 1  # service notices
+    BULK = 2  # campaigns: last, and never in the way of the lanes before
+
+    @property
+    def purposes(self) -> tuple[OutboxPurpose, ...]:
+        return tuple(purpose for purpose in OutboxPurpose if purpose.lane is self)
+
+
+_LANES = {
+    OutboxPurpose.REPLY: SendLane.CONVERSATION,
+    OutboxPurpose.ORDER: SendLane.CONVERSATION,
+    OutboxPurpose.NOTICE: SendLane.NOTICE,
+    OutboxPurpose.CAMPAIGN: SendLane.BULK,
+}
 
 
 class DeliveryProblem(StrEnum):
@@ -178,6 +214,11 @@ class OutboxMessage:
     sent_at: datetime | None = None
     telegram_message_id: int | None = None
     error: str | None = None
+    purpose: OutboxPurpose = OutboxPurpose.REPLY
+    campaign_id: int | None = None  # the campaign a CAMPAIGN row belongs to
+    # Held by the send-time policy until then (quiet hours, a frequency cap): the row is
+    # not read before it, and later rows of its chat go ahead of it meanwhile.
+    not_before: datetime | None = None
     id: int | None = None
 
 

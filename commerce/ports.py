@@ -30,19 +30,29 @@ from commerce.model import (
     Link,
     Member,
     OutboxMessage,
+    OutboxPurpose,
     OutboxStatus,
+    SendLane,
     Store,
 )
 
 from commerce.availability_model import Availability, AvailabilityRepository, EscalationRepository
 
-if TYPE_CHECKING:  # commerce.albums uses these ports at run time
+if TYPE_CHECKING:  # commerce.albums and commerce.sending use these ports at run time
     from commerce.albums import AlbumItem, AlbumKey
+    from commerce.sending import Drop, Hold, Send
 
 
 class Clock(Protocol):
     def now(self) -> datetime:
         """Timezone-aware current time (UTC)."""
+
+
+class NotifySender(Protocol):
+    """Tell the sender, after a commit, that a chat has pending rows, and in which lane
+    the most urgent of them travels (see commerce.model.SendLane)."""
+
+    def __call__(self, bot: BotKind, chat_id: int, lane: SendLane = ..., /) -> Awaitable[None]: ...
 
 
 # --- repositories (one unit of work holds them all) -------------------------------
@@ -130,11 +140,17 @@ class InboxRepository(Protocol):
 
 class OutboxRepository(Protocol):
     async def add(self, message: OutboxMessage) -> OutboxMessage: ...
+    async def add_many(self, messages: Sequence[OutboxMessage]) -> int:
+        """Insert the rows at once (their ids are not read back); how many."""
     async def get(self, message_id: int) -> OutboxMessage | None: ...
-    async def pending_for_chat(self, bot: BotKind, chat_id: int, limit: int) -> Sequence[OutboxMessage]:
-        """PENDING messages of one chat, oldest (lowest id) first."""
-    async def pending_chats(self, limit: int) -> Sequence[tuple[BotKind, int]]:
-        """Distinct (bot, chat_id) with PENDING messages, oldest first."""
+    async def pending_for_chat(self, bot: BotKind, chat_id: int, limit: int, *,
+                               due: datetime | None = None) -> Sequence[OutboxMessage]:
+        """PENDING messages of one chat, oldest (lowest id) first; with ``due``, without
+        the rows held (not_before) past it."""
+    async def pending_chats(self, limit: int, *, purposes: Sequence[OutboxPurpose] | None = None,
+                            due: datetime | None = None) -> Sequence[tuple[BotKind, int]]:
+        """Distinct (bot, chat_id) with PENDING messages (of these purposes; due by
+        ``due``), oldest first."""
     async def mark(
         self,
         message_id: int,
@@ -144,6 +160,7 @@ class OutboxRepository(Protocol):
         telegram_message_id: int | None = None,
         error: str | None = None,
         attempts: int | None = None,
+        not_before: datetime | None = None,
     ) -> None: ...
     async def count_by_status(self) -> Mapping[OutboxStatus, int]: ...
     async def by_telegram_message(self, bot: BotKind, chat_id: int, telegram_message_id: int) -> OutboxMessage | None:
@@ -328,9 +345,10 @@ class Deduplicator(Protocol):
 class RateLimiter(Protocol):
     """Telegram's send limits, shared by all processes: per bot overall and per chat."""
 
-    async def try_acquire(self, bot: str, chat_id: int | None, *, paid: bool = False) -> float:
+    async def try_acquire(self, bot: str, chat_id: int | None, *, paid: bool = False, lane: int = 0) -> float:
         """0.0 if a message may go now (and the slot is taken in the bot's and the chat's
-        buckets together); otherwise the seconds to wait, and nothing is taken."""
+        buckets together); otherwise the seconds to wait, and nothing is taken. A later
+        lane (SendLane) leaves part of the bot's bucket to the lanes before it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,6 +356,7 @@ class Job:
     id: str
     payload: Mapping[str, str]
     deliveries: int  # 1 on first delivery; more after reclaims
+    lane: int = 0  # the lane (SendLane) of a SendQueue it came from; 0 for a plain WorkQueue
 
 
 class WorkQueue(Protocol):
@@ -351,6 +370,31 @@ class WorkQueue(Protocol):
         """Take over jobs pending longer than min_idle_ms (their consumer died)."""
     async def depth(self) -> int:
         """Jobs published and not yet acknowledged."""
+
+
+class SendQueue(Protocol):
+    """The sender's jobs in lanes (commerce.model.SendLane), a durable queue each: taken
+    lane by lane, so jobs of an earlier lane never wait behind a backlog of a later one,
+    in this process or any other."""
+
+    async def publish(self, payload: Mapping[str, str], lane: int = 0) -> str: ...
+    async def consume(self, consumer: str, count: int, block_ms: int, *,
+                      lanes: Sequence[int] | None = None) -> Sequence[Job]:
+        """Up to count new jobs of the lanes asked (all by default), earlier lanes first;
+        waits up to block_ms only while all of them are empty."""
+    async def ack(self, job_id: str, lane: int = 0) -> None: ...
+    async def reclaim(self, consumer: str, min_idle_ms: int, count: int) -> Sequence[Job]:
+        """Take over jobs pending longer than min_idle_ms, earlier lanes first."""
+    async def depth(self, lane: int | None = None) -> int:
+        """Jobs published and not yet acknowledged, in one lane or in all."""
+
+
+class SendPolicy(Protocol):
+    """Asked by the sender before each row's first attempt (commerce.sending): Send,
+    Hold(until) or Drop(reason). Reachability today; consent, frequency caps and quiet
+    hours next."""
+
+    async def decide(self, message: OutboxMessage, now: datetime) -> Send | Hold | Drop: ...
 
 
 class Lock(Protocol):

@@ -28,7 +28,7 @@ from commerce.enrollment import (
 from commerce.identity import identify
 from handlers.buttons import answer
 from handlers.relay import relay_from_member
-from commerce.model import AssociateStatus, BotKind, Role
+from commerce.model import AssociateStatus, BotKind, OutboxPurpose, Role
 
 CONSUMER = BotKind.CONSUMER
 
@@ -165,4 +165,4 @@ async def deliver(tx: UpdateTransaction, update: Update, result: ScanResult, loc
 
 async def notify_associate(tx: UpdateTransaction, associate, message: Outgoing) -> None:  # noqa: ANN001
     if associate.telegram_user_id is not None and associate.status is AssociateStatus.ACTIVE:
-        await tx.send(BotKind.ASSOCIATE, associate.telegram_user_id, message)
+        await tx.send(BotKind.ASSOCIATE, associate.telegram_user_id, message, purpose=OutboxPurpose.NOTICE)

@@ -29,6 +29,7 @@ from commerce.model import (
     LinkReason,
     Member,
     OutboxMessage,
+    OutboxPurpose,
     OutboxStatus,
     RewardRule,
     Scan,
@@ -171,6 +172,7 @@ def outbox_message(row: OutboxRow) -> OutboxMessage:
     out = OutboxMessage(**_columns(row, OutboxMessage))
     out.bot = BotKind(row.bot)
     out.status = OutboxStatus(row.status)
+    out.purpose = OutboxPurpose(row.purpose)
     return out
 
 

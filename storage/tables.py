@@ -175,8 +175,11 @@ class OutboxRow(SQLModel, table=True):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        # Serves both sender queries: pending chats, and a chat's pending messages by id.
+        # A chat's pending messages by id, whatever their purpose (its order).
         sa.Index("ix_outbox_status_bot_chat_id_id", "status", "bot", "chat_id", "id"),
+        # The sweep's per-lane reads: the chats with pending rows of some purposes
+        # (migration 0010).
+        sa.Index("ix_outbox_status_purpose_bot_chat_id_id", "status", "purpose", "bot", "chat_id", "id"),
         # The relay finds the relayed message an associate replied to (migration 0003).
         sa.Index("ix_outbox_bot_chat_id_telegram_message_id", "bot", "chat_id", "telegram_message_id"),
         # SQLite would otherwise reuse the id of a deleted newest row.
@@ -197,6 +200,11 @@ class OutboxRow(SQLModel, table=True):
     updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     telegram_message_id: int | None = Field(default=None, sa_type=sa.BigInteger)
     error: str | None = Field(default=None, sa_type=sa.Text)
+    # commerce.model.OutboxPurpose. The server default covers rows written before 0010 and
+    # by a process of the older version still running during an upgrade.
+    purpose: str = Field(default="reply", sa_type=sa.String(16), sa_column_kwargs={"server_default": "reply"})
+    campaign_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    not_before: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class AuditLogRow(SQLModel, table=True):

@@ -15,13 +15,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal, Self
 
-from commerce.ports import Deduplicator, Lock, RateLimiter, WorkQueue
+from commerce.ports import Deduplicator, Lock, RateLimiter, SendQueue
+from storage.backends.lanes import lane_streams
 from storage.backends.limits import SendLimits
-from storage.backends.memory import MemoryDeduplicator, MemoryLock, MemoryRateLimiter, MemoryWorkQueue
+from storage.backends.memory import MemoryDeduplicator, MemoryLock, MemoryRateLimiter, memory_lanes
 
 __all__ = ["Backends", "SendLimits", "open_backends"]
 
-DEFAULT_QUEUE = "send"  # the sender's jobs
+DEFAULT_QUEUE = "send"  # the sender's jobs (the first lane; the others add a suffix)
 DEFAULT_GROUP = "senders"
 
 
@@ -33,7 +34,7 @@ async def _nothing_to_close() -> None:
 class Backends:
     dedupe: Deduplicator
     limiter: RateLimiter
-    queue: WorkQueue
+    queue: SendQueue  # in lanes (commerce.model.SendLane)
     lock: Lock
     kind: Literal["memory", "redis"]
     namespace: str
@@ -62,7 +63,7 @@ async def open_backends(
         return Backends(
             dedupe=MemoryDeduplicator(),
             limiter=MemoryRateLimiter(limits),
-            queue=MemoryWorkQueue(queue_stream, queue_group),
+            queue=memory_lanes(queue_stream, queue_group),
             lock=MemoryLock(),
             kind="memory",
             namespace=namespace,
@@ -75,14 +76,15 @@ async def _open_redis(url: str, namespace: str, limits: SendLimits, stream: str,
     from redis.asyncio import Redis
 
     from storage.backends.redis_backends import Keys, RedisDeduplicator, RedisLock, RedisRateLimiter
-    from storage.backends.redis_queue import RedisWorkQueue
+    from storage.backends.redis_queue import redis_lanes
 
     redis = Redis.from_url(url, decode_responses=True)
     try:
         await redis.ping()
         keys = Keys(namespace)
-        queue = RedisWorkQueue(redis, keys.queue(stream), group)
-        await queue.ensure_group()
+        queue = redis_lanes(redis, [keys.queue(name) for name in lane_streams(stream)], group)
+        for lane in queue.queues:
+            await lane.ensure_group()  # type: ignore[attr-defined]
     except BaseException:
         await redis.aclose()
         raise

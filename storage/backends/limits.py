@@ -51,6 +51,12 @@ class SendLimits:
     per_group_count: int = 20
     per_group_window: float = 60.0
     per_group_burst: int = 3
+    # Lanes (commerce.model.SendLane) share the bot's bucket, but each lane sees it this
+    # many free-rate messages fuller than the lane before it: a campaign saturating the
+    # bucket leaves the notice lane lane_reserve messages of burst and the 1:1 lane twice
+    # that, and whenever a more urgent lane asks, it wins the next slot. A lane never sees
+    # less than one message of burst, so with a tiny global_burst the reserve shrinks.
+    lane_reserve: int = 10
 
     def __post_init__(self) -> None:
         for name in ("global_rate", "per_chat_rate", "paid_rate", "per_group_window"):
@@ -61,11 +67,15 @@ class SendLimits:
                 raise ValueError(f"{name} must be at least 1")
         if self.per_group_count < self.per_group_burst:
             raise ValueError("per_group_count must be at least per_group_burst")
+        if self.lane_reserve < 0:
+            raise ValueError("lane_reserve must not be negative")
 
-    def bot_rule(self, *, paid: bool) -> Rule:
-        if paid:
-            return Rule.of(self.paid_rate, self.paid_burst)
-        return Rule.of(self.global_rate, self.global_burst)
+    def bot_rule(self, *, paid: bool, lane: int = 0) -> Rule:
+        """The bot bucket as a lane sees it: the same interval (a message costs the same
+        whoever sends it), less tolerance the later the lane."""
+        rule = Rule.of(self.paid_rate, self.paid_burst) if paid else Rule.of(self.global_rate, self.global_burst)
+        reserve_us = lane * self.lane_reserve * Rule.of(self.global_rate, self.global_burst).interval_us
+        return Rule(rule.interval_us, max(rule.interval_us, rule.tolerance_us - reserve_us))
 
     def chat_rule(self) -> Rule:
         # Paid broadcast does not lift the per-chat limit.

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from commerce.ports import Job
+from storage.backends.lanes import LaneQueue, lane_streams
 from storage.backends.limits import MICROS, Rule, SendLimits, gcra_step, is_group
 
 Clock = Callable[[], float]
@@ -59,9 +60,10 @@ class MemoryRateLimiter:
         self._tats: dict[tuple[str, str, int | None], int] = {}
         self._writes = 0
 
-    async def try_acquire(self, bot: str, chat_id: int | None, *, paid: bool = False) -> float:
+    async def try_acquire(self, bot: str, chat_id: int | None, *, paid: bool = False, lane: int = 0) -> float:
         now = round(self._clock() * MICROS)
-        buckets: list[tuple[tuple[str, str, int | None], Rule]] = [((bot, "bot", None), self._limits.bot_rule(paid=paid))]
+        buckets: list[tuple[tuple[str, str, int | None], Rule]] = [
+            ((bot, "bot", None), self._limits.bot_rule(paid=paid, lane=lane))]
         if chat_id is not None:
             buckets.append(((bot, "chat", chat_id), self._limits.chat_rule()))
         if is_group(chat_id):
@@ -86,10 +88,37 @@ class _Delivery:
     count: int
 
 
+class Arrivals:
+    """Wakes consumers blocked on one or more in-memory queues when any gets a job."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def ring(self) -> None:
+        # Wake every blocked consumer; the next waiters get a fresh event.
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait(self, seconds: float, ready: Callable[[], bool]) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        # Another consumer may take the job that woke us: wait again until the deadline.
+        while not ready():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            try:
+                async with asyncio.timeout(remaining):
+                    await self._event.wait()
+            except TimeoutError:
+                return
+
+
 class MemoryWorkQueue:
     """A stream with one consumer group, kept in memory (Redis Streams semantics)."""
 
-    def __init__(self, stream: str = "jobs", group: str = "workers", *, clock: Clock = time.monotonic) -> None:
+    def __init__(self, stream: str = "jobs", group: str = "workers", *, clock: Clock = time.monotonic,
+                 arrivals: Arrivals | None = None) -> None:
         self.stream = stream
         self.group = group
         self._clock = clock
@@ -97,7 +126,12 @@ class MemoryWorkQueue:
         self._entries: dict[str, dict[str, str]] = {}  # published, not acked; publish order
         self._undelivered: deque[str] = deque()
         self._pending: dict[str, _Delivery] = {}  # first-delivery order == publish order
-        self._arrival = asyncio.Event()
+        self._arrivals = arrivals or Arrivals()
+
+    @property
+    def waiting(self) -> bool:
+        """Some job was published and never delivered."""
+        return bool(self._undelivered)
 
     async def publish(self, payload: Mapping[str, str]) -> str:
         if not payload:
@@ -105,16 +139,14 @@ class MemoryWorkQueue:
         job_id = f"{next(self._ids)}-0"
         self._entries[job_id] = dict(payload)
         self._undelivered.append(job_id)
-        # Wake every blocked consumer; the next waiters get a fresh event.
-        self._arrival.set()
-        self._arrival = asyncio.Event()
+        self._arrivals.ring()
         return job_id
 
     async def consume(self, consumer: str, count: int, block_ms: int) -> Sequence[Job]:
         """block_ms <= 0 returns at once; otherwise waits up to block_ms for a first job."""
         _check_count(count)
         if not self._undelivered and block_ms > 0:
-            await self._wait_for_arrival(block_ms / 1000)
+            await self._arrivals.wait(block_ms / 1000, lambda: self.waiting)
         jobs = []
         now = self._clock()
         while self._undelivered and len(jobs) < count:
@@ -122,20 +154,6 @@ class MemoryWorkQueue:
             self._pending[job_id] = _Delivery(consumer, now, 1)
             jobs.append(Job(job_id, dict(self._entries[job_id]), 1))
         return jobs
-
-    async def _wait_for_arrival(self, seconds: float) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + seconds
-        # Another consumer may take the job that woke us: wait again until the deadline.
-        while not self._undelivered:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                return
-            try:
-                async with asyncio.timeout(remaining):
-                    await self._arrival.wait()
-            except TimeoutError:
-                return
 
     async def ack(self, job_id: str) -> None:
         self._pending.pop(job_id, None)
@@ -156,6 +174,19 @@ class MemoryWorkQueue:
 
     async def depth(self) -> int:
         return len(self._entries)
+
+
+def memory_lanes(stream: str, group: str, *, clock: Clock = time.monotonic) -> LaneQueue:
+    """The sender's lanes in memory: one queue per lane, one wake-up for them all."""
+    arrivals = Arrivals()
+    queues = [MemoryWorkQueue(name, group, clock=clock, arrivals=arrivals) for name in lane_streams(stream)]
+
+    async def wait_any(lanes: Sequence[int], consumer: str, count: int, block_ms: int) -> Sequence[Job]:
+        await arrivals.wait(block_ms / 1000, lambda: any(queues[lane].waiting for lane in lanes))
+        return await lane_queue.consume(consumer, count, 0, lanes=lanes)
+
+    lane_queue = LaneQueue(queues, wait_any)
+    return lane_queue
 
 
 def _check_count(count: int) -> None:

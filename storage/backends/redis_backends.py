@@ -95,8 +95,8 @@ class RedisRateLimiter:
         self._limits = limits
         self._gcra = redis.register_script(_GCRA)
 
-    async def try_acquire(self, bot: str, chat_id: int | None, *, paid: bool = False) -> float:
-        bot_rule = self._limits.bot_rule(paid=paid)
+    async def try_acquire(self, bot: str, chat_id: int | None, *, paid: bool = False, lane: int = 0) -> float:
+        bot_rule = self._limits.bot_rule(paid=paid, lane=lane)
         keys = [self._keys.bot_bucket(bot)]
         args = [bot_rule.interval_us, bot_rule.tolerance_us]
         if chat_id is not None:

@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from commerce.ports import Job
+from storage.backends.lanes import LaneQueue
 
 T = TypeVar("T")
 
@@ -108,6 +109,30 @@ class RedisWorkQueue:
                 raise
         await self.ensure_group()
         return await call()
+
+
+def redis_lanes(redis: Redis, streams: Sequence[str], group: str) -> LaneQueue:
+    """The sender's lanes on Redis: a stream per lane, one consumer group on each. A
+    consumer that found every lane empty blocks on all of them in one XREADGROUP."""
+    queues = [RedisWorkQueue(redis, stream, group) for stream in streams]
+
+    async def wait_any(lanes: Sequence[int], consumer: str, count: int, block_ms: int) -> Sequence[Job]:
+        read = lambda: redis.xreadgroup(group, consumer, {queues[lane].stream: ">" for lane in lanes},  # noqa: E731
+                                        count=count, block=block_ms)
+        try:
+            reply = await read()
+        except ResponseError as error:
+            if "NOGROUP" not in str(error):
+                raise
+            for lane in lanes:
+                await queues[lane].ensure_group()
+            reply = await read()
+        lane_of = {queues[lane].stream: lane for lane in lanes}
+        jobs = [Job(job_id, fields, 1, lane_of[stream]) for stream, entries in reply or [] for job_id, fields in entries]
+        # COUNT is per stream: every job read is this consumer's now, so all are returned.
+        return sorted(jobs, key=lambda job: job.lane)
+
+    return LaneQueue(queues, wait_any)
 
 
 def _pairs(flat: list[Any]) -> dict[str, str]:

@@ -177,7 +177,7 @@ class CrashingWorker:
             uow=self._connect, queue=_Severable(backends.queue, self), lock=_Severable(backends.lock, self),
             limiter=_Severable(backends.limiter, self), marks=_Severable(backends.dedupe, self), bots=first.bots,
             clock=runtime.options.clock, metrics=Metrics(), name=VICTIM, on_unreachable=first.on_unreachable,
-            is_reachable=first.is_reachable, on_undelivered=first.on_undelivered, backoff_base=0.02, lease=LEASE,
+            policy=first.policy, on_undelivered=first.on_undelivered, backoff_base=0.02, lease=LEASE,
         )
         self.task: asyncio.Task[None] | None = None
 

@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from bot.scheduler import send_daily_leaderboard
+from bot.scheduler import LEADERBOARD, send_daily_leaderboard
 from commerce.model import Associate, AssociateStatus, HQOperator, Member, Store
 
 SHANGHAI = timezone(timedelta(hours=8))
@@ -218,7 +218,7 @@ async def test_the_images_of_days_past_the_kept_days_are_deleted_as_new_ones_are
 
 async def test_the_running_process_schedules_the_job_at_the_brands_local_time(stack):
     process = await stack.start_another_process(run_scheduler=True)  # the stack's own runs without
-    next_run = process.scheduler.next_run()
+    next_run = process.scheduler.next_run(LEADERBOARD)
     assert next_run is not None
     assert next_run.astimezone(timezone.utc).time() == time(21, 0)  # the stack's brand keeps time in UTC
 

@@ -193,5 +193,5 @@ async def test_without_a_redis_url_the_backends_are_in_process():
     backends = await open_backends(None, namespace="anything")
 
     assert backends.kind == "memory"
-    assert isinstance(backends.queue, MemoryWorkQueue)
+    assert all(isinstance(lane, MemoryWorkQueue) for lane in backends.queue.queues)
     await backends.close()

@@ -51,7 +51,9 @@ async def test_every_key_lives_under_the_namespace(redis_backends: Backends, red
         f"{namespace}:lock:leader",
         f"{namespace}:limit:{{consumer}}",
         f"{namespace}:limit:{{consumer}}:chat:42",
-        f"{namespace}:queue:send",
+        f"{namespace}:queue:send",  # the sender's lanes: the first keeps the old name
+        f"{namespace}:queue:send:notice",
+        f"{namespace}:queue:send:bulk",
     }
 
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from commerce.model import BotKind, OutboxPurpose
 from storage.engine import make_engine
 from storage.migrate import context_options, current_revision, head_revision, upgrade
 from storage.uow import Database
@@ -35,7 +36,7 @@ async def test_an_empty_database_is_brought_to_the_newest_revision(empty_databas
 
     await upgrade(empty_database_url)
 
-    assert head_revision() == "0009"
+    assert head_revision() == "0010"
     assert await current_revision(empty_database_url) == head_revision()
 
 
@@ -122,3 +123,25 @@ def test_the_migration_command_works_from_any_directory(tmp_path: Path) -> None:
     run("upgrade")
     assert run("current") == head_revision()
     assert list(elsewhere.iterdir()) == []
+
+
+async def test_outbox_rows_from_before_purposes_become_replies(empty_database_url: str) -> None:
+    await upgrade(empty_database_url, revision="0009")
+    engine = make_engine(empty_database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(sa.text(
+                "INSERT INTO outbox (id, bot, chat_id, method, params, status, attempts, created_at)"
+                " VALUES (41, 'consumer', 7000000001, 'sendMessage', '{\"text\": \"hi\"}', 'pending', 0,"
+                " '2025-01-06 09:00:00')"))
+    finally:
+        await engine.dispose()
+
+    await upgrade(empty_database_url)
+
+    async with await Database.open(empty_database_url, migrate=False) as database:
+        async with database.uow() as uow:
+            row = await uow.outbox.get(41)
+            [pending] = await uow.outbox.pending_for_chat(BotKind.CONSUMER, 7000000001, 10)
+    assert (row.purpose, row.campaign_id, row.not_before) == (OutboxPurpose.REPLY, None, None)
+    assert pending.id == 41

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from sqlalchemy import delete
 
-from commerce.model import BotKind, OutboxMessage, OutboxStatus
+from commerce.model import BotKind, OutboxMessage, OutboxPurpose, OutboxStatus, SendLane
 from storage.tables import OutboxRow
 from storage.uow import Database
 from tests.fixtures_db import T0
@@ -32,6 +33,18 @@ async def test_a_message_round_trips(database: Database) -> None:
         stored = await uow.outbox.get(added.id)
     assert stored == added
     assert (stored.status, stored.attempts, stored.params["text"]) == (OutboxStatus.PENDING, 0, "Bonjour")
+
+
+async def test_a_rows_purpose_and_campaign_round_trip(database: Database) -> None:
+    notice = dataclasses.replace(a_message(ANA, "new member"), purpose=OutboxPurpose.NOTICE)
+    campaign = dataclasses.replace(a_message(BEN, "spring sale"), purpose=OutboxPurpose.CAMPAIGN, campaign_id=12)
+    plain, notice, campaign = await write(database, a_message(ANA, "hello"), notice, campaign)
+
+    async with database.uow() as uow:
+        stored = [await uow.outbox.get(m.id) for m in (plain, notice, campaign)]
+    assert [(m.purpose, m.campaign_id) for m in stored] == [
+        (OutboxPurpose.REPLY, None), (OutboxPurpose.NOTICE, None), (OutboxPurpose.CAMPAIGN, 12)]
+    assert stored == [plain, notice, campaign]
 
 
 async def test_a_chats_pending_messages_come_oldest_first(database: Database) -> None:
@@ -100,7 +113,7 @@ async def test_counts_by_status_include_every_status(database: Database) -> None
     async with database.uow() as uow:
         counts = await uow.outbox.count_by_status()
     assert counts == {OutboxStatus.PENDING: 1, OutboxStatus.SENT: 1, OutboxStatus.FAILED: 1,
-                      OutboxStatus.UNREACHABLE: 0}
+                      OutboxStatus.UNREACHABLE: 0, OutboxStatus.DROPPED: 0}
 
 
 async def test_ids_keep_growing_after_the_newest_message_is_deleted(database: Database) -> None:
@@ -112,3 +125,37 @@ async def test_ids_keep_growing_after_the_newest_message_is_deleted(database: Da
         await uow.commit()
     [second] = await write(database, a_message(ANA, "2"))
     assert second.id > first.id
+
+
+async def test_the_sweep_lists_a_lanes_chats_from_its_own_purposes(database: Database) -> None:
+    campaign = dataclasses.replace(a_message(ANA, "sale"), purpose=OutboxPurpose.CAMPAIGN, campaign_id=3)
+    notice = dataclasses.replace(a_message(BEN, "new member"), purpose=OutboxPurpose.NOTICE)
+    await write(database, campaign, notice, a_message(9, "reply"), dataclasses.replace(campaign, chat_id=9))
+
+    async with database.uow() as uow:
+        first_lane = await uow.outbox.pending_chats(10, purposes=SendLane.CONVERSATION.purposes)
+        bulk = await uow.outbox.pending_chats(10, purposes=[OutboxPurpose.CAMPAIGN])
+        notices = await uow.outbox.pending_chats(10, purposes=SendLane.NOTICE.purposes)
+    assert first_lane == [(BotKind.CONSUMER, 9)]
+    assert bulk == [(BotKind.CONSUMER, ANA), (BotKind.CONSUMER, 9)]
+    assert notices == [(BotKind.CONSUMER, BEN)]
+
+
+async def test_a_row_held_until_later_is_not_due_before_then(database: Database) -> None:
+    held = dataclasses.replace(a_message(ANA, "at nine"), not_before=T0 + timedelta(hours=9))
+    held, after = await write(database, held, a_message(ANA, "now"))
+
+    async with database.uow() as uow:
+        at_eight = await uow.outbox.pending_for_chat(BotKind.CONSUMER, ANA, 10, due=T0 + timedelta(hours=8))
+        at_nine = await uow.outbox.pending_for_chat(BotKind.CONSUMER, ANA, 10, due=T0 + timedelta(hours=9))
+        everything = await uow.outbox.pending_for_chat(BotKind.CONSUMER, ANA, 10)
+        chats_at_eight = await uow.outbox.pending_chats(10, due=T0 + timedelta(hours=8))
+    assert [m.id for m in at_eight] == [after.id]
+    assert [m.id for m in at_nine] == [m.id for m in everything] == [held.id, after.id]
+    assert chats_at_eight == [(BotKind.CONSUMER, ANA)]  # by its row that is due
+    async with database.uow() as uow:
+        await uow.outbox.mark(after.id, OutboxStatus.SENT, T0)
+        await uow.commit()
+    async with database.uow() as uow:
+        assert await uow.outbox.pending_chats(10, due=T0 + timedelta(hours=8)) == []
+        assert await uow.outbox.pending_chats(10, due=T0 + timedelta(hours=9)) == [(BotKind.CONSUMER, ANA)]

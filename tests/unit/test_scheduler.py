@@ -1,10 +1,13 @@
-"""The daily leaderboard fires at the brand's local time (bot/scheduler.py)."""
+"""The daily leaderboard fires at the brand's local time, and the scheduler runs the timed
+jobs the runtime registers (bot/scheduler.py)."""
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
+from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.scheduler import daily_trigger
+from bot.scheduler import Scheduler, TimedJob, TimedJobs, daily_trigger
 from commerce.model import Brand
 
 
@@ -30,3 +33,52 @@ def test_the_hour_stays_local_across_daylight_saving_time():
 def test_a_malformed_time_is_refused(value):
     with pytest.raises(ValueError):
         daily_trigger(Brand(name="Maison", leaderboard_time=value))
+
+
+# --- the registry of timed jobs --------------------------------------------------------
+
+
+class FixedClock:
+    def now(self) -> datetime:
+        return datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def test_two_jobs_cannot_share_a_name():
+    jobs = TimedJobs()
+    jobs.add(TimedJob("reminders", IntervalTrigger(seconds=60), _nothing))
+
+    with pytest.raises(ValueError, match="reminders"):
+        jobs.add(TimedJob("reminders", IntervalTrigger(seconds=30), _nothing))
+    assert [job.name for job in jobs] == ["reminders"]
+
+
+async def test_the_scheduler_runs_every_registered_job_with_the_clocks_time_and_survives_a_failing_one():
+    fired: list[tuple[str, datetime]] = []
+
+    async def campaign(now: datetime) -> None:
+        fired.append(("campaign", now))
+
+    async def broken(now: datetime) -> None:
+        fired.append(("broken", now))
+        raise RuntimeError("a job that fails")
+
+    jobs = TimedJobs()
+    jobs.add(TimedJob("campaign", IntervalTrigger(seconds=0.1), campaign))
+    jobs.add(TimedJob("broken", IntervalTrigger(seconds=0.1), broken))
+    scheduler = Scheduler(jobs, FixedClock())
+    scheduler.start()
+    try:
+        for _ in range(100):
+            if [name for name, _ in fired].count("broken") >= 2 and ("campaign", FixedClock().now()) in fired:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await scheduler.stop()
+
+    assert ("campaign", FixedClock().now()) in fired
+    assert [name for name, _ in fired].count("broken") >= 2, "a failure does not stop the next firing"
+    assert scheduler.next_run("nothing such") is None
+
+
+async def _nothing(now: datetime) -> None:
+    return None

@@ -1,0 +1,76 @@
+"""The sender's queue in lanes: one durable work queue per lane, taken in lane order.
+
+A campaign of 100,000 messages is 100,000 jobs in the last lane; a reply queued behind
+them is a job in the first lane, and every consumer, in every process, looks at the first
+lane before the others, so the reply is taken next whatever the backlog. Each lane keeps
+its queue's guarantees (at-least-once, reclaim of a dead consumer's jobs); only the
+blocking wait differs by kind: it must wake for a job in any of the lanes asked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+
+from commerce.model import SendLane
+from commerce.ports import Job, WorkQueue
+
+# Blocks until a job of one of the lanes may be there (or block_ms passes); the jobs it
+# took, if any, tagged with their lanes.
+WaitAny = Callable[[Sequence[int], str, int, int], Awaitable[Sequence[Job]]]
+
+
+def lane_streams(stream: str) -> list[str]:
+    """The first lane keeps the queue's old name, so jobs published before lanes existed
+    (or by a process of that version still running) are taken as 1:1 jobs."""
+    return [stream if lane is SendLane.CONVERSATION else f"{stream}:{lane.name.lower()}" for lane in SendLane]
+
+
+class LaneQueue:
+    def __init__(self, queues: Sequence[WorkQueue], wait_any: WaitAny) -> None:
+        if not queues:
+            raise ValueError("a lane queue needs at least one lane")
+        self.queues = list(queues)
+        self._wait_any = wait_any
+
+    def _lanes(self, lanes: Sequence[int] | None) -> list[int]:
+        chosen = sorted(set(range(len(self.queues)) if lanes is None else lanes))
+        if not chosen or chosen[0] < 0 or chosen[-1] >= len(self.queues):
+            raise ValueError(f"no such lanes: {lanes!r}")
+        return chosen
+
+    def _queue(self, lane: int) -> WorkQueue:
+        return self.queues[self._lanes([lane])[0]]
+
+    async def publish(self, payload: Mapping[str, str], lane: int = 0) -> str:
+        return await self._queue(lane).publish(payload)
+
+    async def consume(self, consumer: str, count: int, block_ms: int, *,
+                      lanes: Sequence[int] | None = None) -> Sequence[Job]:
+        chosen = self._lanes(lanes)
+        jobs: list[Job] = []
+        for lane in chosen:  # earlier lanes first, without waiting
+            taken = await self.queues[lane].consume(consumer, count - len(jobs), 0)
+            jobs += [dataclasses.replace(job, lane=lane) for job in taken]
+            if len(jobs) >= count:
+                return jobs
+        if jobs or block_ms <= 0:
+            return jobs
+        return await self._wait_any(chosen, consumer, count, block_ms)
+
+    async def ack(self, job_id: str, lane: int = 0) -> None:
+        await self._queue(lane).ack(job_id)
+
+    async def reclaim(self, consumer: str, min_idle_ms: int, count: int) -> Sequence[Job]:
+        jobs: list[Job] = []
+        for lane, queue in enumerate(self.queues):
+            if len(jobs) >= count:
+                break
+            taken = await queue.reclaim(consumer, min_idle_ms, count - len(jobs))
+            jobs += [dataclasses.replace(job, lane=lane) for job in taken]
+        return jobs
+
+    async def depth(self, lane: int | None = None) -> int:
+        if lane is not None:
+            return await self._queue(lane).depth()
+        return sum([await queue.depth() for queue in self.queues])
