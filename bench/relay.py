@@ -82,10 +82,10 @@ class Result:
 
 
 def serve_storelink(config: dict[str, Any]) -> None:
-    from bot import logs
-    from bot.cli import run_until_signal
-    from bot.runtime import Options, Runtime
-    from bot.settings import load_settings
+    from bot.runtime import logs
+    from bot.cli.main import run_until_signal
+    from bot.runtime.process import Options, Runtime
+    from bot.runtime.settings import load_settings
 
     logs.configure("WARNING")
     logging.getLogger("storelink.runtime").setLevel(logging.INFO)  # "storelink is running"
@@ -241,7 +241,7 @@ async def seed(database_url: str, sandbox: Sandbox, associates: int, members: in
 
 
 def _now():
-    from bot.clock import SystemClock
+    from bot.runtime.clock import SystemClock
 
     return SystemClock().now()
 

@@ -22,9 +22,9 @@ from pathlib import Path
 from telegram import Update
 from telegram.ext import Application, MessageHandler, filters
 
-from bot.runtime import Options, Runtime
+from bot.runtime.process import Options, Runtime
 from bot.sandbox import Sandbox, SandboxClient
-from bot.settings import load_settings
+from bot.runtime.settings import load_settings
 from storage.backends import SendLimits
 
 # Telegram's limits are not what is measured here: lift them on both sides.

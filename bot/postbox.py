@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
-from bot.render import Outgoing
+from bot.interface.render.base import Outgoing
 from bot.render_outbound import OutboundRenderer
 from commerce.messages import Outbound
 from commerce.model import BotKind, OutboxMessage, OutboxPurpose, SendLane

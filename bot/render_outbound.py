@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.albums import album_for_associate, album_for_member, album_header, item_caption
-from bot.i18n import Catalog, locale_for
-from bot.render import TEXT_LIMIT, Outgoing, fit, text
-from bot.render_availability import AvailabilityRenderer
-from bot.render_chats import ChatsRenderer
-from bot.render_controls import ControlsRenderer
-from bot.render_relay import RelayRenderer
-from bot.render_workspace import WorkspaceRenderer
+from bot.runtime.albums import album_for_associate, album_for_member, album_header, item_caption
+from bot.interface.i18n import Catalog, locale_for
+from bot.interface.render.base import TEXT_LIMIT, Outgoing, fit, text
+from bot.interface.render.availability import AvailabilityRenderer
+from bot.interface.render.chats import ChatsRenderer
+from bot.interface.render.controls import ControlsRenderer
+from bot.interface.render.relay import RelayRenderer
+from bot.interface.render.workspace import WorkspaceRenderer
 from commerce import messages as m
 from commerce.escalation import Refusal
 from commerce.model import Brand

@@ -1,6 +1,6 @@
 """A brand file, checked: its entries as plain values in, a plan or every problem out.
 
-bot/brandfile.py reads YAML or CSV into a BrandDocument: entries of raw values, each
+bot/cli/brandfile.py reads YAML or CSV into a BrandDocument: entries of raw values, each
 labelled with where it came from ("brand.yaml: associates[3]", "brand.csv line 7").
 ``plan_brand`` checks all of them and raises BrandFileError listing every problem, each
 prefixed with its entry's label, so a person can fix the whole file in one pass. Values

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from telegram import MaybeInaccessibleMessage, Message, Update
 
-from bot.callbacks import ClaimEscalation
-from bot.context import UpdateTransaction
-from bot.render import TEXT_LIMIT, Outgoing, fit, plain
-from bot.render_availability import AvailabilityRenderer, toast
+from bot.interface.callbacks import ClaimEscalation
+from bot.interface.context import UpdateTransaction
+from bot.interface.render.base import TEXT_LIMIT, Outgoing, fit, plain
+from bot.interface.render.availability import AvailabilityRenderer, toast
 from commerce.availability import (
     AwayError,
     availability_of,

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.callbacks import ChatsPage, OpenChat
-from bot.context import StorelinkContext, UpdateTransaction
-from bot.render import Outgoing
-from bot.render_chats import ChatsRenderer
+from bot.interface.callbacks import ChatsPage, OpenChat
+from bot.interface.context import StorelinkContext, UpdateTransaction
+from bot.interface.render.base import Outgoing
+from bot.interface.render.chats import ChatsRenderer
 from commerce.access import NotYours
 from commerce.chats import chats_page, open_chat
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.callbacks import PickAssociate, PickStore, SwitchChoice
-from bot.context import StorelinkContext, UpdateTransaction
-from bot.render import TEXT_LIMIT, Outgoing, fit, text
+from bot.interface.callbacks import PickAssociate, PickStore, SwitchChoice
+from bot.interface.context import StorelinkContext, UpdateTransaction
+from bot.interface.render.base import TEXT_LIMIT, Outgoing, fit, text
 from commerce.codes import normalise_short_code, parse_start_payload
 from commerce.enrollment import (
     AssociateUnavailable,

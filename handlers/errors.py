@@ -6,7 +6,7 @@ import logging
 
 from telegram import Update
 
-from bot.context import AlreadyProcessed, StorelinkContext
+from bot.interface.context import AlreadyProcessed, StorelinkContext
 from commerce.updates import record_failure
 from handlers.buttons import answer
 

@@ -6,9 +6,9 @@ import asyncio
 
 from telegram import Update
 
-from bot.context import StorelinkContext
-from bot.leaderboard_views import associate_picture, brand_pictures, queue_picture
-from bot.render import text
+from bot.interface.context import StorelinkContext
+from bot.interface.render.leaderboard import associate_picture, brand_pictures, queue_picture
+from bot.interface.render.base import text
 from commerce.access import may_see_leaderboard
 from commerce.identity import identify
 from commerce.leaderboard import load_board, parse_period

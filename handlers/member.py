@@ -6,9 +6,9 @@ import logging
 
 from telegram import Update
 
-from bot.callbacks import ConsentChoice
-from bot.context import StorelinkContext
-from bot.render import Outgoing, text
+from bot.interface.callbacks import ConsentChoice
+from bot.interface.context import StorelinkContext
+from bot.interface.render.base import Outgoing, text
 from commerce.consent import attach_phone, member_card, set_consent
 from commerce.identity import identify
 from commerce.model import BotKind, Role

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.callbacks import StopChat, SwitchTo
-from bot.context import StorelinkContext, UpdateTransaction
-from bot.render import text
-from bot.render_controls import ControlsRenderer
+from bot.interface.callbacks import StopChat, SwitchTo
+from bot.interface.context import StorelinkContext, UpdateTransaction
+from bot.interface.render.base import text
+from bot.interface.render.controls import ControlsRenderer
 from commerce.member_controls import (
     AlreadyYours,
     ChatStopped,

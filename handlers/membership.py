@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import ChatMember, Update
 
-from bot.context import StorelinkContext
+from bot.interface.context import StorelinkContext
 from commerce.membership import mark_reachable, mark_unreachable
 from commerce.model import BotKind
 

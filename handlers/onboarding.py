@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import render_onboarding
-from bot.context import StorelinkContext
+from bot.interface.render import onboarding
+from bot.interface.context import StorelinkContext
 from commerce.codes import INVITE_PREFIX
 from commerce.model import BotKind
 from commerce.onboarding import accept_invite, invite_token_hash

@@ -7,11 +7,11 @@ import hashlib
 
 from telegram import Update
 
-from bot.context import StorelinkContext
-from bot.links import share_link
-from bot.poster_specs import poster_spec_for
-from bot.posters import render_poster
-from bot.render import Outgoing, fit, text
+from bot.interface.context import StorelinkContext
+from bot.interface.links import share_link
+from bot.images.poster_specs import poster_spec_for
+from bot.images.posters import render_poster
+from bot.interface.render.base import Outgoing, fit, text
 from commerce import lengths
 from commerce.identity import identify
 from commerce.model import BotKind, Blob, Role

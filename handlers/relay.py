@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
-from bot.context import StorelinkContext, UpdateTransaction
+from bot.interface.context import StorelinkContext, UpdateTransaction
 from commerce.access import Staff
 from commerce.associate_replies import relay_associate_edit, reply_to_member, show_history
 from commerce.identity import Identity, identify

@@ -16,11 +16,11 @@ from typing import TypeVar
 
 from telegram import Update
 
-from bot.callbacks import CallbackData
-from bot.commands import Command
-from bot.context import StorelinkContext, UpdateTransaction
-from bot.render import Outgoing
-from bot.render_relay import RelayRenderer
+from bot.interface.callbacks import CallbackData
+from bot.interface.commands import Command
+from bot.interface.context import StorelinkContext, UpdateTransaction
+from bot.interface.render.base import Outgoing
+from bot.interface.render.relay import RelayRenderer
 from commerce.access import NotAllowed, Staff, access_staff
 from commerce.identity import identify
 from commerce.model import Associate, BotKind, Member

@@ -9,8 +9,8 @@ import logging
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 
-from bot.callbacks import registered
-from bot.context import StorelinkContext
+from bot.interface.callbacks import registered
+from bot.interface.context import StorelinkContext
 from handlers.buttons import answer
 
 log = logging.getLogger("storelink.handlers")

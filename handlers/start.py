@@ -7,8 +7,8 @@ import logging
 
 from telegram import Update
 
-from bot.command_menus import set_menu
-from bot.context import StorelinkContext, UpdateTransaction
+from bot.interface.command_menus import set_menu
+from bot.interface.context import StorelinkContext, UpdateTransaction
 from commerce.codes import parse_start_payload
 from commerce.identity import Identity, identify
 from commerce.model import BotKind, Role

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.context import StorelinkContext
-from bot.render import text
+from bot.interface.context import StorelinkContext
+from bot.interface.render.base import text
 from commerce.identity import identify
 from commerce.model import BotKind, Role
 from commerce.welcome import WELCOME_LIMIT, set_welcome

@@ -14,10 +14,10 @@ from collections.abc import Awaitable, Callable
 
 from telegram import CallbackQuery, Message, Update
 
-from bot.callbacks import MEMBER_ACTIONS, MemberAction, MembersPage, RemoveTag
-from bot.context import StorelinkContext, UpdateTransaction
-from bot.render import TEXT_LIMIT, Outgoing, plain, text
-from bot.render_workspace import WorkspaceRenderer, full_name
+from bot.interface.callbacks import MEMBER_ACTIONS, MemberAction, MembersPage, RemoveTag
+from bot.interface.context import StorelinkContext, UpdateTransaction
+from bot.interface.render.base import TEXT_LIMIT, Outgoing, plain, text
+from bot.interface.render.workspace import WorkspaceRenderer, full_name
 from commerce.access import NotYours, own_member
 from commerce.associate_replies import replied_row
 from commerce.lengths import units

@@ -15,7 +15,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.main import main
 
 TOKENS = {"STORELINK_CONSUMER_BOT_TOKEN": "123456:" + "a" * 35, "STORELINK_ASSOCIATE_BOT_TOKEN": "654321:" + "b" * 35}
 BRAND_CSV = "kind,code,name,address,latitude,longitude,timezone,store\n" \

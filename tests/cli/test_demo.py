@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.demo import Demo
-from bot.terminal_chat import TerminalChat
+from bot.sandbox.demo import Demo
+from bot.sandbox.terminal_chat import TerminalChat
 from tests.e2e.conftest import free_port
 
 pytestmark = pytest.mark.asyncio

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.main import main
 from commerce.model import Brand, Member
 from storage.uow import Database
 from tests.fixtures_db import T0

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from bot.runtime import Options, Runtime
+from bot.runtime.process import Options, Runtime
 from bot.sandbox import Sandbox, SandboxClient
-from bot.settings import load_settings
+from bot.runtime.settings import load_settings
 from storage.backends import SendLimits
 from tests.conftest import require
 from tests.fixtures_backends import delete_namespace

@@ -14,10 +14,10 @@ from __future__ import annotations
 import json
 import os
 
-from bot import logs
-from bot.cli import run_until_signal, sender_only
-from bot.runtime import Options, Runtime
-from bot.settings import load_settings
+from bot.runtime import logs
+from bot.cli.main import run_until_signal, sender_only
+from bot.runtime.process import Options, Runtime
+from bot.runtime.settings import load_settings
 from storage.backends import SendLimits
 
 CONFIG_VARIABLE = "STORELINK_CRASH_SENDER"

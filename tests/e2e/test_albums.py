@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.albums import AlbumFlusher
+from bot.runtime.albums import AlbumFlusher
 from commerce.model import BotKind, Direction, MessageKind
 from tests.e2e.test_enrollment import STORE_NAME, enrol, open_shop, settle, wait_for_text
 from tests.e2e.test_relay import HEADER_OF, history_of, png

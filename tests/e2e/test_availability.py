@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.callbacks import ClaimEscalation
-from bot.escalation_job import escalate_due
+from bot.interface.callbacks import ClaimEscalation
+from bot.runtime.escalation_job import escalate_due
 from commerce.availability_model import Escalation, EscalationStatus
 from commerce.codes import make_short_code
 from commerce.model import Associate, Direction, HQOperator, Member, MessageKind, Store

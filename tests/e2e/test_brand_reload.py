@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.main import main
 from tests.e2e.test_enrollment import STORE_NAME, open_shop, scan
 
 NEW_WELCOME = "Bonjour {member}! {associate} at {store} is yours now."

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.callbacks import ChatsPage, OpenChat
+from bot.interface.callbacks import ChatsPage, OpenChat
 from commerce.model import Direction, Link, Member, OutboxStatus
 from tests.e2e.conftest import eventually
 from tests.e2e.test_enrollment import buttons, enrol, membership, open_shop, press, push_callback, scan, settle, wait_for_edit, wait_for_text

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from telegram import BotCommandScopeChat, BotCommandScopeDefault
 
-from bot.commands import commands_of
+from bot.interface.commands import commands_of
 from commerce.model import Associate, BotKind, HQOperator
 from storage.backends import SendLimits
 from tests.e2e.test_enrollment import enrol, open_shop, scan, settle

@@ -49,8 +49,8 @@ from typing import Any
 import pytest
 from prometheus_client import generate_latest
 
-from bot.metrics import Metrics
-from bot.sender import Sender
+from bot.runtime.metrics import Metrics
+from bot.runtime.sender import Sender
 from commerce.model import Associate, Link, Member, OutboxStatus, Store
 from storage.backends import SendLimits
 from tests.e2e.crash_sender import CONFIG_VARIABLE

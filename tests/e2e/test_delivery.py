@@ -2,7 +2,7 @@
 
 import asyncio
 
-from bot.render import Outgoing, text
+from bot.interface.render.base import Outgoing, text
 from commerce.model import BotKind, Member, OutboxStatus
 
 
@@ -134,7 +134,7 @@ async def test_text_over_4096_units_is_refused_as_telegram_refuses_it_and_the_ro
 async def test_a_row_telegram_cannot_handle_fails_and_does_not_block_the_chat(stack):
     alice, baseline = await open_chat(stack, "Alice")
     async with stack.runtime.services.transaction(BotKind.CONSUMER) as tx:
-        from bot.render import Outgoing
+        from bot.interface.render.base import Outgoing
 
         broken = await tx.send(BotKind.CONSUMER, alice, Outgoing("sendHologram", {"text": "?"}))
         after = await tx.send(BotKind.CONSUMER, alice, text("still here"))

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.callbacks import PickAssociate, PickStore, SwitchChoice
+from bot.interface.callbacks import PickAssociate, PickStore, SwitchChoice
 from bot.sandbox.shapes import callback_query_json, message_json
 from commerce.codes import make_short_code, sign_enrollment_code
 from commerce.model import (

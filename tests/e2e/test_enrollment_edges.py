@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bot.callbacks import AskStopChat, ChooseAssociate, PickAssociate, ConsentChoice, SwitchChoice
-from bot.ingress import Receipt
+from bot.interface.callbacks import AskStopChat, ChooseAssociate, PickAssociate, ConsentChoice, SwitchChoice
+from bot.runtime.ingress import Receipt
 from commerce.model import AssociateStatus, BotKind, InboundUpdate, InboxStatus, ScanOutcome
 from tests.e2e.test_enrollment import (
     STORE_NAME,

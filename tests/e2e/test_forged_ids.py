@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.callbacks import ChatsPage, OpenChat, SwitchTo
+from bot.interface.callbacks import ChatsPage, OpenChat, SwitchTo
 from tests.e2e.test_chats import chats
 from tests.e2e.test_enrollment import enrol, open_shop, push_callback, settle
 

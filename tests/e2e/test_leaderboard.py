@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from bot.scheduler import LEADERBOARD, send_daily_leaderboard
+from bot.runtime.scheduler import LEADERBOARD, send_daily_leaderboard
 from commerce.model import Associate, AssociateStatus, HQOperator, Member, Store
 
 SHANGHAI = timezone(timedelta(hours=8))

@@ -8,7 +8,7 @@ Both stacks run every test (SQLite + in-process backends, PostgreSQL + Redis).
 
 from __future__ import annotations
 
-from bot.callbacks import AskStopChat, ChooseAssociate, ConsentChoice, OpenChat, PickAssociate, StopChat, SwitchTo
+from bot.interface.callbacks import AskStopChat, ChooseAssociate, ConsentChoice, OpenChat, PickAssociate, StopChat, SwitchTo
 from commerce.model import Associate, AssociateStatus, LinkReason, Store
 from tests.e2e.test_enrollment import (
     STORE_NAME,

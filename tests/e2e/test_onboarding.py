@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import zxingcpp
 from PIL import Image
 
-from bot.links import start_link
+from bot.interface.links import start_link
 from commerce.codes import sign_enrollment_code
 from commerce.model import Store
 from commerce import onboarding
@@ -31,7 +31,7 @@ async def storelink(stack: Stack, cwd: Path, *args: str, **changes: str) -> tupl
     settings = {name: stack.settings_overrides[name] for name in SETTINGS_FOR_THE_CLI} | changes
     env |= {f"STORELINK_{name.upper()}": str(value) for name, value in settings.items()}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "--log-level", "WARNING", *args, cwd=cwd, env=env,
+        sys.executable, "-m", "bot.cli.main", "--log-level", "WARNING", *args, cwd=cwd, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     out, err = await process.communicate()

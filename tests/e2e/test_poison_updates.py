@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from bot.ingress import MAX_ATTEMPTS
+from bot.runtime.ingress import MAX_ATTEMPTS
 from commerce.model import BotKind, InboundUpdate, InboxStatus
 from tests.e2e.test_enrollment import enrol, open_shop, settle, wait_for_text
 from tests.e2e.test_relay import history_of

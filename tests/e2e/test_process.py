@@ -13,7 +13,7 @@ import pytest
 from bot.sandbox import Sandbox, SandboxClient
 from tests.e2e.conftest import free_port
 
-STORELINK = [sys.executable, "-m", "bot.cli"]
+STORELINK = [sys.executable, "-m", "bot.cli.main"]
 
 
 def clean_env(**values: str) -> dict[str, str]:

@@ -17,8 +17,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.callbacks import ChooseAssociate, SwitchTo
-from bot.escalation_job import escalate_due
+from bot.interface.callbacks import ChooseAssociate, SwitchTo
+from bot.runtime.escalation_job import escalate_due
 from commerce.availability import NOTE_LIMIT
 from commerce.codes import make_short_code
 from commerce.model import Associate, AssociateStatus, OutboxStatus

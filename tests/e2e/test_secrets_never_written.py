@@ -162,7 +162,7 @@ def test_an_uncaught_exception_is_written_without_the_secrets_it_carries(tmp_pat
     key = secrets.token_urlsafe(32)
     token = "123456789:" + secrets.token_urlsafe(30)
     program = (
-        "from bot import logs; from bot.settings import load_settings\n"
+        "from bot.runtime import logs; from bot.runtime.settings import load_settings\n"
         "logs.configure('DEBUG')\n"
         "load_settings(require_tokens=False)\n"
         f"raise RuntimeError('key {key} token {token} ' + str({{'phone_number': '{OWN_PHONE}'}}))\n"

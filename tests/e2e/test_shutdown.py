@@ -13,7 +13,7 @@ import pytest
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.context import StorelinkContext
+from bot.interface.context import StorelinkContext
 from commerce.model import AuditEntry, BotKind
 from storage.uow import Database
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.terminal_chat import TerminalChat
+from bot.sandbox.terminal_chat import TerminalChat
 from tests.e2e.test_enrollment import enrol, open_shop, settle, wait_for_text
 
 pytestmark = pytest.mark.asyncio

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.callbacks import MemberAction, MembersPage, OpenChat, RemoveTag
+from bot.interface.callbacks import MemberAction, MembersPage, OpenChat, RemoveTag
 from commerce.members import Focus, FocusMode, MemberTag
 from commerce.model import Direction, Link, LinkReason, Member
 from commerce.workspace import set_tier

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import Bot
 
-from bot.intake import screen
+from bot.runtime.intake import screen
 from commerce.model import BotKind, InboundUpdate, InboxStatus
 from commerce.ports import Unstorable
 from storage.uow import Database

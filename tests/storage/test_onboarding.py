@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.brandfile import document_from_mapping
+from bot.cli.brandfile import document_from_mapping
 from commerce.brand_plan import BrandFileError, associate_spec, plan_brand
 from commerce.model import AssociateStatus, Brand
 from commerce.onboarding import (

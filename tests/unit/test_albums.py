@@ -1,12 +1,12 @@
-"""Albums (commerce/albums.py, bot/albums.py) and member controls (commerce/member_controls.py):
+"""Albums (commerce/albums.py, bot/runtime/albums.py) and member controls (commerce/member_controls.py):
 the decisions made from values — when an album is complete, how it is cut into media
 groups, what each item's caption says, and whom a member may switch to."""
 
 from datetime import UTC, datetime, timedelta
 
-from bot.albums import album_for_associate, album_for_member, item_caption
-from bot.i18n import Catalog
-from bot.render_relay import CAPTION_LIMIT, RelayRenderer
+from bot.runtime.albums import album_for_associate, album_for_member, item_caption
+from bot.interface.i18n import Catalog
+from bot.interface.render.relay import CAPTION_LIMIT, RelayRenderer
 from commerce.albums import AlbumItem, media_groups, quiet_since
 from commerce.member_controls import may_switch_to, switch_team
 from commerce.model import Associate, AssociateStatus, BotKind, Brand, Member, MessageKind, Store

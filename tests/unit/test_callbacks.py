@@ -1,6 +1,6 @@
 import pytest
 
-from bot.callbacks import ConsentChoice, PickAssociate, ShowCard, SwitchChoice
+from bot.interface.callbacks import ConsentChoice, PickAssociate, ShowCard, SwitchChoice
 
 
 def test_callback_data_round_trips():
@@ -34,8 +34,8 @@ from dataclasses import fields  # noqa: E402
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from bot.applications import HANDLERS  # noqa: E402
-from bot.callbacks import CallbackData, registered  # noqa: E402
+from bot.interface.applications import HANDLERS  # noqa: E402
+from bot.interface.callbacks import CallbackData, registered  # noqa: E402
 from commerce.ids import ROW_ID_MAX  # noqa: E402
 from handlers.stale_buttons import is_stale  # noqa: E402
 
@@ -89,13 +89,13 @@ def test_the_largest_id_the_columns_hold_unpacks_and_the_next_does_not():
 
 import re  # noqa: E402
 
-import bot.callbacks  # noqa: E402
+import bot.interface.callbacks  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from typing import ClassVar  # noqa: E402
 
 
 def test_every_callback_type_is_registered_under_its_own_prefix():
-    defined = {obj for obj in vars(bot.callbacks).values()
+    defined = {obj for obj in vars(bot.interface.callbacks).values()
                if isinstance(obj, type) and issubclass(obj, CallbackData) and obj is not CallbackData}
     assert set(registered()) == defined  # the classes in use, not drafts dataclass(slots=True) replaced
     prefixes = [t.prefix for t in registered()]
@@ -109,7 +109,7 @@ def test_a_second_type_with_a_taken_prefix_stops_the_import():
             prefix: ClassVar[str] = "sw"
             associate_id: int
 
-    assert [t for t in registered() if t.prefix == "sw"] == [bot.callbacks.SwitchChoice]
+    assert [t for t in registered() if t.prefix == "sw"] == [bot.interface.callbacks.SwitchChoice]
 
 
 @pytest.mark.parametrize("prefix", ["a:b", "", "x|y", None])
@@ -121,7 +121,7 @@ def test_a_prefix_must_be_its_own_and_cannot_hold_a_separator(prefix):
 
 def test_a_subclass_of_a_registered_type_cannot_inherit_its_prefix():
     with pytest.raises(TypeError, match="needs a prefix of its own"):
-        class Again(bot.callbacks.ShowCard):
+        class Again(bot.interface.callbacks.ShowCard):
             pass
 
 

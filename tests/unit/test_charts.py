@@ -1,4 +1,4 @@
-"""Leaderboard images (bot/charts.py): the texts are where the layout says, Chinese names
+"""Leaderboard images (bot/images/charts.py): the texts are where the layout says, Chinese names
 are drawn, what the font cannot draw is left out, and the PNG is what Telegram takes."""
 
 import io
@@ -6,7 +6,7 @@ import io
 import pytest
 from PIL import Image
 
-from bot.charts import MAX_SECTIONS, WIDTH, ChartRow, ChartSection, layout_leaderboard, render_leaderboard
+from bot.images.charts import MAX_SECTIONS, WIDTH, ChartRow, ChartSection, layout_leaderboard, render_leaderboard
 
 ROWS = [
     ChartRow(1, "Bob Chen", 30, "Shanghai Xintiandi"),

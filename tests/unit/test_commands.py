@@ -8,10 +8,10 @@ import re
 import pytest
 from telegram.ext import CommandHandler
 
-from bot.applications import HANDLERS
-from bot.commands import Command, commands_of, menu, plain
-from bot.i18n import Catalog
-from bot.render import ROLES, Renderer
+from bot.interface.applications import HANDLERS
+from bot.interface.commands import Command, commands_of, menu, plain
+from bot.interface.i18n import Catalog
+from bot.interface.render.base import ROLES, Renderer
 from commerce.model import BotKind, Role
 
 CATALOG = Catalog.load()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import httpx
 from telegram.error import NetworkError, TimedOut
 
-from bot.sender import Doubt, may_have_arrived
+from bot.runtime.sender import Doubt, may_have_arrived
 from storage.backends.memory import MemoryDeduplicator
 
 

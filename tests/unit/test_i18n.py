@@ -1,6 +1,6 @@
 import pytest
 
-from bot.i18n import Catalog, locale_for
+from bot.interface.i18n import Catalog, locale_for
 
 
 @pytest.fixture(scope="module")

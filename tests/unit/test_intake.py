@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from telegram import Bot
 
-from bot.intake import MAX_DEPTH, IntakeWatch, Refused, screen
+from bot.runtime.intake import MAX_DEPTH, IntakeWatch, Refused, screen
 
 BOT = Bot("123:fake-token-for-parsing-only")
 TEXT = st.text(st.characters(exclude_categories=()), max_size=20)

@@ -1,4 +1,4 @@
-"""What people read of the leaderboard (bot/leaderboard_views.py), from the real catalogs:
+"""What people read of the leaderboard (bot/interface/render/leaderboard.py), from the real catalogs:
 the tone follows the result, a zero is never ranked, and HQ's images are split by stores."""
 
 import io
@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from PIL import Image
 
-from bot.i18n import Catalog
-from bot.leaderboard_views import (
+from bot.interface.i18n import Catalog
+from bot.interface.render.leaderboard import (
     FIRST_PAGE_STORES,
     associate_picture,
     brand_pictures,
@@ -17,7 +17,7 @@ from bot.leaderboard_views import (
     standing_text,
     store_picture,
 )
-from bot.charts import MAX_SECTIONS
+from bot.images.charts import MAX_SECTIONS
 from commerce.leaderboard import Board, Period, period_window, rank
 from commerce.model import Associate, Brand, Store
 

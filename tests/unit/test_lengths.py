@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.albums import item_caption
-from bot.i18n import Catalog
-from bot.render import fit, text
-from bot.render_relay import Content, RelayRenderer
+from bot.runtime.albums import item_caption
+from bot.interface.i18n import Catalog
+from bot.interface.render.base import fit, text
+from bot.interface.render.relay import Content, RelayRenderer
 from bot.sandbox.formatting import parse
 from commerce import lengths
 from commerce.lengths import ELLIPSIS, shorten, units

@@ -1,6 +1,6 @@
 import logging
 
-from bot.logs import RedactingFormatter
+from bot.runtime.logs import RedactingFormatter
 
 TOKEN = "123456789:" + "A" * 35
 
@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.redaction import REDACT, protect_secrets
+from bot.runtime.redaction import REDACT, protect_secrets
 
 phones = st.from_regex(r"\+?[1-9][0-9]{6,14}", fullmatch=True)
 

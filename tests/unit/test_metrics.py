@@ -7,7 +7,7 @@ import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.metrics import COUNTERS, SEND_LATENCY, UPDATE_HANDLING, Metrics, started
+from bot.runtime.metrics import COUNTERS, SEND_LATENCY, UPDATE_HANDLING, Metrics, started
 from commerce.model import BotKind
 
 

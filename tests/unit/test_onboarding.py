@@ -4,7 +4,7 @@ import textwrap
 
 import pytest
 
-from bot.brandfile import document_from_csv, document_from_mapping, document_from_yaml
+from bot.cli.brandfile import document_from_csv, document_from_mapping, document_from_yaml
 from commerce.brand_plan import (
     AssociateSpec,
     BrandFileError,
@@ -315,8 +315,8 @@ def test_an_associate_typed_on_the_command_line_is_checked_like_a_file_entry():
 
 
 def test_the_poster_speaks_the_associates_language_and_links_to_their_code():
-    from bot.i18n import Catalog
-    from bot.poster_specs import poster_spec_for
+    from bot.interface.i18n import Catalog
+    from bot.images.poster_specs import poster_spec_for
     from commerce.codes import sign_enrollment_code, verify_enrollment_code
     from commerce.model import Associate, Brand, Store
 

@@ -1,4 +1,4 @@
-"""The associate's QR poster (bot/posters.py): it scans, it fits, it prints Chinese."""
+"""The associate's QR poster (bot/images/posters.py): it scans, it fits, it prints Chinese."""
 
 import io
 import itertools
@@ -8,7 +8,7 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
-from bot.posters import (
+from bot.images.posters import (
     CARD,
     FONT_BOLD,
     FONT_REGULAR,

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.i18n import Catalog
-from bot.render_availability import NAMES_SHOWN, AvailabilityRenderer
+from bot.interface.i18n import Catalog
+from bot.interface.render.availability import NAMES_SHOWN, AvailabilityRenderer
 from commerce.member_controls import may_switch_to, switch_team
 from commerce.model import Associate, AssociateStatus, Member, Store
 

@@ -1,5 +1,5 @@
 """The daily leaderboard fires at the brand's local time, and the scheduler runs the timed
-jobs the runtime registers (bot/scheduler.py)."""
+jobs the runtime registers (bot/runtime/scheduler.py)."""
 
 import asyncio
 from datetime import UTC, datetime
@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.scheduler import Scheduler, TimedJob, TimedJobs, daily_trigger
+from bot.runtime.scheduler import Scheduler, TimedJob, TimedJobs, daily_trigger
 from commerce.model import Brand
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from bot.runtime.settings import SettingsError, load_settings
 
 GOOD = {
     "STORELINK_CONSUMER_BOT_TOKEN": "123456:" + "a" * 35,

@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from bot.demo import _pad
-from bot.terminal_chat import (Album, Edit, File, Keys, Location, Photo, Press, Reply, Scan, Text, Unclear, in_albums, parse_line,
+from bot.sandbox.demo import _pad
+from bot.sandbox.terminal_chat import (Album, Edit, File, Keys, Location, Photo, Press, Reply, Scan, Text, Unclear, in_albums, parse_line,
                                render_album, render_message, sample_picture, save_received)
 
 

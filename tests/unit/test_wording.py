@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.i18n import Catalog
-from bot.render_availability import AvailabilityRenderer
-from bot.render_member import MemberRenderer
+from bot.interface.i18n import Catalog
+from bot.interface.render.availability import AvailabilityRenderer
+from bot.interface.render.member import MemberRenderer
 from commerce.availability import Away, OffHours
 from commerce.consent import MemberCard
 from commerce.model import Associate, Brand, Member, Store

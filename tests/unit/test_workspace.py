@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.callbacks import CALLBACK_LIMIT, MemberAction, MembersPage, RemoveTag
-from bot.i18n import Catalog
-from bot.render import TEXT_LIMIT
-from bot.render_relay import plain
-from bot.render_workspace import WorkspaceRenderer, relay_header
+from bot.interface.callbacks import CALLBACK_LIMIT, MemberAction, MembersPage, RemoveTag
+from bot.interface.i18n import Catalog
+from bot.interface.render.base import TEXT_LIMIT
+from bot.interface.render.relay import plain
+from bot.interface.render.workspace import WorkspaceRenderer, relay_header
 from commerce.members import (
     FOCUS_IDLE,
     TAG_LIMIT,

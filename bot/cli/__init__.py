@@ -1,0 +1,1 @@
+"""The `storelink` command: run, demo, chat, brand and associate onboarding, members, posters."""

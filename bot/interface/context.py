@@ -1,0 +1,166 @@
+"""The typed dependencies handlers reach through `ctx.services`, and the per-update transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.interface.i18n import Catalog, locale_for
+from bot.runtime.metrics import Metrics
+from bot.postbox import Postbox, Signals
+from bot.interface.render.base import Outgoing, Renderer
+from bot.render_outbound import OutboundRenderer
+from bot.runtime.settings import Settings
+from commerce.model import BotKind, Brand, OutboxMessage, OutboxPurpose
+from commerce.ports import Clock, UnitOfWork, UnitOfWorkFactory
+
+if TYPE_CHECKING:
+    from bot.interface.commands import Command
+    from bot.interface.render.member import MemberRenderer
+    from storage.backends import Backends
+
+
+class AlreadyProcessed(Exception):
+    """The update's effects were committed before (a redelivery): nothing to do."""
+
+
+@dataclass
+class Services:
+    settings: Settings
+    uow: UnitOfWorkFactory
+    backends: Backends
+    clock: Clock
+    catalog: Catalog
+    metrics: Metrics
+    brand: Brand
+    render: Renderer
+    # One statement with no transaction around it (Database.single_statement); None: uow.
+    single_statement: UnitOfWorkFactory | None = None
+    # Enrollment code keys: the first signs, all verify (rotation).
+    signing_keys: list[bytes] = field(default_factory=list)
+    # Telegram usernames of the two bots (from getMe at start-up), for deep links.
+    bot_usernames: dict[BotKind, str] = field(default_factory=dict)
+    # What a committed transaction tells the sender and the album flusher of this process.
+    signals: Signals = field(default_factory=lambda: Signals())
+
+    def locale(self, update: Update) -> str:
+        user = update.effective_user
+        return locale_for(user.language_code if user else None, self.settings.default_locale)
+
+    @property
+    def member_views(self) -> MemberRenderer:
+        from bot.interface.render.member import MemberRenderer
+
+        return MemberRenderer(self.catalog, self.brand)
+
+    def transaction(self, bot: BotKind, update: Update | None = None) -> UpdateTransaction:
+        return UpdateTransaction(self, bot, update)
+
+    def postbox(self, uow: UnitOfWork, brand: Brand | None = None) -> Postbox:
+        """The one way to queue messages in `uow`'s transaction (bot/postbox.py); `brand`
+        as read in that transaction."""
+        renderer = OutboundRenderer(self.catalog, brand or self.brand, self.settings.default_locale)
+        return Postbox(uow, clock=self.clock, notify=self.signals.outbox_pending, renderer=renderer,
+                       backends=self.backends, album_arrived=self.signals.album_item_held)
+
+    async def current_brand(self, uow: UnitOfWork) -> Brand:
+        """The brand as stored now: HQ may change its texts and settings (`storelink brand
+        load`) while the bots run. One primary-key read."""
+        assert self.brand.id is not None
+        return await uow.brands.get(self.brand.id) or self.brand
+
+
+class UpdateTransaction:
+    """One transaction for one update: its effects, the outbox rows they cause and the
+    inbox row marked done commit together; the sender is told only after the commit.
+
+    async with services.transaction(BotKind.CONSUMER, update) as tx:
+        ...use tx.uow...
+        await tx.reply(update, outgoing)
+    """
+
+    def __init__(self, services: Services, bot: BotKind, update: Update | None) -> None:
+        self.services = services
+        self.bot = bot
+        self.update = update
+        self._uow: UnitOfWork | None = None
+        self._postbox: Postbox | None = None
+
+    @property
+    def uow(self) -> UnitOfWork:
+        assert self._uow is not None, "use inside `async with`"
+        return self._uow
+
+    @property
+    def postbox(self) -> Postbox:
+        assert self._postbox is not None, "use inside `async with`"
+        return self._postbox
+
+    async def __aenter__(self) -> UpdateTransaction:
+        self._uow = await self.services.uow().__aenter__()
+        try:
+            self.brand = await self.services.current_brand(self._uow)
+            self._postbox = self.services.postbox(self._uow, self.brand)
+            if self.update is None:
+                return self
+            done = await self._uow.inbox.claim_done(self.bot, self.update.update_id, self.services.clock.now())
+        except BaseException as exc:
+            await self._uow.__aexit__(type(exc), exc, exc.__traceback__)
+            raise
+        if not done:
+            await self._uow.__aexit__(None, None, None)
+            raise AlreadyProcessed(f"{self.bot}:{self.update.update_id}")
+        return self
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        uow = self.uow
+        try:
+            if exc_type is None:
+                await uow.commit()
+        finally:
+            await uow.__aexit__(exc_type, exc, tb)
+
+    @property
+    def member_views(self) -> MemberRenderer:
+        """The consumer bot's views, with the brand as read in this transaction."""
+        from bot.interface.render.member import MemberRenderer
+
+        return MemberRenderer(self.services.catalog, self.brand)
+
+    async def send(self, bot: BotKind, chat_id: int, outgoing: Outgoing, *,
+                   purpose: OutboxPurpose = OutboxPurpose.REPLY) -> OutboxMessage:
+        return await self.postbox.queue(bot, chat_id, [outgoing], purpose=purpose)
+
+    async def reply(self, update: Update, outgoing: Outgoing) -> OutboxMessage:
+        """Answer in the chat the update came from, through the same bot."""
+        assert update.effective_chat is not None
+        return await self.send(self.bot, update.effective_chat.id, outgoing)
+
+
+class AppData:
+    """PTB's bot_data for our Applications: typed, not a dict of strings."""
+
+    def __init__(self) -> None:
+        self.services: Services | None = None
+        self.kind: BotKind | None = None
+        self.commands: list[Command] = []  # the bot's registered commands: /help and menus
+
+
+class StorelinkContext(CallbackContext[ExtBot, dict, dict, AppData]):
+    @property
+    def services(self) -> Services:
+        services = self.bot_data.services
+        assert services is not None, "Services are attached when the Application is built"
+        return services
+
+    @property
+    def bot_kind(self) -> BotKind:
+        kind = self.bot_data.kind
+        assert kind is not None
+        return kind
+
+
+StorelinkApplication = Application[ExtBot, StorelinkContext, dict, dict, AppData, Any]

@@ -1,0 +1,444 @@
+"""Wiring one storelink process: database, backends, both bots, ingress, sender, web server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from telegram import Bot, Update
+from telegram.error import NetworkError, TimedOut
+
+from bot.runtime.albums import AlbumFlusher
+from bot.interface.applications import build_application
+from bot.runtime.clock import SystemClock
+from bot.interface.command_menus import publish_menus
+from bot.interface.context import Services, StorelinkApplication
+from bot.interface.i18n import Catalog
+from bot.runtime.ingress import Ingress
+from bot.runtime.metrics import Metrics
+from bot.interface.render.base import Renderer
+from bot.runtime.scheduler import Scheduler, TimedJobs, daily_leaderboard, escalations
+from bot.runtime.sender import Sender
+from bot.runtime.settings import Settings
+from bot.runtime.web import build_web_app, webhook_path
+from commerce.brand import ensure_brand
+from commerce.chats import notify_undelivered
+from commerce.membership import mark_unreachable
+from commerce.model import BotKind, OutboxMessage, OutboxStatus
+from commerce.ports import Clock
+from commerce.sending import Reachability
+from storage.backends import Backends, SendLimits, open_backends
+from storage.uow import Database
+
+log = logging.getLogger("storelink.runtime")
+POLL_TIMEOUT = 10  # seconds of getUpdates long polling
+# Seconds a cancelled task gets to roll back and hand its connection back before the
+# database is closed under it (a SQLite statement already running cannot be interrupted).
+CANCEL_WAIT = 5.0
+
+
+@dataclass
+class Options:
+    """How this process runs; tests and the demo change these, not the handlers."""
+
+    clock: Clock = field(default_factory=SystemClock)
+    limits: SendLimits = field(default_factory=SendLimits)
+    serve_http: bool = True
+    run_sender: bool = True
+    run_scheduler: bool = True  # timed jobs (the daily leaderboard); each day's run is sent by one process
+    sender_name: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
+    sender_backoff: float = 0.2
+    # A crashed sender's chats (leases) and jobs return to the others after this long.
+    sender_lease: float = 30.0
+    sender_sweep_every: float = 5.0  # seconds between sweeps for pending rows no job names
+    # False: a sender-only process (`storelink run --only sender`): no polling, webhooks or
+    # recovery of updates; it delivers the shared outbox beside the processes that take them.
+    take_updates: bool = True
+    recover_every: float = 10.0
+    recover_after: float = 15.0  # seconds before a RECEIVED update nobody here handles is swept up
+    # /healthz reports an intake where updates wait and none was recorded for this long.
+    intake_stall: float = 60.0
+    album_quiet: float = 1.0  # seconds without a new item before a member's album is relayed
+    album_sweep_every: float = 5.0  # seconds between sweeps for albums a stopped process left
+    namespace: str = "storelink"  # Redis key prefix
+    # Seconds stop() gives the work in flight (updates, albums, timed jobs, deliveries) to
+    # finish before cancelling what is left; an update cancelled here stays in the inbox.
+    stop_grace: float = 30.0
+
+
+class Runtime:
+    def __init__(self, settings: Settings, options: Options | None = None) -> None:
+        self.settings = settings
+        self.options = options or Options()
+        self.database: Database | None = None
+        self.backends: Backends | None = None
+        self.services: Services | None = None
+        self.applications: dict[BotKind, StorelinkApplication] = {}
+        self.sender: Sender | None = None
+        self.scheduler: Scheduler | None = None
+        self.ingress: Ingress | None = None
+        self.albums: AlbumFlusher | None = None
+        self.metrics = Metrics()
+        self._web: web.AppRunner | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._stopped = asyncio.Event()
+        self._stopping = False
+        self._dead_tasks: list[str] = []
+        self._winding: set[asyncio.Future[Any]] = set()  # the parts' own stops, under way
+        self._offsets: dict[BotKind, int] = {}  # getUpdates offsets: past every update recorded
+
+    @property
+    def tokens(self) -> dict[BotKind, str]:
+        s = self.settings
+        return {
+            BotKind.CONSUMER: s.token("consumer"),
+            BotKind.ASSOCIATE: s.token("associate"),
+        }
+
+    async def start(self) -> None:
+        s, o = self.settings, self.options
+        self.database = await Database.open(s.database_url, migrate=True)
+        self.backends = await open_backends(s.redis_url, namespace=o.namespace, limits=o.limits)
+        async with self.database.uow() as uow:
+            brand = await ensure_brand(uow, s.brand_name, s.default_locale, s.timezone)
+            await uow.commit()
+        catalog = Catalog.load()
+        self.services = services = Services(
+            settings=s,
+            uow=self.database.uow,
+            backends=self.backends,
+            clock=o.clock,
+            catalog=catalog,
+            metrics=self.metrics,
+            brand=brand,
+            render=Renderer(catalog, brand.name),
+            signing_keys=s.signing_keys(),
+            single_statement=self.database.single_statement,
+        )
+        for kind, token in self.tokens.items():
+            self.applications[kind] = app = build_application(kind, token, services)
+            await app.initialize()
+            await app.start()
+            services.bot_usernames[kind] = app.bot.username
+        if o.take_updates:  # the menus match /help (bot/interface/command_menus.py); delivery-only processes leave them be
+            await publish_menus({kind: app.bot for kind, app in self.applications.items()},
+                                {kind: app.bot_data.commands for kind, app in self.applications.items()},
+                                catalog, s.default_locale, self.database.uow, brand.id)  # type: ignore[arg-type]
+        self.ingress = Ingress(services, self.applications, recover_after=o.recover_after)
+        self.albums = AlbumFlusher(services, o.album_quiet)
+        services.signals.listen(album=self.albums.arrived)
+        self.metrics.gauge("storelink_queue_depth", self.backends.queue.depth)
+        if o.run_sender:
+            await self._start_sender(services)
+        takes_webhooks = s.uses_webhooks and o.take_updates
+        if o.serve_http or takes_webhooks:
+            await self._serve_http()
+        if takes_webhooks:
+            await self._set_webhooks()
+        elif o.take_updates:
+            for kind in BotKind:
+                self._spawn(self._poll(kind), f"poll-{kind}")
+        if o.take_updates:
+            self._spawn(self._recover_loop(), "recover")
+            self._spawn(self._album_sweep_loop(), "recover-albums")
+        if o.run_scheduler:
+            self.scheduler = Scheduler(self._timed_jobs(services), o.clock)
+            self.scheduler.start()
+        log.info(
+            "storelink is running: brand %r, %s, %s backends, %s",
+            brand.name,
+            self.database.dialect,
+            self.backends.kind,
+            "sender only" if not o.take_updates else "webhooks" if s.uses_webhooks else "long polling",
+        )
+
+    def _timed_jobs(self, services: Services) -> TimedJobs:
+        """Every timed job this deployment runs; a new one (campaigns, reminders) is added here."""
+        jobs = TimedJobs()
+        jobs.add(daily_leaderboard(services))
+        jobs.add(escalations(services))
+        return jobs
+
+    async def _start_sender(self, services: Services) -> None:
+        assert self.database and self.backends
+        api = self.settings.bot_api_url
+        bots = {kind: Bot(token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot") for kind, token in self.tokens.items()}
+        for bot in bots.values():
+            await bot.initialize()
+        self.sender = Sender(
+            uow=self.database.uow,
+            queue=self.backends.queue,
+            lock=self.backends.lock,
+            limiter=self.backends.limiter,
+            bots=bots,
+            clock=self.options.clock,
+            metrics=self.metrics,
+            name=self.options.sender_name,
+            on_unreachable=self._on_unreachable,
+            policy=Reachability(self.database.uow, services.brand.id),  # type: ignore[arg-type]
+            on_undelivered=self._on_undelivered,
+            backoff_base=self.options.sender_backoff,
+            lease=self.options.sender_lease,
+            marks=self.backends.dedupe,
+            single=self.database.single_statement,
+        )
+        services.signals.listen(outbox=self.sender.notify)
+        sweep = self.options.sender_sweep_every
+        self._spawn(self.sender.run(sweep_every=sweep, reclaim_every=max(sweep, self.options.sender_lease / 3)), "sender")
+
+    async def _on_unreachable(self, bot: BotKind, chat_id: int) -> None:
+        assert self.services is not None
+        if bot is not BotKind.CONSUMER:
+            log.warning("an associate-bot chat blocked the bot; its messages are marked unreachable")
+            return
+        async with self.services.uow() as uow:
+            assert self.services.brand.id is not None
+            await mark_unreachable(uow, self.services.brand.id, chat_id, self.options.clock.now())
+            await uow.commit()
+
+    async def _on_undelivered(self, message: OutboxMessage, status: OutboxStatus) -> None:
+        """A relayed message ended FAILED or UNREACHABLE: commerce.chats tells its writer,
+        through the outbox, in a transaction of its own."""
+        services = self.services
+        assert services is not None
+        async with services.uow() as uow:
+            notice = await notify_undelivered(uow, services.postbox(uow), message, status, services.settings.default_locale)
+            await uow.commit()
+        if notice is not None:
+            log.info("told the writer of outbox row %s (%s) it was not delivered: %s", message.id,
+                     "member" if notice.to_member else "associate", notice.problem)
+
+
+    async def _serve_http(self) -> None:
+        s = self.settings
+        secret = s.webhook_secret.get_secret_value() if s.webhook_secret else None
+        ingress = self.ingress if s.uses_webhooks and self.options.take_updates else None
+        app = build_web_app(ingress, self.metrics, secret, self.health)
+        self._web = web.AppRunner(app, access_log=None)
+        await self._web.setup()
+        await web.TCPSite(self._web, s.http_host, s.http_port).start()
+        log.info("HTTP server on http://%s:%s (/healthz, /metrics%s)", s.http_host, s.http_port, ", webhooks" if secret else "")
+
+    async def _set_webhooks(self) -> None:
+        s = self.settings
+        assert s.webhook_base_url and s.webhook_secret
+        for kind, app in self.applications.items():
+            await app.bot.set_webhook(
+                url=f"{s.webhook_base_url}{webhook_path(kind)}",
+                secret_token=s.webhook_secret.get_secret_value(),
+                allowed_updates=Update.ALL_TYPES,
+            )
+
+    async def _poll(self, kind: BotKind) -> None:
+        """Long polling. The offset moves past an update only after the ingress recorded
+        it: a crash here means getUpdates returns it again."""
+        bot = self.applications[kind].bot
+        assert self.ingress is not None
+        failures = 0
+        webhook_deleted = False
+        while True:
+            try:
+                if not webhook_deleted:  # getUpdates is refused while a webhook is set
+                    await bot.delete_webhook(drop_pending_updates=False)
+                    webhook_deleted = True
+                raw = await bot.do_api_request(
+                    "getUpdates",
+                    api_kwargs={"offset": self._offsets.get(kind), "timeout": POLL_TIMEOUT, "allowed_updates": Update.ALL_TYPES},
+                    read_timeout=POLL_TIMEOUT + 10,
+                )
+                await self._record_batch(kind, raw if isinstance(raw, list) else [])
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except TimedOut:
+                continue
+            except Exception as exc:  # network trouble, or the database is down: wait and retry
+                failures += 1
+                delay = min(30.0, 0.5 * 2 ** min(failures, 6))
+                log.warning("polling the %s bot failed (%s); retrying in %.1fs", kind, type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+
+    async def _record_batch(self, kind: BotKind, batch: list[Any]) -> None:
+        """Record a getUpdates batch, moving the offset past each update once it is
+        recorded (or refused: an update the inbox cannot hold is not asked for again). A
+        database that cannot be reached stops the batch: the rest comes again."""
+        assert self.ingress is not None
+        intake = self.ingress.intake
+        if batch:
+            intake.waiting(kind)
+        for n, payload in enumerate(batch):
+            await self.ingress.receive(kind, payload)
+            update_id = payload.get("update_id") if isinstance(payload, dict) else None
+            if type(update_id) is int:
+                self._offsets[kind] = max(self._offsets.get(kind, 0), update_id + 1)
+            intake.recorded(kind, more_waiting=n + 1 < len(batch))
+
+    async def _recover_loop(self) -> None:
+        assert self.ingress is not None
+        while True:
+            await asyncio.sleep(self.options.recover_every)
+            try:
+                count = await self.ingress.recover()
+                if count:
+                    log.info("re-handling %d updates left unfinished", count)
+            except Exception:
+                log.exception("recovery sweep failed")
+
+    async def _album_sweep_loop(self) -> None:
+        """Albums left in the buffer by a process that stopped before their timer fired.
+        Ends when the flusher is stopped."""
+        assert self.albums is not None
+        await self.albums.sweep_every(self.options.album_sweep_every)
+
+    async def health(self) -> list[str]:
+        problems = []
+        checks: list[tuple[str, Callable[[], Awaitable[Any]]]] = []
+        if self.database:
+            checks.append(("database", self._ping_database))
+        if self.backends:
+            checks.append(("backends", self.backends.queue.depth))
+        for name, check in checks:
+            try:
+                await asyncio.wait_for(check(), 2.0)
+            except Exception as exc:
+                problems.append(f"{name}: {type(exc).__name__}")
+        problems += [f"{name}: stopped" for name in self._dead_tasks]
+        if self.ingress:
+            for kind, seconds in self.ingress.intake.stalled(self.options.intake_stall).items():
+                problems.append(f"intake of the {kind} bot: nothing recorded for {seconds:.0f}s while updates wait")
+        return problems
+
+    async def sender_idle(self, timeout: float = 10.0) -> None:
+        """Wait until the send queue is empty (tests and benchmarks)."""
+        assert self.backends is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while await self.backends.queue.depth() and loop.time() < deadline:
+            await asyncio.sleep(0.02)
+
+    async def _ping_database(self) -> None:
+        assert self.database is not None
+        async with self.database.uow() as uow:
+            await uow.brands.first()
+
+    def _spawn(self, coro: Awaitable[Any], name: str) -> None:
+        task = asyncio.create_task(coro, name=name)  # type: ignore[arg-type]
+        task.add_done_callback(self._on_task_end)
+        self._tasks.append(task)
+
+    def _on_task_end(self, task: asyncio.Task[Any]) -> None:
+        """These loops run until stop(): an early end is a fault that /healthz must show."""
+        if task.cancelled() or self._stopping:
+            return
+        error = task.exception()
+        self._dead_tasks.append(task.get_name())
+        log.error("background task %s ended unexpectedly: %r", task.get_name(), error)
+
+    async def stop(self) -> None:
+        """Graceful and bounded: stop taking updates, let the work in flight finish within
+        `stop_grace` seconds, cancel whatever is left, and close the bots, the backends and
+        the database only once nothing of this process uses them any more. A second call
+        waits for the first."""
+        if self._stopping:
+            await self._stopped.wait()
+            return
+        self._stopping = True
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        try:
+            await self._stop_taking_work()
+            await self._finish_work_in_flight(started + self.options.stop_grace)
+            await self._cancel_the_rest(loop.time() - started)
+        finally:
+            await self._close()
+            self._stopped.set()
+
+    async def _stop_taking_work(self) -> None:
+        if self._web:  # no new webhook updates: Telegram keeps them and delivers them again
+            await self._web.cleanup()
+            self._web = None
+        for task in self._tasks:
+            if task.get_name().startswith(("poll-", "recover")):
+                # Cancelled once, never again: a task cancelled a second time while SQLAlchemy
+                # closes its connection leaves that close waiting forever (and the event loop
+                # with it). An update a poller was recording is delivered again by Telegram.
+                task.cancel()
+
+    async def _finish_work_in_flight(self, deadline: float) -> None:
+        """The parts wind down in order, each within what is left of the grace: updates
+        being handled (they may start album timers and queue replies), albums, timed jobs,
+        then the sender delivers the replies just queued."""
+        loop = asyncio.get_running_loop()
+
+        def left() -> float:
+            return max(deadline - loop.time(), 0.0)
+
+        # A part's stop still waiting at the deadline ends once its tasks are cancelled.
+        if self.scheduler:  # no new jobs; running ones finish
+            self._winding.add(asyncio.ensure_future(self.scheduler.stop()))
+        if self.ingress:
+            await self.ingress.drain(timeout=left())
+        if self.albums:  # waiting timers are dropped (a sweep relays their albums); flushes finish
+            self._winding.add(asyncio.ensure_future(self.albums.stop()))
+        if self._winding:
+            await asyncio.wait(self._winding, timeout=left())
+        if self.sender:
+            await self.sender_idle(timeout=min(10.0, left()))  # replies to the updates just finished
+            await self.sender.stop(timeout=left())
+
+    def _work_in_flight(self) -> dict[asyncio.Task[Any], str]:
+        """Every unfinished task of this process's parts, with what it is doing (for the log).
+        """
+        work: dict[asyncio.Task[Any], str] = {}
+        if self.ingress:
+            work |= {task: "an update being handled" for task in self.ingress.in_flight}
+        if self.albums:
+            work |= {task: "an album timer" for task in self.albums.waiting}
+            work |= {task: "an album being relayed" for task in self.albums.flushing}
+        if self.scheduler:
+            work |= {task: "a timed job" for task in self.scheduler.in_flight}
+        if self.sender:
+            work |= {task: "a chat being delivered" for task in self.sender.in_flight}
+        return {task: what for task, what in work.items() if not task.done()}
+
+    async def _cancel_the_rest(self, waited: float) -> None:
+        """Cancel, once each, what did not finish in the grace, and wait (boundedly) for the
+        cancelled tasks to roll back and return their connections."""
+        cut_short = self._work_in_flight()
+        work = cut_short | {task: f"the {task.get_name()} loop" for task in self._tasks if not task.done()}
+        for task in work:
+            if not task.cancelling():  # the pollers were cancelled first thing
+                task.cancel()
+        if cut_short:
+            log.warning("stopping: cancelled %d unfinished tasks after %.1fs: %s",
+                        len(cut_short), waited, ", ".join(sorted(cut_short.values())))
+        self._tasks.clear()
+        if not work and not self._winding:
+            return
+        _, pending = await asyncio.wait(set(work) | self._winding, timeout=CANCEL_WAIT)
+        if pending:
+            log.error("stopping: %d tasks did not end within %.0fs of being cancelled (%s); closing anyway",
+                      len(pending), CANCEL_WAIT, ", ".join(sorted(work.get(task, "a part's stop") for task in pending)))
+
+    async def _close(self) -> None:
+        for app in self.applications.values():
+            try:
+                await app.stop()
+                await app.shutdown()
+            except (NetworkError, RuntimeError) as exc:
+                log.warning("closing a bot: %s", exc)
+        if self.sender:
+            for bot in self.sender.bots.values():
+                await bot.shutdown()
+        if self._web:
+            await self._web.cleanup()
+        if self.backends:
+            await self.backends.close()
+        if self.database:
+            await self.database.dispose()
