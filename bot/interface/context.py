@@ -10,9 +10,9 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.interface.i18n import Catalog, locale_for
 from bot.runtime.metrics import Metrics
-from bot.postbox import Postbox, Signals
+from bot.interface.postbox import Postbox, Signals
 from bot.interface.render.base import Outgoing, Renderer
-from bot.render_outbound import OutboundRenderer
+from bot.interface.render.outbound import OutboundRenderer
 from bot.runtime.settings import Settings
 from commerce.model import BotKind, Brand, OutboxMessage, OutboxPurpose
 from commerce.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -60,7 +60,7 @@ class Services:
         return UpdateTransaction(self, bot, update)
 
     def postbox(self, uow: UnitOfWork, brand: Brand | None = None) -> Postbox:
-        """The one way to queue messages in `uow`'s transaction (bot/postbox.py); `brand`
+        """The one way to queue messages in `uow`'s transaction (bot/interface/postbox.py); `brand`
         as read in that transaction."""
         renderer = OutboundRenderer(self.catalog, brand or self.brand, self.settings.default_locale)
         return Postbox(uow, clock=self.clock, notify=self.signals.outbox_pending, renderer=renderer,

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from bot.interface.render.base import Outgoing
-from bot.render_outbound import OutboundRenderer
+from bot.interface.render.outbound import OutboundRenderer
 from commerce.messages import Outbound
 from commerce.model import BotKind, OutboxMessage, OutboxPurpose, SendLane
 from commerce.ports import Clock, UnitOfWork

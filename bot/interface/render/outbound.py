@@ -3,7 +3,7 @@
 Each body type has one renderer here; each renderer reuses the feature's own (relay,
 albums, availability, workspace...), so a message looks the same whoever queues it.
 A body renders as one or more calls: the first is the message itself, the rest follow as
-replies to it (bot.postbox chains them).
+replies to it (bot.interface.postbox chains them).
 """
 
 from __future__ import annotations
