@@ -335,12 +335,3 @@ class ConversationMessageRow(SQLModel, table=True):
     relay_outbox_id: int | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)
 
-
-CORE_TABLES = (
-    BrandRow, StoreRow, AssociateRow, HQOperatorRow, MemberRow, LinkRow,
-    InboundUpdateRow, OutboxRow, AuditLogRow,
-)
-
-ONE_SCAN_TABLES = (AssociateInviteRow, RewardRuleRow, CouponRow, ScanRow, BlobRow, BlobFileRow)
-
-RELAY_TABLES = (ConversationMessageRow,)
