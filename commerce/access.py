@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from commerce.identity import Identity
 from commerce.model import Associate, AssociateStatus, Link, Member, Role, Store
-from commerce.ports import UnitOfWork
+from commerce.ports.uow import UnitOfWork
 
 
 class NotYours(Exception):

@@ -13,7 +13,7 @@ from commerce.albums import (AlbumKey, ClaimedAlbum, NotYet, album_position, cla
                              recaption_held)
 from commerce.messages import AlbumItemEdited, AlbumRelayed, Incoming, Outbound, Postbox
 from commerce.model import Associate, BotKind, Direction, Member, MessageKind
-from commerce.ports import UnitOfWork
+from commerce.ports.uow import UnitOfWork
 from commerce.relay import EditCopy, record_message
 from commerce.workspace import header_tags
 

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from commerce import lengths
 from commerce.model import Associate, BotKind, ConversationMessage, Direction, Member, MessageKind, Store
-from commerce.ports import UnitOfWork
+from commerce.ports.uow import UnitOfWork
 from commerce.relay import record_message
 
 # Telegram groups photos and videos together, documents only with documents; voice notes

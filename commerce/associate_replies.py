@@ -20,7 +20,7 @@ from commerce.focus import message_without_reply
 from commerce.member_messages import edit_copy
 from commerce.messages import ClaimFirstNotice, History, Incoming, Outbound, Postbox, RelayedOut, Said
 from commerce.model import Associate, BotKind, ConversationMessage, Direction, Member, OutboxMessage
-from commerce.ports import UnitOfWork
+from commerce.ports.uow import UnitOfWork
 from commerce.relay import (
     MemberPaused,
     NotRelayed,

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from commerce.availability_model import Availability
 from commerce.hours import ALWAYS, HoursError, WeeklyHours, next_opening, parse_hours
 from commerce.model import Associate, Brand, Member, Store
-from commerce.ports import UnitOfWork
+from commerce.ports.uow import UnitOfWork
 
 NOTE_LIMIT = 200  # characters of an away note
 LONGEST_AWAY = timedelta(days=366)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from commerce.model import Brand
-from commerce.ports import UnitOfWork
+from commerce.ports.uow import UnitOfWork
 
 
 async def ensure_brand(uow: UnitOfWork, name: str, default_locale: str, timezone: str) -> Brand:

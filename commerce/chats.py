@@ -26,7 +26,7 @@ from commerce.model import (
     OutboxPurpose,
     OutboxStatus,
 )
-from commerce.ports import UnitOfWork
+from commerce.ports.uow import UnitOfWork
 from commerce.relay import history
 
 PAGE_SIZE = 8

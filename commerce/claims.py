@@ -14,7 +14,7 @@ from commerce.availability_model import EscalationStatus, NoticeKind
 from commerce.escalation import after_answer
 from commerce.messages import CardClosed, Content, EscalationAnswered, Outbound, Postbox
 from commerce.model import Associate, AssociateStatus, BotKind, Member, OutboxPurpose
-from commerce.ports import UnitOfWork
+from commerce.ports.uow import UnitOfWork
 
 ASSOCIATE = BotKind.ASSOCIATE
 

@@ -26,7 +26,7 @@ from commerce.model import (
     ScanOutcome,
     Store,
 )
-from commerce.ports import DuplicateError, UnitOfWork
+from commerce.ports.uow import DuplicateError, UnitOfWork
 
 COUPON_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 

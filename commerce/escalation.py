@@ -40,7 +40,7 @@ from commerce.model import (
     MessageKind,
     Store,
 )
-from commerce.ports import DuplicateError, UnitOfWork
+from commerce.ports.uow import DuplicateError, UnitOfWork
 from commerce.relay import MemberPaused, NotYourMember, ReplyTo
 
 # Messages older than this are not escalated any more: after a week, the team's card

@@ -13,7 +13,8 @@ import itertools
 from collections.abc import Awaitable, Callable, Iterable
 
 from commerce.model import BotKind, OutboxMessage, SendLane
-from commerce.ports import NotifySender, UnitOfWorkFactory
+from commerce.ports.messaging import NotifySender
+from commerce.ports.uow import UnitOfWorkFactory
 
 CHUNK = 500  # rows per transaction: a few milliseconds of commit on either database
 

@@ -16,7 +16,7 @@ from commerce.album_relay import first_of_album
 from commerce.members import FocusMode
 from commerce.messages import Incoming, NoteAnswered, Outbound, Postbox, Said, TagAnswered, TagsAndNotesShown
 from commerce.model import Associate, BotKind, Member, MessageKind
-from commerce.ports import UnitOfWork
+from commerce.ports.uow import UnitOfWork
 from commerce.relay import MemberPaused, ReplyRoute, ReplyTo
 from commerce.workspace import Focused, FocusLost, NoteAdded, TagDone, TooManyTags, add_note, add_tag, current_focus, focus_on, tags_and_notes
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from commerce.availability_model import Availability
 from commerce.model import Associate, AssociateStatus, BotKind, HQOperator, Link, Member, Role, Store
-from commerce.ports import UnitOfWork
+from commerce.ports.uow import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from commerce.model import Associate, AssociateStatus, Brand, Store
-from commerce.ports import UnitOfWork
+from commerce.ports.uow import UnitOfWork
 
 TOP_N = 10  # rows in a brand's or a store's ranking image
 

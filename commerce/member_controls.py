@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from commerce.model import Associate, AuditEntry, Brand, Link, LinkReason, Member, Store
-from commerce.ports import UnitOfWork
+from commerce.ports.uow import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)

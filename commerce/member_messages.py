@@ -16,7 +16,7 @@ from commerce.availability import Available, auto_reply_for, presence
 from commerce.identity import Identity
 from commerce.messages import AutoReplied, CopyEdited, Incoming, NoAssociateHere, Outbound, Postbox, RelayedIn, Said
 from commerce.model import Associate, BotKind, Direction, Member, MessageKind, Store
-from commerce.ports import UnitOfWork
+from commerce.ports.uow import UnitOfWork
 from commerce.relay import ChatPaused, EditCopy, Forward, InboundRoute, record_message, route_member_edit, route_member_message
 from commerce.workspace import header_tags
 

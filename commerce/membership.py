@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from commerce.model import AuditEntry
-from commerce.ports import UnitOfWork
+from commerce.ports.uow import UnitOfWork
 
 
 async def mark_unreachable(uow: UnitOfWork, brand_id: int, telegram_user_id: int, at: datetime) -> bool:

@@ -36,7 +36,7 @@ from commerce.model import (
     RewardRule,
     Store,
 )
-from commerce.ports import DuplicateError, UnitOfWork
+from commerce.ports.uow import DuplicateError, UnitOfWork
 
 INVITE_VALIDITY = timedelta(days=7)
 SHORT_CODE_ATTEMPTS = 20  # a clash among 31**6 codes is rare; twenty in a row means something else is wrong

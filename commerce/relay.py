@@ -23,7 +23,7 @@ from commerce.model import (
     MessageKind,
     Store,
 )
-from commerce.ports import UnitOfWork
+from commerce.ports.uow import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from commerce.model import BotKind, OutboxMessage, OutboxStatus
-from commerce.ports import UnitOfWorkFactory
+from commerce.ports.uow import UnitOfWorkFactory
 
 
 @dataclass(frozen=True, slots=True)

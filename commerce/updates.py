@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from commerce.model import BotKind
-from commerce.ports import UnitOfWork
+from commerce.ports.uow import UnitOfWork
 
 
 async def record_failure(uow: UnitOfWork, bot: BotKind, update_id: int, now: datetime, reason: str) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from commerce.model import Associate, AuditEntry
-from commerce.ports import UnitOfWork
+from commerce.ports.uow import UnitOfWork
 
 PLACEHOLDERS = frozenset({"member", "associate", "store", "brand"})
 WELCOME_LIMIT = 1000  # characters; the whole welcome must stay far below Telegram's 4096

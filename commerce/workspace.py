@@ -28,7 +28,7 @@ from commerce.members import (
 )
 from commerce.access import NotYours, own_member
 from commerce.model import Associate, AuditEntry, Member, Store
-from commerce.ports import UnitOfWork
+from commerce.ports.uow import UnitOfWork
 
 NOTES_ON_CARD = 5  # newest notes shown on the profile card and the tags & notes view
 # Tags one /tag or /untag may name: a member's whole set and a few more (a typo, a tag the

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.interface.render import onboarding
+from bot.interface.render import onboarding as render_onboarding
 from bot.interface.context import StorelinkContext
 from commerce.codes import INVITE_PREFIX
 from commerce.model import BotKind

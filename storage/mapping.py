@@ -36,23 +36,13 @@ from commerce.model import (
     ScanOutcome,
     Store,
 )
-from storage.tables import (
-    AssociateInviteRow,
-    AssociateRow,
-    AuditLogRow,
-    BlobRow,
-    ConversationMessageRow,
-    BrandRow,
-    CouponRow,
-    HQOperatorRow,
-    InboundUpdateRow,
-    LinkRow,
-    MemberRow,
-    OutboxRow,
-    RewardRuleRow,
-    ScanRow,
-    StoreRow,
-)
+from storage.tables.blobs import BlobRow
+from storage.tables.brand import AssociateInviteRow, AssociateRow, BrandRow, HQOperatorRow, StoreRow
+from storage.tables.conversations import ConversationMessageRow
+from storage.tables.inbox import InboundUpdateRow
+from storage.tables.members import AuditLogRow, LinkRow, MemberRow
+from storage.tables.outbox import OutboxRow
+from storage.tables.rewards import CouponRow, RewardRuleRow, ScanRow
 
 
 def values(obj: Any, *, exclude: tuple[str, ...] = ("id",)) -> dict[str, Any]:

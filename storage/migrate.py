@@ -43,8 +43,7 @@ def alembic_config(*, connection: sa.Connection | None = None, url: str | None =
 
 def target_metadata() -> sa.MetaData:
     """The schema the migrations must produce: every table module, imported here."""
-    from storage import tables  # noqa: F401  (registers the core tables)
-    from storage import tables_albums, tables_availability, tables_leaderboard, tables_workspace  # noqa: F401
+    from storage import tables  # noqa: F401  (registers every table)
 
     return SQLModel.metadata
 

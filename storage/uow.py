@@ -18,50 +18,24 @@ from typing import Self
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from commerce.ports import (
-    AlbumRepository,
-    AssociateRepository,
-    AuditLog,
-    BlobRepository,
-    BrandRepository,
-    ConversationRepository,
-    HQOperatorRepository,
-    InboxRepository,
-    InviteRepository,
-    LinkRepository,
-    MemberRepository,
-    OutboxRepository,
-    RecruitmentRepository,
-    RewardRepository,
-    ScanRepository,
-    StoreRepository,
-    WorkspaceRepository,
-)
+from commerce.ports.messaging import AlbumRepository, BlobRepository, ConversationRepository, InboxRepository, OutboxRepository
+from commerce.ports.people import AssociateRepository, AuditLog, BrandRepository, HQOperatorRepository, InviteRepository, LinkRepository, MemberRepository, StoreRepository
+from commerce.ports.rewards import RecruitmentRepository, RewardRepository, ScanRepository
+from commerce.ports.workspace import WorkspaceRepository
 from commerce.availability_model import AvailabilityRepository, EscalationRepository
 from storage.engine import make_engine, parse_url
 from storage.migrate import upgrade_engine
-from storage.repositories import (
-    SqlAssociateRepository,
-    SqlAuditLog,
-    SqlBrandRepository,
-    SqlHQOperatorRepository,
-    SqlInboxRepository,
-    SqlLinkRepository,
-    SqlMemberRepository,
-    SqlOutboxRepository,
-    SqlStoreRepository,
-)
-from storage.repositories_one_scan import (
-    SqlBlobRepository,
-    SqlInviteRepository,
-    SqlRecruitmentRepository,
-    SqlRewardRepository,
-    SqlScanRepository,
-)
-from storage.repositories_albums import SqlAlbumRepository
-from storage.repositories_availability import SqlAvailabilityRepository, SqlEscalationRepository
-from storage.repositories_relay import SqlConversationRepository
-from storage.repositories_workspace import SqlWorkspaceRepository
+from storage.repositories.brand import SqlAssociateRepository, SqlBrandRepository, SqlHQOperatorRepository, SqlStoreRepository
+from storage.repositories.inbox import SqlInboxRepository
+from storage.repositories.members import SqlAuditLog, SqlLinkRepository, SqlMemberRepository
+from storage.repositories.outbox import SqlOutboxRepository
+from storage.repositories.blobs import SqlBlobRepository
+from storage.repositories.brand import SqlInviteRepository
+from storage.repositories.rewards import SqlRecruitmentRepository, SqlRewardRepository, SqlScanRepository
+from storage.repositories.albums import SqlAlbumRepository
+from storage.repositories.availability import SqlAvailabilityRepository, SqlEscalationRepository
+from storage.repositories.conversations import SqlConversationRepository
+from storage.repositories.workspace import SqlWorkspaceRepository
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from bot.runtime.settings import Settings
 from commerce.brand import find_or_create_brand
 from commerce.brand_plan import FIELDS, BrandDocument, BrandFileError, Entry, Problem, plan_brand
 from commerce.onboarding import LoadSummary, apply_brand_plan
-from commerce.ports import UnitOfWork
+from commerce.ports.uow import UnitOfWork
 
 SECTIONS = {"brand": "brand", "stores": "store", "associates": "associate", "hq_operators": "hq", "reward": "reward"}
 LISTS = ("stores", "associates", "hq_operators")

@@ -11,7 +11,7 @@ from bot.cli import support as cli
 from bot.runtime.settings import Settings
 from commerce.ids import parse_row_id
 from commerce.model import Member
-from commerce.ports import UnitOfWork
+from commerce.ports.uow import UnitOfWork
 
 
 def register_member_commands(main: click.Group) -> None:

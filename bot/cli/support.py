@@ -20,7 +20,7 @@ from bot.runtime.settings import Settings, SettingsError, load_settings
 from commerce.brand_plan import BrandFileError
 from commerce.model import Associate, BotKind, Store
 from commerce.onboarding import OnboardingError
-from commerce.ports import UnitOfWork
+from commerce.ports.uow import UnitOfWork
 
 if TYPE_CHECKING:  # storage pulls in SQLAlchemy and Alembic; commands import it when they run
     from storage.uow import Database

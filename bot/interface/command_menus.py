@@ -24,7 +24,7 @@ from telegram.error import TelegramError
 from bot.interface.commands import MENU_LANGUAGES, Command, menu
 from bot.interface.i18n import Catalog
 from commerce.model import BotKind, Role
-from commerce.ports import UnitOfWorkFactory
+from commerce.ports.uow import UnitOfWorkFactory
 
 log = logging.getLogger("storelink.menus")
 DEFAULT_MENU = {BotKind.CONSUMER: Role.MEMBER, BotKind.ASSOCIATE: Role.ASSOCIATE}

@@ -15,7 +15,7 @@ from bot.interface.render.base import Outgoing, Renderer
 from bot.interface.render.outbound import OutboundRenderer
 from bot.runtime.settings import Settings
 from commerce.model import BotKind, Brand, OutboxMessage, OutboxPurpose
-from commerce.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from commerce.ports.uow import Clock, UnitOfWork, UnitOfWorkFactory
 
 if TYPE_CHECKING:
     from bot.interface.commands import Command

@@ -16,7 +16,7 @@ from bot.interface.render.base import Outgoing
 from bot.interface.render.outbound import OutboundRenderer
 from commerce.messages import Outbound
 from commerce.model import BotKind, OutboxMessage, OutboxPurpose, SendLane
-from commerce.ports import Clock, UnitOfWork
+from commerce.ports.uow import Clock, UnitOfWork
 
 if TYPE_CHECKING:
     from storage.backends import Backends

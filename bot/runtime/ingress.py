@@ -32,7 +32,7 @@ from bot.interface.context import Services, StorelinkApplication
 from bot.runtime.intake import IntakeWatch, Refused, Screened, screen
 from bot.runtime.metrics import UPDATE_HANDLING, started
 from commerce.model import BotKind, InboundUpdate, InboxStatus
-from commerce.ports import Unstorable
+from commerce.ports.uow import Unstorable
 
 log = logging.getLogger("storelink.ingress")
 CHAT_LEASE = 10.0  # seconds a chat's lease lasts unless its holder renews it

@@ -16,7 +16,7 @@ from telegram import InputFile, InputMediaAudio, InputMediaDocument, InputMediaP
 from telegram.error import BadRequest
 
 from commerce.model import OutboxMessage
-from commerce.ports import UnitOfWorkFactory
+from commerce.ports.uow import UnitOfWorkFactory
 
 _INPUT_MEDIA = {"photo": InputMediaPhoto, "video": InputMediaVideo, "document": InputMediaDocument, "audio": InputMediaAudio}
 Upload = tuple[int, str, int]  # (position, media type, blob id) of an item sent as bytes

@@ -31,7 +31,7 @@ from commerce.brand import ensure_brand
 from commerce.chats import notify_undelivered
 from commerce.membership import mark_unreachable
 from commerce.model import BotKind, OutboxMessage, OutboxStatus
-from commerce.ports import Clock
+from commerce.ports.uow import Clock
 from commerce.sending import Reachability
 from storage.backends import Backends, SendLimits, open_backends
 from storage.uow import Database

@@ -31,7 +31,7 @@ from bot.interface.render.leaderboard import Picture, brand_pictures, queue_pict
 from bot.interface.render.base import text
 from commerce.leaderboard import Period, load_board, local_date
 from commerce.model import AssociateStatus, Brand, BotKind, OutboxPurpose
-from commerce.ports import Clock
+from commerce.ports.uow import Clock
 
 log = logging.getLogger("storelink.scheduler")
 

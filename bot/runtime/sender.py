@@ -51,7 +51,8 @@ from telegram.warnings import PTBUserWarning
 from bot.runtime import media_groups
 from bot.runtime.metrics import SEND_LATENCY, Metrics, started
 from commerce.model import Blob, BotKind, DeliveryProblem, OutboxMessage, OutboxStatus, SendLane
-from commerce.ports import Clock, Deduplicator, Lock, RateLimiter, SendPolicy, SendQueue, UnitOfWorkFactory
+from commerce.ports.backends import Deduplicator, Lock, RateLimiter, SendPolicy, SendQueue
+from commerce.ports.uow import Clock, UnitOfWorkFactory
 from commerce.sending import Drop, Hold
 
 log = logging.getLogger("storelink.sender")

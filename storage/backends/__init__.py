@@ -4,7 +4,7 @@
     ...
     await backends.close()
 
-Both kinds keep the contract of the ports in commerce/ports.py and pass the same
+Both kinds keep the contract of the ports in commerce/ports/backends.py and pass the same
 contract tests (tests/storage/test_backends_contract.py). Only Redis is shared
 between processes; the in-process kind is for a single `storelink run`.
 """
@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal, Self
 
-from commerce.ports import Deduplicator, Lock, RateLimiter, SendQueue
+from commerce.ports.backends import Deduplicator, Lock, RateLimiter, SendQueue
 from storage.backends.lanes import lane_streams
 from storage.backends.limits import SendLimits
 from storage.backends.memory import MemoryDeduplicator, MemoryLock, MemoryRateLimiter, memory_lanes

@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from commerce.model import SendLane
-from commerce.ports import Job, WorkQueue
+from commerce.ports.backends import Job, WorkQueue
 
 # Blocks until a job of one of the lanes may be there (or block_ms passes); the jobs it
 # took, if any, tagged with their lanes.

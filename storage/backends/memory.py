@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from commerce.ports import Job
+from commerce.ports.backends import Job
 from storage.backends.lanes import LaneQueue, lane_streams
 from storage.backends.limits import MICROS, Rule, SendLimits, gcra_step, is_group
 

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from commerce.ports import Job
+from commerce.ports.backends import Job
 from storage.backends.lanes import LaneQueue
 
 T = TypeVar("T")

@@ -15,7 +15,7 @@ from telegram import Bot
 
 from bot.runtime.intake import screen
 from commerce.model import BotKind, InboundUpdate, InboxStatus
-from commerce.ports import Unstorable
+from commerce.ports.uow import Unstorable
 from storage.uow import Database
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)

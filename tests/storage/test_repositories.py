@@ -16,7 +16,7 @@ from commerce.model import (
     LinkReason,
     Store,
 )
-from commerce.ports import DuplicateError
+from commerce.ports.uow import DuplicateError
 from storage.uow import Database
 from tests.fixtures_db import T0, Shop, a_member
 

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from commerce.model import Brand, Coupon, RewardRule
-from commerce.ports import DuplicateError
-from storage.tables import RewardRuleRow
+from commerce.ports.uow import DuplicateError
+from storage.tables.rewards import RewardRuleRow
 from storage.uow import Database
 from tests.fixtures_db import T0, Shop, a_member
 

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from commerce.model import Brand
-from commerce.ports import DuplicateError, UnitOfWork, UnitOfWorkFactory
+from commerce.ports.uow import DuplicateError, UnitOfWork, UnitOfWorkFactory
 from storage.uow import Database, SqlUnitOfWork
 from tests.fixtures_db import Shop, a_member
 

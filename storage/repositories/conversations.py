@@ -1,6 +1,4 @@
-"""SQL repository of the relay: the conversation history. Same rules as
-storage.repositories: one AsyncSession, domain objects in and out, never a commit.
-"""
+"""The brand-owned history of every member's conversation with their associates."""
 
 from __future__ import annotations
 
@@ -12,8 +10,9 @@ from sqlalchemy.orm import aliased
 
 from commerce.model import ChatSummary, ConversationMessage, Direction, MessageKind
 from storage import mapping
-from storage.repositories import _Repository
-from storage.tables import ConversationMessageRow, LinkRow, MemberRow
+from storage.repositories.base import _Repository
+from storage.tables.conversations import ConversationMessageRow
+from storage.tables.members import LinkRow, MemberRow
 
 _EDIT = "edit"  # MessageKind.EDIT: history rows for edits of earlier messages
 

@@ -1,9 +1,4 @@
-"""Tables of the relay's workspace (migration 0005_workspace). Same rules as storage.tables.
-
-Tags and notes are keyed by the member only: they are the brand's and stay with the member
-when an associate hands them over. The focus and the saved /members filter are one row per
-associate, so whichever process handles the associate's next update sees them.
-"""
+"""The associate's member workspace: tags, notes, the Write focus, /members filters (migration 0005)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tables of the relay's albums (migration 0006_albums). Same rules as storage.tables."""
+"""Album items held until their album is complete, and the albums relayed (migration 0006)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from storage.tables import TelegramId
+from storage.tables.base import TelegramId
 from storage.types import UTCDateTime
 
 

@@ -1,11 +1,4 @@
-"""SQL repositories of availability and escalations. Same rules as storage.repositories:
-one AsyncSession, domain objects in and out, never a commit.
-
-The two races that matter are settled by single statements, on both dialects: the
-auto-reply window by a conditional upsert (INSERT ... ON CONFLICT DO UPDATE ... WHERE,
-RETURNING tells whether this caller wrote it), a claim by a conditional UPDATE whose
-row count says who won.
-"""
+"""Associates' availability (away notes, auto-replies) and escalations with their notices."""
 
 from __future__ import annotations
 
@@ -28,9 +21,15 @@ from commerce.availability_model import (
 )
 from commerce.model import BotKind, ConversationMessage, Direction, MessageKind
 from storage import mapping
-from storage.repositories import _Repository
-from storage.tables import ConversationMessageRow, OutboxRow
-from storage.tables_availability import AssociateAvailabilityRow, AutoReplyRow, EscalationNoticeRow, EscalationRow
+from storage.repositories.base import _Repository
+from storage.tables.availability import (
+    AssociateAvailabilityRow,
+    AutoReplyRow,
+    EscalationNoticeRow,
+    EscalationRow,
+)
+from storage.tables.conversations import ConversationMessageRow
+from storage.tables.outbox import OutboxRow
 
 
 def _values(obj: Any, *, exclude: tuple[str, ...] = ("id",)) -> dict[str, Any]:
@@ -48,6 +47,8 @@ def _notice(row: EscalationNoticeRow) -> EscalationNotice:
 
 
 _AVAILABILITY: sa.Table = AssociateAvailabilityRow.__table__  # type: ignore[attr-defined]
+
+
 _AVAILABILITY_OF = sa.select(_AVAILABILITY).where(_AVAILABILITY.c.associate_id == sa.bindparam("p_associate_id"))
 
 

@@ -1,5 +1,4 @@
-"""Tables of the daily leaderboard's bookkeeping (migration 0008_leaderboard_days). Same
-rules as storage.tables."""
+"""The daily leaderboard's days, claimed in the transaction that queues them (migration 0008)."""
 
 from __future__ import annotations
 
@@ -21,17 +20,3 @@ class LeaderboardDayRow(SQLModel, table=True):
     brand_id: int = Field(foreign_key="brand.id", primary_key=True, sa_column_kwargs={"autoincrement": False})
     day: date = Field(sa_type=sa.Date, primary_key=True)  # the brand's local calendar day
     queued_at: datetime = Field(sa_type=UTCDateTime)
-
-
-class BlobExpiryRow(SQLModel, table=True):
-    """When a blob may go: the leaderboard's images are rendered for a day and kept a few
-    days more; blobs without a row here (posters, relayed media) are kept."""
-
-    __tablename__ = "blob_expiry"
-    __table_args__ = (
-        # The look for expired blobs: one range of it.
-        sa.Index("ix_blob_expiry_expires_at", "expires_at"),
-    )
-
-    blob_id: int = Field(foreign_key="blob.id", primary_key=True, sa_column_kwargs={"autoincrement": False})
-    expires_at: datetime = Field(sa_type=UTCDateTime)

@@ -1,6 +1,4 @@
-"""SQL repository of albums being received and of the messages albums were delivered as.
-Same rules as storage.repositories: one AsyncSession, domain objects in and out, never a commit.
-"""
+"""Album items held until their album is complete, and the albums relayed."""
 
 from __future__ import annotations
 
@@ -12,9 +10,9 @@ import sqlalchemy as sa
 from commerce.albums import AlbumItem, AlbumKey
 from commerce.model import BotKind, ConversationMessage, MessageKind
 from storage import mapping
-from storage.repositories import _Repository
-from storage.tables import ConversationMessageRow
-from storage.tables_albums import AlbumItemRow, AlbumMessageRow
+from storage.repositories.base import _Repository
+from storage.tables.albums import AlbumItemRow, AlbumMessageRow
+from storage.tables.conversations import ConversationMessageRow
 
 
 class SqlAlbumRepository(_Repository):

@@ -1,11 +1,4 @@
-"""Tables of the relay's availability (migration 0004_availability). Same rules as storage.tables.
-
-One availability row per associate (none: the store's hours, never away). One auto-reply
-row per member, updated in place by a conditional upsert, so "at most once per N hours"
-holds across processes. Escalations are unique per run of unanswered messages (the first
-message's id) and per member while open or claimed: two processes escalating the same
-member at once fail here, not in the chat.
-"""
+"""Associates' availability, auto-replies, escalations and their notices (migration 0004)."""
 
 from __future__ import annotations
 
@@ -14,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from storage.tables import _partial
+from storage.tables.base import _partial
 from storage.types import UTCDateTime
 
 # The statuses of an escalation someone still has to answer (commerce.availability_model.UNANSWERED).

@@ -1,7 +1,4 @@
-"""SQL repository of the associate's workspace: tags, notes, focus, the saved /members
-filter and the /members page itself. Same rules as storage.repositories: one AsyncSession,
-domain objects in and out, never a commit.
-"""
+"""The associate's member workspace: tags, notes, the Write focus and /members filters."""
 
 from __future__ import annotations
 
@@ -12,18 +9,34 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from commerce.members import Focus, FocusMode, MemberFilter, MemberNote, MemberSummary, MemberTag, MessageStats
+from commerce.members import (
+    Focus,
+    FocusMode,
+    MemberFilter,
+    MemberNote,
+    MemberSummary,
+    MemberTag,
+    MessageStats,
+)
 from commerce.model import Direction, Member, MessageKind
 from storage import mapping
-from storage.repositories import _Repository
-from storage.tables import ConversationMessageRow, LinkRow, MemberRow
-from storage.tables_workspace import AssociateFocusRow, AssociateMembersFilterRow, MemberNoteRow, MemberTagRow
+from storage.repositories.base import _Repository
+from storage.tables.conversations import ConversationMessageRow
+from storage.tables.members import LinkRow, MemberRow
+from storage.tables.workspace import (
+    AssociateFocusRow,
+    AssociateMembersFilterRow,
+    MemberNoteRow,
+    MemberTagRow,
+)
 from storage.types import UTCDateTime
 
 _EDIT = MessageKind.EDIT.value  # an edit is not a new message: not counted, not "contact"
 
 
 _TAGS: sa.Table = MemberTagRow.__table__  # type: ignore[attr-defined]
+
+
 _TAGS_OF = sa.select(_TAGS).where(_TAGS.c.member_id == sa.bindparam("p_member_id")).order_by(_TAGS.c.tag)
 
 
