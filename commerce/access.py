@@ -66,6 +66,12 @@ def access_staff(who: Identity) -> Staff:
     return Staff(who.associate, who.store)
 
 
+def staff_chat(associate: Associate) -> int | None:
+    """Where the staff bot may tell an associate about their members: their chat while they
+    are active; a deactivated associate (or one never bound) hears nothing."""
+    return associate.telegram_user_id if associate.status is AssociateStatus.ACTIVE else None
+
+
 def is_manager(associate: Associate) -> bool:
     """A store manager sees their store's escalations; an inactive one sees nothing."""
     return associate.is_manager and associate.status is AssociateStatus.ACTIVE

@@ -9,17 +9,17 @@ can forge the replied-to message id, never the link.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
-from commerce.access import Staff
+from commerce.access import NotYours, Staff, own_member
 from commerce.album_relay import edit_album_item, first_of_album, hold_album_item, recaption_held_item
 from commerce.claims import settle_answer
 from commerce.escalation import ClaimFirst, route_claimed_reply
 from commerce.focus import message_without_reply
+from commerce.members import FocusMode
 from commerce.member_messages import edit_copy
 from commerce.messages import ClaimFirstNotice, History, Incoming, Outbound, Postbox, RelayedOut, Said
-from commerce.model import Associate, BotKind, ConversationMessage, Direction, Member, OutboxMessage
+from commerce.model import Associate, BotKind, Direction, Member, OutboxMessage
 from commerce.ports.uow import UnitOfWork
 from commerce.relay import (
     MemberPaused,
@@ -27,14 +27,14 @@ from commerce.relay import (
     NotYourMember,
     ReplyRoute,
     ReplyTo,
-    history,
+    member_history,
     record_message,
     route_associate_edit,
     route_associate_reply,
 )
+from commerce.workspace import Focused, FocusLost, current_focus
 
 CONSUMER, ASSOCIATE = BotKind.CONSUMER, BotKind.ASSOCIATE
-HISTORY_SIZE = 20  # messages of a member's conversation shown at once
 
 
 def followed_row(outbox: OutboxMessage | None) -> int | None:
@@ -109,20 +109,30 @@ async def relay_associate_edit(uow: UnitOfWork, postbox: Postbox, staff: Staff, 
         await edit_copy(uow, postbox, edit, edited, Direction.OUT, now)
 
 
-async def writer_names(uow: UnitOfWork, messages: Sequence[ConversationMessage]) -> dict[int, str]:
-    """Who answered each message, by associate id ("?" for one who is gone)."""
-    names = {}
-    for associate_id in {m.associate_id for m in messages}:
-        writer = await uow.associates.get(associate_id)
-        names[associate_id] = writer.display_name if writer else "?"
-    return names
+async def command_target(uow: UnitOfWork, associate: Associate, replied_message_id: int | None,
+                         now: datetime) -> Member | NotYours | None:
+    """The member a command (/tag, /untag, /note) is about: the one whose relayed message it
+    replies to, else the one being written to. None: the command names nobody (a reply to
+    anything but a member's relayed message, or no member being written to)."""
+    if replied_message_id is not None:
+        outbox_id = await replied_row(uow, associate, replied_message_id)
+        relayed = await uow.conversations.by_relay_outbox(outbox_id) if outbox_id is not None else None
+        if relayed is None or relayed.direction is not Direction.IN:
+            return None
+        return await own_member(uow, associate, relayed.member_id)
+    state = await current_focus(uow, associate, now)
+    if isinstance(state, FocusLost):
+        return NotYours()
+    if isinstance(state, Focused) and state.mode is FocusMode.WRITE:
+        return state.member
+    return None
 
 
-async def member_history(uow: UnitOfWork, member: Member, locale: str) -> History:
-    """The member's latest messages both ways; the caller has checked who may read them."""
-    assert member.id is not None
-    messages = await history(uow, member.id, HISTORY_SIZE)
-    return History(locale, member, messages, await writer_names(uow, messages))
+async def member_history_for(uow: UnitOfWork, associate: Associate, member_id: int, locale: str) -> History | NotYours:
+    """A member's latest messages, for their own associate only (a button names the member,
+    and a client can forge it)."""
+    member = await own_member(uow, associate, member_id)
+    return member if isinstance(member, NotYours) else await member_history(uow, member, locale)
 
 
 async def show_history(uow: UnitOfWork, postbox: Postbox, staff: Staff, incoming: Incoming) -> None:

@@ -8,8 +8,8 @@ to them, could not be delivered.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from commerce.access import NotYours, own_member
 from commerce.messages import NotDelivered, Outbound, Postbox
@@ -27,7 +27,7 @@ from commerce.model import (
     OutboxStatus,
 )
 from commerce.ports.uow import UnitOfWork
-from commerce.relay import history
+from commerce.relay import history, writer_names
 
 PAGE_SIZE = 8
 MAX_PAGE = 10_000  # a forged page number beyond this is just the last empty page
@@ -53,6 +53,7 @@ async def chats_page(uow: UnitOfWork, associate: Associate, page: int) -> ChatsP
 class OpenedChat:
     member: Member
     messages: Sequence[ConversationMessage]  # oldest first
+    names: Mapping[int, str] = field(default_factory=dict)  # who answered, by associate id
 
 
 async def open_chat(uow: UnitOfWork, associate: Associate, member_id: int, limit: int = 20) -> OpenedChat | NotYours:
@@ -60,7 +61,8 @@ async def open_chat(uow: UnitOfWork, associate: Associate, member_id: int, limit
     member = await own_member(uow, associate, member_id)
     if isinstance(member, NotYours):
         return member
-    return OpenedChat(member, await history(uow, member_id, limit))
+    messages = await history(uow, member_id, limit)
+    return OpenedChat(member, messages, await writer_names(uow, messages))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
-"""Escalations, answered: what an associate's message to a member does to that member's
-escalations, and the teammates' Claim cards that say so.
+"""Escalations, claimed and answered: a teammate takes a member's escalation from its Claim
+card, and what an associate's message to a member does to that member's escalations; the
+teammates' Claim cards say so.
 
 A card is a message in a teammate's chat, named by the outbox row that delivered it; it
 is edited in place, never sent again.
@@ -11,12 +12,33 @@ from collections.abc import Callable
 from datetime import datetime
 
 from commerce.availability_model import EscalationStatus, NoticeKind
-from commerce.escalation import after_answer
-from commerce.messages import CardClosed, Content, EscalationAnswered, Outbound, Postbox
+from commerce.escalation import Claimed, ClaimRefused, after_answer, claim, remember
+from commerce.messages import CardClaimed, CardClosed, CardTaken, Content, EscalationAnswered, Outbound, Postbox
 from commerce.model import Associate, AssociateStatus, BotKind, Member, OutboxPurpose
 from commerce.ports.uow import UnitOfWork
+from commerce.relay import member_history
 
 ASSOCIATE = BotKind.ASSOCIATE
+
+
+async def claim_escalation(uow: UnitOfWork, postbox: Postbox, presser: Associate, escalation_id: int,
+                           card_message_id: int | None, locale: str, now: datetime) -> Claimed | ClaimRefused:
+    """✋ Claim on an escalation card (Telegram message `card_message_id` of the presser's
+    chat, if known): the first presser wins. Their card says so and the member's history
+    follows it (a reply to either answers the member); the other cards say who took it.
+    A refusal changes nothing: the caller tells the presser why."""
+    result = await claim(uow, presser, escalation_id, now)
+    if not isinstance(result, Claimed):
+        return result
+    assert presser.telegram_user_id is not None and presser.id is not None and result.escalation.id is not None
+    to_presser = lambda body: Outbound(ASSOCIATE, presser.telegram_user_id, body)  # noqa: E731
+    if card_message_id is not None:
+        await postbox.post(to_presser(CardClaimed(locale, card_message_id, result.member)))
+    history_id = await postbox.post(to_presser(await member_history(uow, result.member, locale)))
+    await remember(uow, result.escalation, presser, history_id, NoticeKind.HISTORY)
+    await edit_other_cards(uow, postbox, result.escalation.id, presser.id,
+                           lambda teammate, card_id: CardTaken(teammate, card_id, result.member, presser))
+    return result
 
 
 async def settle_answer(uow: UnitOfWork, postbox: Postbox, member: Member, by: Associate, content: Content,

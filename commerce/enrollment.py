@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from commerce.codes import verify_enrollment_code
+from commerce.codes import normalise_short_code, verify_enrollment_code
 from commerce.model import (
     Associate,
     AssociateStatus,
@@ -192,6 +192,39 @@ async def _rescan(uow: UnitOfWork, member: Member, associate: Associate, store: 
     current_store = await uow.stores.get(current.store_id)
     assert current_store is not None
     return SwitchOffered(member, current, current_store, associate, store)
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownShortCode:
+    """Typed text that looks like a short code, but no associate has it."""
+
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class AskForCode:
+    """Nothing that could be a code (or a /start without one): the person may type an
+    associate's short code or pick one of the brand's stores."""
+
+    stores: Sequence[Store]
+
+
+async def ask_for_code(uow: UnitOfWork, brand_id: int) -> AskForCode:
+    return AskForCode(list(await uow.stores.list(brand_id)))
+
+
+async def scan_short_code(uow: UnitOfWork, brand: Brand, typed: str, scanner: Scanner,
+                          now: datetime) -> ScanResult | UnknownShortCode | AskForCode:
+    """Someone who is not a member yet typed text: an associate's short code is as good as
+    scanning their poster."""
+    short = normalise_short_code(typed)
+    associate = await uow.associates.by_short_code(short) if short else None
+    if associate is not None:
+        return await scan_associate(uow, brand, associate, scanner, now)
+    if short:
+        return UnknownShortCode(short)
+    assert brand.id is not None
+    return await ask_for_code(uow, brand.id)
 
 
 async def store_team(uow: UnitOfWork, brand: Brand, store_id: int) -> tuple[Store, list[Associate]] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from commerce.availability_model import Availability
 from commerce.model import Associate, AssociateStatus, BotKind, HQOperator, Link, Member, Role, Store
@@ -43,3 +44,14 @@ async def identify(uow: UnitOfWork, bot: BotKind, brand_id: int, telegram_user_i
         store = await uow.stores.get(associate.store_id)
         return Identity(Role.ASSOCIATE, telegram_user_id, associate=associate, store=store)
     return Identity(Role.GUEST, telegram_user_id)
+
+
+async def identify_in_staff_bot(uow: UnitOfWork, brand_id: int, telegram_user_id: int, now: datetime) -> Identity:
+    """Who writes to the staff bot. An associate who does has opened it, so from now on it
+    can write to them (escalation cards, members who switch to them): recorded the first
+    time only, no write per message."""
+    who = await identify(uow, BotKind.ASSOCIATE, brand_id, telegram_user_id)
+    associate = who.associate
+    if associate is not None and associate.id is not None and associate.staff_bot_since is None:
+        await uow.associates.opened_staff_bot(associate.id, now)
+    return who

@@ -14,7 +14,7 @@ from datetime import datetime
 from commerce.album_relay import edit_album_item, first_of_album, hold_album_item, recaption_held_item
 from commerce.availability import Available, auto_reply_for, presence
 from commerce.identity import Identity
-from commerce.messages import AutoReplied, CopyEdited, Incoming, NoAssociateHere, Outbound, Postbox, RelayedIn, Said
+from commerce.messages import AutoReplied, CopyEdited, Incoming, NoAssociateHere, Outbound, PhonePromptClosed, Postbox, RelayedIn, Said
 from commerce.model import Associate, BotKind, Direction, Member, MessageKind, Store
 from commerce.ports.uow import UnitOfWork
 from commerce.relay import ChatPaused, EditCopy, Forward, InboundRoute, record_message, route_member_edit, route_member_message
@@ -44,6 +44,17 @@ async def relay_member_message(uow: UnitOfWork, postbox: Postbox, member: Member
                              text=incoming.content.text, source_message_id=incoming.message_id, relay_outbox_id=copy, now=now)
     await _auto_reply(uow, postbox, member, associate, store, incoming, brand_id, now, known)
     return route
+
+
+async def relay_member_text(uow: UnitOfWork, postbox: Postbox, member: Member, incoming: Incoming, brand_id: int,
+                            now: datetime, phone_skip: str, known: Identity | None = None) -> None:
+    """A member's text. The phone prompt's "Not now" button (`phone_skip`, its label in the
+    member's language) sends its label as text: that closes the prompt and is for nobody
+    else; any other text is for their associate."""
+    if (incoming.content.text or "").strip() == phone_skip:
+        await postbox.post(Outbound(CONSUMER, incoming.chat_id, PhonePromptClosed(incoming.locale, "enroll.phone_skipped")))
+        return
+    await relay_member_message(uow, postbox, member, incoming, brand_id, now, known)
 
 
 async def _auto_reply(uow: UnitOfWork, postbox: Postbox, member: Member, associate: Associate, store: Store,

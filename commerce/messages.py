@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # these modules speak of messages too: imported for the types
     from commerce.albums import AlbumItem
     from commerce.availability import AutoReply
     from commerce.chats import Undelivered
+    from commerce.leaderboard import Board
     from commerce.workspace import BadNote, NoteAdded, TagResult, TagsAndNotes
 
 
@@ -89,6 +90,14 @@ class Said:
     locale: str
     key: str
     params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PhonePromptClosed:
+    """A catalog text, plain, that also takes the phone prompt's keyboard away."""
+
+    locale: str
+    key: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,11 +227,37 @@ class CardTaken:
 
 
 @dataclass(frozen=True, slots=True)
+class CardClaimed:
+    """The presser's own Claim card (Telegram message `message_id` of their chat): theirs now."""
+
+    locale: str
+    message_id: int
+    member: Member
+
+
+@dataclass(frozen=True, slots=True)
 class NotDelivered:
     """The writer of a relayed message hears it did not arrive."""
 
     notice: Undelivered
     default_locale: str
+
+
+@dataclass(frozen=True, slots=True)
+class StandingLine:
+    """An associate's own recruitment result on the board, titled with its period."""
+
+    locale: str
+    board: Board
+    associate_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PictureShown:
+    """An image kept as blob `blob_id`, under its caption (HTML)."""
+
+    blob_id: int
+    caption: str
 
 
 # --- the associate's workspace ----------------------------------------------------------------

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from commerce.access import owns
 from commerce.identity import Identity
+from commerce.messages import History
 from commerce.model import (
     Associate,
     ConversationMessage,
@@ -24,6 +25,8 @@ from commerce.model import (
     Store,
 )
 from commerce.ports.uow import UnitOfWork
+
+HISTORY_SIZE = 20  # messages of a member's conversation shown at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +142,22 @@ async def record_message(uow: UnitOfWork, *, member: Member, associate: Associat
 async def history(uow: UnitOfWork, member_id: int, limit: int = 20) -> Sequence[ConversationMessage]:
     """The member's last messages, oldest first (as a chat reads)."""
     return list(reversed(await uow.conversations.of_member(member_id, limit)))
+
+
+async def writer_names(uow: UnitOfWork, messages: Sequence[ConversationMessage]) -> dict[int, str]:
+    """Who answered each message, by associate id ("?" for one who is gone)."""
+    names = {}
+    for associate_id in {m.associate_id for m in messages}:
+        writer = await uow.associates.get(associate_id)
+        names[associate_id] = writer.display_name if writer else "?"
+    return names
+
+
+async def member_history(uow: UnitOfWork, member: Member, locale: str) -> History:
+    """The member's latest messages both ways; the caller has checked who may read them."""
+    assert member.id is not None
+    messages = await history(uow, member.id, HISTORY_SIZE)
+    return History(locale, member, messages, await writer_names(uow, messages))
 
 
 # --- edits ------------------------------------------------------------------------------

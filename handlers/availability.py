@@ -12,6 +12,8 @@ from bot.interface.callbacks import ClaimEscalation
 from bot.interface.context import UpdateTransaction
 from bot.interface.render.base import TEXT_LIMIT, Outgoing, fit, plain
 from bot.interface.render.availability import AvailabilityRenderer, toast
+from bot.interface.staff import argument, staff_button, staff_command
+from commerce.access import Staff
 from commerce.availability import (
     AwayError,
     availability_of,
@@ -21,13 +23,10 @@ from commerce.availability import (
     set_hours,
     working_hours,
 )
-from commerce.availability_model import NoticeKind
-from commerce.claims import edit_other_cards
-from commerce.escalation import Claimed, Refusal, claim, open_escalations, remember
+from commerce.claims import claim_escalation
+from commerce.escalation import Claimed, Refusal, open_escalations
 from commerce.hours import HoursError, parse_hours
-from commerce.messages import CardTaken
-from commerce.model import Associate, BotKind
-from handlers.staff import Staff, argument, member_history, staff_button, staff_command
+from commerce.model import BotKind
 
 log = logging.getLogger("storelink.availability")
 ASSOCIATE = BotKind.ASSOCIATE
@@ -81,8 +80,8 @@ async def on_away(tx: UpdateTransaction, update: Update, staff: Staff, locale: s
         await tx.reply(update, views(tx).away_error(locale, error if written else None, store))
         return
     availability, _ = await set_away(tx.uow, associate, request, now)
-    brand = await tx.uow.brands.get(services.brand.id) or services.brand  # type: ignore[arg-type]
-    await tx.reply(update, views(tx).away_set(locale, availability, store, brand.auto_reply_hours, now))
+    # The brand as read in this transaction: HQ may change the auto-reply window any time.
+    await tx.reply(update, views(tx).away_set(locale, availability, store, tx.brand.auto_reply_hours, now))
 
 
 @staff_command(_staff_only)
@@ -102,12 +101,12 @@ def _not_claimable(tx: UpdateTransaction, locale: str) -> str:
 @staff_button(ClaimEscalation, _not_claimable)
 async def on_claim(tx: UpdateTransaction, update: Update, staff: Staff, data: ClaimEscalation, locale: str) -> str:
     """✋ Claim on an escalation card: the first presser wins; the others are told who did."""
-    presser, query = staff.associate, update.callback_query
+    query = update.callback_query
     assert query is not None
-    result = await claim(tx.uow, presser, data.escalation_id, tx.services.clock.now())
     message_id = query.message.message_id if query.message else None
+    result = await claim_escalation(tx.uow, tx.postbox, staff.associate, data.escalation_id, message_id, locale,
+                                    tx.services.clock.now())
     if isinstance(result, Claimed):
-        await _hand_over(tx, result, presser, locale, message_id)
         return toast(views(tx).claimed(locale, result.member))
     notice = views(tx).refusal(locale, result.reason, result.member, result.claimer)
     if result.reason in (Refusal.TAKEN, Refusal.DONE) and message_id is not None and not _shows(query.message, notice):
@@ -121,19 +120,6 @@ def _shows(card: MaybeInaccessibleMessage | None, notice: str) -> bool:
     that changes nothing ("message is not modified"), so none is sent."""
     return (isinstance(card, Message) and card.text == plain(notice).strip()
             and not (card.reply_markup and card.reply_markup.inline_keyboard))
-
-
-async def _hand_over(tx: UpdateTransaction, claimed: Claimed, presser: Associate, locale: str, message_id: int | None) -> None:
-    """The claimer's card says so and the conversation follows (a reply to either answers);
-    the other cards say who took it."""
-    assert presser.telegram_user_id is not None and claimed.member.id is not None
-    view = views(tx)
-    if message_id is not None:
-        await tx.send(ASSOCIATE, presser.telegram_user_id, _edit(message_id, view.claimed(locale, claimed.member)))
-    outbox = await tx.send(ASSOCIATE, presser.telegram_user_id, await member_history(tx, claimed.member, locale))
-    await remember(tx.uow, claimed.escalation, presser, outbox.id, NoticeKind.HISTORY)
-    await edit_other_cards(tx.uow, tx.postbox, claimed.escalation.id, presser.id,  # type: ignore[arg-type]
-                           lambda teammate, card_id: CardTaken(teammate, card_id, claimed.member, presser))
 
 
 def _edit(message_id: int, body: str) -> Outgoing:

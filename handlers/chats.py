@@ -7,16 +7,16 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.interface.buttons import answer
 from bot.interface.callbacks import ChatsPage, OpenChat
 from bot.interface.context import StorelinkContext, UpdateTransaction
 from bot.interface.render.base import Outgoing
 from bot.interface.render.chats import ChatsRenderer
+from bot.interface.staff import refuse_non_associate, staff_of
 from commerce.access import NotYours
 from commerce.chats import chats_page, open_chat
 
 from commerce.model import Associate, BotKind
-from handlers.buttons import answer
-from handlers.staff import refuse_non_associate, staff_of
 
 ASSOCIATE = BotKind.ASSOCIATE
 
@@ -71,11 +71,7 @@ async def on_open_chat(update: Update, ctx: StorelinkContext) -> None:
             if isinstance(chat, NotYours):
                 await tx.reply(update, views(tx).not_yours(locale))
             else:
-                names = {}
-                for associate_id in {m.associate_id for m in chat.messages}:
-                    writer = await tx.uow.associates.get(associate_id)
-                    names[associate_id] = writer.display_name if writer else "?"
-                for outgoing in views(tx).opened(locale, chat, names):
+                for outgoing in views(tx).opened(locale, chat, dict(chat.names)):
                     await tx.reply(update, outgoing)
     await answer(query)
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.interface.buttons import answer
 from bot.interface.callbacks import PickAssociate, PickStore, SwitchChoice
 from bot.interface.context import StorelinkContext, UpdateTransaction
+from bot.interface.incoming import incoming_of
 from bot.interface.render.base import TEXT_LIMIT, Outgoing, fit, text
-from commerce.codes import normalise_short_code, parse_start_payload
+from commerce.codes import parse_start_payload
 from commerce.enrollment import (
+    AskForCode,
     AssociateUnavailable,
     Enrolled,
     InvalidCode,
@@ -18,17 +21,18 @@ from commerce.enrollment import (
     Scanner,
     SwitchOffered,
     Switched,
+    UnknownShortCode,
     WelcomeBack,
+    ask_for_code,
     choose_associate,
     pick_associate,
-    scan_associate,
     scan_code,
+    scan_short_code,
     store_team,
 )
 from commerce.identity import identify
-from handlers.buttons import answer
-from handlers.relay import relay_from_member
-from commerce.model import AssociateStatus, BotKind, OutboxPurpose, Role
+from commerce.member_messages import relay_member_text
+from commerce.model import BotKind, Role
 
 CONSUMER = BotKind.CONSUMER
 
@@ -59,8 +63,7 @@ async def on_consumer_start(update: Update, ctx: StorelinkContext) -> None:
         if who.role is Role.MEMBER:
             await tx.reply(update, services.render.consumer_start(who, locale))
         else:
-            stores = list(await tx.uow.stores.list(services.brand.id))  # type: ignore[arg-type]
-            await tx.reply(update, views.ask_code(stores, locale))
+            await tx.reply(update, views.ask_code(list((await ask_for_code(tx.uow, services.brand.id)).stores), locale))  # type: ignore[arg-type]
 
 
 async def on_consumer_text(update: Update, ctx: StorelinkContext) -> None:
@@ -69,25 +72,21 @@ async def on_consumer_text(update: Update, ctx: StorelinkContext) -> None:
     services = ctx.services
     locale = services.locale(update)
     views = services.member_views
-    body = (update.effective_message.text or "").strip()  # type: ignore[union-attr]
+    message = update.effective_message
+    assert message is not None
     async with services.transaction(CONSUMER, update) as tx:
         who = await identify(tx.uow, CONSUMER, services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
-        if who.role is Role.MEMBER:
-            if body == views.t(locale, "enroll.phone_skip"):
-                await tx.reply(update, Outgoing("sendMessage", {"text": views.t(locale, "enroll.phone_skipped"), "reply_markup": {"remove_keyboard": True}}))
-                return
-            await relay_from_member(tx, update, who)
+        if who.role is Role.MEMBER and who.member is not None:
+            await relay_member_text(tx.uow, tx.postbox, who.member, incoming_of(message, locale), tx.brand.id,  # type: ignore[arg-type]
+                                    services.clock.now(), views.t(locale, "enroll.phone_skip"), who)
             return
-        short = normalise_short_code(body)
-        associate = await tx.uow.associates.by_short_code(short) if short else None
-        if associate is None:
-            if short:
-                await tx.reply(update, text(views.t(locale, "enroll.unknown_short_code", code=short)))
-            else:
-                await tx.reply(update, views.ask_code(list(await tx.uow.stores.list(services.brand.id)), locale))  # type: ignore[arg-type]
-            return
-        result = await scan_associate(tx.uow, tx.brand, associate, scanner_of(update), services.clock.now())
-        await deliver(tx, update, result, locale)
+        result = await scan_short_code(tx.uow, tx.brand, (message.text or "").strip(), scanner_of(update), services.clock.now())
+        if isinstance(result, UnknownShortCode):
+            await tx.reply(update, text(views.t(locale, "enroll.unknown_short_code", code=result.code)))
+        elif isinstance(result, AskForCode):
+            await tx.reply(update, views.ask_code(list(result.stores), locale))
+        else:
+            await deliver(tx, update, result, locale)
 
 
 async def on_pick_store(update: Update, ctx: StorelinkContext) -> None:
@@ -131,8 +130,8 @@ async def on_switch_choice(update: Update, ctx: StorelinkContext) -> None:
             outcome = await choose_associate(tx.uow, tx.brand, update.effective_user.id, choice.associate_id, choice.switch, services.clock.now())  # type: ignore[union-attr]
             if isinstance(outcome, Switched):
                 await tx.reply(update, _edit(query, views.t(locale, "enroll.switched", associate=outcome.associate.display_name, store=outcome.store.name)))
-                await notify_associate(tx, outcome.associate, views.associate_notice(outcome.associate, "switched_in", outcome.member, previous=outcome.previous.display_name))
-                await notify_associate(tx, outcome.previous, views.associate_notice(outcome.previous, "switched_out", outcome.member, associate=outcome.associate.display_name))
+                await tx.notify_associate(outcome.associate, views.associate_notice(outcome.associate, "switched_in", outcome.member, previous=outcome.previous.display_name))
+                await tx.notify_associate(outcome.previous, views.associate_notice(outcome.previous, "switched_out", outcome.member, associate=outcome.associate.display_name))
             elif isinstance(outcome, Kept):
                 await tx.reply(update, _edit(query, views.t(locale, "enroll.kept", associate=outcome.associate.display_name)))
             else:
@@ -150,7 +149,7 @@ async def deliver(tx: UpdateTransaction, update: Update, result: ScanResult, loc
     if isinstance(result, Enrolled):
         for message in views.welcome(result, locale):
             await tx.reply(update, message)
-        await notify_associate(tx, result.associate, views.new_member_notice(result))
+        await tx.notify_associate(result.associate, views.new_member_notice(result))
     elif isinstance(result, WelcomeBack):
         await tx.reply(update, views.welcome_back(result, locale))
     elif isinstance(result, SwitchOffered):
@@ -161,8 +160,3 @@ async def deliver(tx: UpdateTransaction, update: Update, result: ScanResult, loc
         await tx.reply(update, views.unavailable(result, locale))
     else:
         await tx.reply(update, text(views.t(locale, "enroll.invalid_code")))
-
-
-async def notify_associate(tx: UpdateTransaction, associate, message: Outgoing) -> None:  # noqa: ANN001
-    if associate.telegram_user_id is not None and associate.status is AssociateStatus.ACTIVE:
-        await tx.send(BotKind.ASSOCIATE, associate.telegram_user_id, message, purpose=OutboxPurpose.NOTICE)

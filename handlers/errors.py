@@ -8,7 +8,7 @@ from telegram import Update
 
 from bot.interface.context import AlreadyProcessed, StorelinkContext
 from commerce.updates import record_failure
-from handlers.buttons import answer
+from bot.interface.buttons import answer
 
 log = logging.getLogger("storelink.handlers")
 

@@ -6,15 +6,15 @@ import logging
 
 from telegram import Update
 
+from bot.interface.buttons import answer
 from bot.interface.callbacks import ConsentChoice
 from bot.interface.context import StorelinkContext
+from bot.interface.incoming import incoming_of
 from bot.interface.render.base import Outgoing, text
 from commerce.consent import attach_phone, member_card, set_consent
 from commerce.identity import identify
+from commerce.member_messages import relay_member_message
 from commerce.model import BotKind, Role
-from handlers.buttons import answer
-from handlers.enrollment import notify_associate
-from handlers.relay import relay_from_member
 
 log = logging.getLogger("storelink.handlers")
 CONSUMER = BotKind.CONSUMER
@@ -54,7 +54,7 @@ async def on_consent(update: Update, ctx: StorelinkContext) -> None:
             await tx.reply(update, text(views.t(locale, _CONFIRM[(choice.kind, choice.allowed)])))
             if choice.kind == "chat" and card.associate is not None:
                 key = "resumed_chat" if choice.allowed else "stopped_chat"
-                await notify_associate(tx, card.associate, views.associate_notice(card.associate, key, card.member))
+                await tx.notify_associate(card.associate, views.associate_notice(card.associate, key, card.member))
     await answer(query, views.t(locale, "member.stale_button") if stale else None, alert=stale)
 
 
@@ -73,7 +73,8 @@ async def on_contact(update: Update, ctx: StorelinkContext) -> None:
             # for their associate (the relay).
             who = await identify(tx.uow, CONSUMER, services.brand.id, update.effective_user.id)
             if who.role is Role.MEMBER and who.member is not None and who.member.phone is not None:
-                await relay_from_member(tx, update, who)
+                await relay_member_message(tx.uow, tx.postbox, who.member, incoming_of(message, locale), tx.brand.id,  # type: ignore[arg-type]
+                                           services.clock.now(), who)
                 return
             await tx.reply(update, text(views.t(locale, "enroll.phone_not_yours")))
             return

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.interface.buttons import answer
 from bot.interface.callbacks import StopChat, SwitchTo
 from bot.interface.context import StorelinkContext, UpdateTransaction
 from bot.interface.render.base import text
@@ -22,8 +23,6 @@ from commerce.member_controls import (
     switch_to,
 )
 from commerce.model import BotKind
-from handlers.buttons import answer
-from handlers.enrollment import notify_associate
 
 CONSUMER = BotKind.CONSUMER
 
@@ -60,9 +59,9 @@ async def on_switch_to(update: Update, ctx: StorelinkContext) -> None:
                                   services.clock.now()) if choice else None
         if isinstance(outcome, Moved):
             await tx.reply(update, views(tx).moved(locale, outcome))
-            await notify_associate(tx, outcome.associate, views(tx).moved_in(outcome))
+            await tx.notify_associate(outcome.associate, views(tx).moved_in(outcome))
             if outcome.previous is not None:
-                await notify_associate(tx, outcome.previous, views(tx).moved_out(outcome.previous, outcome))
+                await tx.notify_associate(outcome.previous, views(tx).moved_out(outcome.previous, outcome))
         elif isinstance(outcome, AlreadyYours):
             await tx.reply(update, text(views(tx).t(locale, "controls.already", associate=outcome.associate.display_name)))
         else:
@@ -102,7 +101,7 @@ async def on_stop_chat(update: Update, ctx: StorelinkContext) -> None:
             outcome = await stop_chat(tx.uow, tx.brand, update.effective_user.id, services.clock.now())  # type: ignore[union-attr]
             if isinstance(outcome, ChatStopped):
                 await tx.reply(update, text(views(tx).t(locale, "controls.stopped", associate=outcome.associate.display_name)))
-                await notify_associate(tx, outcome.associate, views(tx).stopped(outcome.associate, outcome.member))
+                await tx.notify_associate(outcome.associate, views(tx).stopped(outcome.associate, outcome.member))
             elif outcome is None:
                 await tx.reply(update, text(services.member_views.t(locale, "member.not_a_member")))
             else:

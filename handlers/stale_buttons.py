@@ -11,7 +11,7 @@ from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 
 from bot.interface.callbacks import registered
 from bot.interface.context import StorelinkContext
-from handlers.buttons import answer
+from bot.interface.buttons import answer
 
 log = logging.getLogger("storelink.handlers")
 GROUP = -1  # runs before every feature handler (group 0)

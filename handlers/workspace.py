@@ -12,38 +12,36 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, Update
 
 from bot.interface.callbacks import MEMBER_ACTIONS, MemberAction, MembersPage, RemoveTag
 from bot.interface.context import StorelinkContext, UpdateTransaction
 from bot.interface.render.base import TEXT_LIMIT, Outgoing, plain, text
 from bot.interface.render.workspace import WorkspaceRenderer, full_name
-from commerce.access import NotYours, own_member
-from commerce.associate_replies import replied_row
+from bot.interface.staff import argument, staff_button, staff_command
+from commerce.access import NotYours, Staff
+from commerce.associate_replies import command_target, member_history_for
 from commerce.lengths import units
+from commerce.member_list import list_members, turn_members_page
 from commerce.members import BadFilter, FocusMode, filter_digest, parse_filter
-from commerce.model import Associate, BotKind, Direction, Member
+from commerce.model import Associate, BotKind, Member
 from commerce.workspace import (
     BadNote,
     Focused,
-    FocusLost,
     NoteAdded,
     TagDone,
     TagResult,
     TooManyNamed,
     add_note,
     add_tag,
-    current_focus,
     end_focus,
     focus_on,
-    members_page,
     named_tags,
     profile,
     remove_tag,
     remove_tag_row,
     tags_and_notes,
 )
-from handlers.staff import Staff, argument, member_history, staff_button, staff_command
 
 ASSOCIATE = BotKind.ASSOCIATE
 log = logging.getLogger("storelink.workspace")
@@ -100,10 +98,10 @@ async def _member_action(tx: UpdateTransaction, associate: Associate, data: Memb
 
 
 async def _history(tx: UpdateTransaction, associate: Associate, member_id: int, locale: str) -> Outgoing:
-    member = await own_member(tx.uow, associate, member_id)
-    if isinstance(member, NotYours):
+    shown = await member_history_for(tx.uow, associate, member_id, locale)
+    if isinstance(shown, NotYours):
         return views(tx).say(locale, "not_yours")
-    return await member_history(tx, member, locale)
+    return tx.render(shown)[0]
 
 
 @staff_button(RemoveTag)
@@ -125,55 +123,25 @@ async def on_remove_tag(tx: UpdateTransaction, update: Update, staff: Staff, dat
 @staff_command(_not_for_you)
 async def on_members(tx: UpdateTransaction, update: Update, staff: Staff, locale: str) -> None:
     """/members [tag:X] [tier:X] [unread] [quiet:N]: the first page; the filter is kept for paging."""
-    associate = staff.associate
-    assert associate.id is not None
     where = parse_filter(argument(update).split())
     if isinstance(where, BadFilter):
         await tx.reply(update, views(tx).say(locale, "members_usage", word=where.word))
         return
-    now = tx.services.clock.now()
-    await tx.uow.workspace.save_filter(associate.id, where.words(), now)
-    page = await members_page(tx.uow, associate, where, 0, now)
+    page = await list_members(tx.uow, staff.associate, where, tx.services.clock.now())
     await tx.reply(update, views(tx).members(locale, page, filter_digest(where.words())))
 
 
 @staff_button(MembersPage)
 async def on_members_page(tx: UpdateTransaction, update: Update, staff: Staff, data: MembersPage, locale: str) -> None:
     """◀ / ▶ of /members: the saved filter, parsed again (it is re-validated like typed words)."""
-    associate = staff.associate
-    assert associate.id is not None
-    words = await tx.uow.workspace.saved_filter(associate.id)
-    where = parse_filter(words.split()) if words is not None else None
-    if words is None or where is None or isinstance(where, BadFilter) or filter_digest(words) != data.digest:
+    page = await turn_members_page(tx.uow, staff.associate, data.digest, data.page, tx.services.clock.now())
+    if page is None:
         await tx.reply(update, views(tx).say(locale, "members_stale"))
         return
-    page = await members_page(tx.uow, associate, where, data.page, tx.services.clock.now())
     await tx.reply(update, _in_place(views(tx).members(locale, page, data.digest), update.callback_query))
 
 
 # --- /tag, /untag, /note, /done -----------------------------------------------------------------
-
-
-async def _replied_member(tx: UpdateTransaction, associate: Associate, replied_id: int) -> Member | NotYours | None:
-    """The member behind a relayed message in the associate's own chat; None if the message
-    is not a member's relayed message."""
-    outbox_id = await replied_row(tx.uow, associate, replied_id)
-    relayed = await tx.uow.conversations.by_relay_outbox(outbox_id) if outbox_id is not None else None
-    if relayed is None or relayed.direction is not Direction.IN:
-        return None
-    return await own_member(tx.uow, associate, relayed.member_id)
-
-
-async def _target(tx: UpdateTransaction, associate: Associate, message: Message) -> Member | NotYours | None:
-    """A command's member: the one whose message it replies to, else the one being written to."""
-    if message.reply_to_message is not None:
-        return await _replied_member(tx, associate, message.reply_to_message.message_id)
-    state = await current_focus(tx.uow, associate, tx.services.clock.now())
-    if isinstance(state, FocusLost):
-        return NotYours()
-    if isinstance(state, Focused) and state.mode is FocusMode.WRITE:
-        return state.member
-    return None
 
 
 def _member_command(usage: str, apply: MemberCommand, check: WordsCheck | None = None,
@@ -190,7 +158,9 @@ def _member_command(usage: str, apply: MemberCommand, check: WordsCheck | None =
         if refusal is not None:
             await tx.reply(update, refusal)
             return
-        target = await _target(tx, staff.associate, message)
+        replied = message.reply_to_message
+        target = await command_target(tx.uow, staff.associate, replied.message_id if replied is not None else None,
+                                      tx.services.clock.now())
         if target is None or not words:
             await tx.reply(update, views(tx).say(locale, usage))
         elif isinstance(target, NotYours):

@@ -14,7 +14,8 @@ from bot.interface.postbox import Postbox, Signals
 from bot.interface.render.base import Outgoing, Renderer
 from bot.interface.render.outbound import OutboundRenderer
 from bot.runtime.settings import Settings
-from commerce.model import BotKind, Brand, OutboxMessage, OutboxPurpose
+from commerce.access import staff_chat
+from commerce.model import Associate, BotKind, Brand, OutboxMessage, OutboxPurpose
 from commerce.ports.uow import Clock, UnitOfWork, UnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -130,9 +131,19 @@ class UpdateTransaction:
 
         return MemberRenderer(self.services.catalog, self.brand)
 
+    def render(self, body: object) -> list[Outgoing]:
+        """A use case's message body (commerce.messages) as the Bot API calls that send it."""
+        return self.postbox.renderer.render(body)
+
     async def send(self, bot: BotKind, chat_id: int, outgoing: Outgoing, *,
                    purpose: OutboxPurpose = OutboxPurpose.REPLY) -> OutboxMessage:
         return await self.postbox.queue(bot, chat_id, [outgoing], purpose=purpose)
+
+    async def notify_associate(self, associate: Associate, outgoing: Outgoing) -> None:
+        """A notice about their members for an associate, if the staff bot may tell them."""
+        chat_id = staff_chat(associate)
+        if chat_id is not None:
+            await self.send(BotKind.ASSOCIATE, chat_id, outgoing, purpose=OutboxPurpose.NOTICE)
 
     async def reply(self, update: Update, outgoing: Outgoing) -> OutboxMessage:
         """Answer in the chat the update came from, through the same bot."""

@@ -1,14 +1,10 @@
 """Timed jobs, from a registry the runtime fills (TimedJobs): today the daily recruitment
-leaderboard at the brand's local time, and every minute the escalation of members left
-unanswered (bot/runtime/escalation_job.py).
+leaderboard at the brand's local time (commerce/leaderboard_sends.py), and every minute
+the escalation of members left unanswered (bot/runtime/escalation_job.py).
 
 APScheduler runs in the process's event loop and keeps its jobs in memory: every process
-schedules the same jobs, and each job makes sure only one of them acts. The leaderboard
-sends a given day's results once. Nothing the job decides lives in the scheduler: in one transaction it
-claims the day (a leaderboard_day row), reads the board and writes the messages to the
-outbox. The claim commits with the messages or not at all, so a run that fails or dies
-half-way leaves the day to the next firing, and of two processes firing at once the
-second waits for the first and finds the day taken.
+schedules the same jobs, and each job makes sure only one of them acts (the leaderboard
+claims its day in the database). Nothing a job decides lives in the scheduler.
 """
 
 from __future__ import annotations
@@ -17,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -25,12 +21,13 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.interface.context import Services, UpdateTransaction
+from bot.interface.context import Services
+from bot.interface.render.leaderboard import Artist
 from bot.runtime.escalation_job import escalate_due
-from bot.interface.render.leaderboard import Picture, brand_pictures, queue_picture, standing_text, store_picture
-from bot.interface.render.base import text
-from commerce.leaderboard import Period, load_board, local_date
-from commerce.model import AssociateStatus, Brand, BotKind, OutboxPurpose
+from commerce import leaderboard_sends
+from commerce.leaderboard import local_date
+from commerce.leaderboard_sends import DailyRun
+from commerce.model import Brand, BotKind
 from commerce.ports.uow import Clock
 
 log = logging.getLogger("storelink.scheduler")
@@ -48,65 +45,20 @@ def daily_trigger(brand: Brand) -> CronTrigger:
     return CronTrigger(hour=hour, minute=minute, timezone=ZoneInfo(brand.timezone))
 
 
-@dataclass(frozen=True, slots=True)
-class DailyRun:
-    day: date  # the brand's local day reported
-    messages: int  # outbox rows written
-
-
 async def send_daily_leaderboard(services: Services, now: datetime) -> DailyRun | None:
-    """Queue the day's results: each active associate bound to Telegram gets their line,
-    store managers their store's ranking image, HQ operators the brand's. None when this
-    day was sent already (by this process or another). An exception (a rendering that
-    fails, a lost connection) rolls the claim back with everything else."""
-    brand_id = services.brand.id
-    assert brand_id is not None
+    """The daily job: the day's results in one transaction (see commerce.leaderboard_sends);
+    None when the day was sent already."""
     async with services.transaction(BotKind.ASSOCIATE) as tx:
-        brand = await tx.uow.brands.get(brand_id) or services.brand
-        day = local_date(now, brand.timezone)
-        # First in the transaction: a concurrent run waits here rather than render for nothing.
-        if not await tx.uow.recruitment.claim_day(brand_id, day, now):
-            log.info("the leaderboard of %s was sent already", day)
-            return None
-        messages = await _queue(services, tx, brand_id, now)
-    log.info("leaderboard of %s queued: %d messages", day, messages)
-    return DailyRun(day, messages)
-
-
-async def _queue(services: Services, tx: UpdateTransaction, brand_id: int, now: datetime) -> int:
-    """Render the day's results, then write them to the outbox in the claim's transaction;
-    how many messages."""
-    catalog = services.catalog
-    messages = 0
-    board = await load_board(tx.uow, brand_id, Period.TODAY, now)
-    associates = [a for a in await tx.uow.associates.list_all()
-                  if a.status is AssociateStatus.ACTIVE and a.telegram_user_id is not None
-                  and a.id is not None and board.standings.of(a.id) is not None]
-    operators = [op for op in await tx.uow.hq.list(brand_id) if op.telegram_user_id is not None]
-    hq_locale = board.brand.default_locale
-
-    # Render first, off the event loop (a manager's image highlights their own row),
-    # then write.
-    store_images: dict[int, Picture] = {}
-    for a in associates:
-        if a.is_manager and a.id is not None:
-            store_images[a.id] = await asyncio.to_thread(store_picture, catalog, a.locale, board, a.store_id, a.id)
-    hq_images = await asyncio.to_thread(brand_pictures, catalog, hq_locale, board) if operators else []
-
-    for a in associates:
-        assert a.telegram_user_id is not None and a.id is not None
-        await tx.send(BotKind.ASSOCIATE, a.telegram_user_id, text(standing_text(catalog, a.locale, board, a.id)),
-                      purpose=OutboxPurpose.NOTICE)
-        messages += 1
-        if a.is_manager:
-            await queue_picture(tx, a.telegram_user_id, store_images[a.id], now)
-            messages += 1
-    for operator in operators:
-        assert operator.telegram_user_id is not None
-        for picture in hq_images:
-            await queue_picture(tx, operator.telegram_user_id, picture, now)
-            messages += 1
-    return messages
+        keep = timedelta(days=services.settings.leaderboard_image_days)
+        run = await leaderboard_sends.send_daily_leaderboard(tx.uow, tx.postbox, Artist(services.catalog), tx.brand, now, keep)
+        day = local_date(now, tx.brand.timezone)
+    if run is None:
+        log.info("the leaderboard of %s was sent already", day)
+        return None
+    if run.expired_images:
+        log.info("deleted %d expired images", run.expired_images)
+    log.info("leaderboard of %s queued: %d messages", run.day, run.messages)
+    return run
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,39 +9,39 @@ the ranking images and their captions. The daily job and /leaderboard share it.
 - HQ: the brand's top list with the best stores' top 3 under it, then the other stores,
   MAX_SECTIONS to an image.
 
-Images are PNG bytes rendered with bot/images/charts.py: callers run these functions in a worker
-thread (asyncio.to_thread), rendering is CPU work. Each image is stored as a blob for the
-sender and kept ``leaderboard_image_days`` (a setting) after it was last queued: images are
-rendered anew every day and on every /leaderboard, and would otherwise pile up.
+Images are PNG bytes rendered with bot/images/charts.py, CPU work: `Artist` (the drawing
+port of commerce.leaderboard_sends) runs them in a worker thread. commerce keeps each as
+a blob for ``leaderboard_image_days`` (a setting) after it was last queued.
 """
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
 import html
-import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from bot.images.charts import MAX_SECTIONS, ChartRow, ChartSection, render_leaderboard
-from bot.interface.context import UpdateTransaction
 from bot.interface.i18n import Catalog
-from bot.interface.render.base import Outgoing, fit
-from commerce import lengths
+from commerce.images import Picture
 from commerce.leaderboard import Board, Standing, Window
-from commerce.model import Blob, BotKind, OutboxPurpose
-
-log = logging.getLogger("storelink.leaderboard")
 
 STORE_ROWS = 3  # associates per store in HQ's overview
 FIRST_PAGE_STORES = 6  # store tables under the brand's top list in HQ's first image
 
 
-@dataclass(frozen=True, slots=True)
-class Picture:
-    png: bytes
-    caption: str  # HTML, from the catalog
-    filename: str
+class Artist:
+    """The leaderboard's images for commerce.leaderboard_sends, drawn in a worker thread."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    async def associate(self, locale: str, board: Board, associate_id: int) -> Picture:
+        return await asyncio.to_thread(associate_picture, self.catalog, locale, board, associate_id)
+
+    async def store(self, locale: str, board: Board, store_id: int, reader_id: int) -> Picture:
+        return await asyncio.to_thread(store_picture, self.catalog, locale, board, store_id, reader_id)
+
+    async def brand(self, locale: str, board: Board) -> list[Picture]:
+        return await asyncio.to_thread(brand_pictures, self.catalog, locale, board)
 
 
 def standing_text(catalog: Catalog, locale: str, board: Board, associate_id: int) -> str:
@@ -112,24 +112,6 @@ def brand_pictures(catalog: Catalog, locale: str, board: Board) -> list[Picture]
                                  subtitle=_subtitle(catalog, locale, board, brand.name), sections=page)
         pictures.append(Picture(png, t(locale, "leaderboard.caption_more_stores", dates=when, **numbers), _filename(board)))
     return pictures
-
-
-async def queue_picture(tx: UpdateTransaction, chat_id: int, picture: Picture, now: datetime) -> None:
-    """Store the image once (the sender uploads it once per bot) and queue it as a photo.
-    Expired images go first, in the same transaction: the same bytes stored again then
-    make a fresh blob rather than name one about to be deleted."""
-    blobs = tx.uow.blobs
-    deleted = await blobs.delete_expired(now)
-    if deleted:
-        log.info("deleted %d expired images", deleted)
-    blob = await blobs.put(Blob(
-        sha256=hashlib.sha256(picture.png).hexdigest(), content=picture.png, mime_type="image/png",
-        filename=picture.filename, created_at=now,
-    ))
-    assert blob.id is not None
-    await blobs.expire(blob.id, now + timedelta(days=tx.services.settings.leaderboard_image_days))
-    params = {"photo": {"blob_id": blob.id}, "caption": fit(picture.caption, lengths.CAPTION), "parse_mode": "HTML"}
-    await tx.send(BotKind.ASSOCIATE, chat_id, Outgoing("sendPhoto", params), purpose=OutboxPurpose.NOTICE)
 
 
 def dates(window: Window) -> str:

@@ -17,8 +17,10 @@ from bot.interface.render.base import TEXT_LIMIT, Outgoing, fit, text
 from bot.interface.render.availability import AvailabilityRenderer
 from bot.interface.render.chats import ChatsRenderer
 from bot.interface.render.controls import ControlsRenderer
+from bot.interface.render.leaderboard import standing_text
 from bot.interface.render.relay import RelayRenderer
 from bot.interface.render.workspace import WorkspaceRenderer
+from commerce import lengths
 from commerce import messages as m
 from commerce.escalation import Refusal
 from commerce.model import Brand
@@ -32,13 +34,13 @@ class OutboundRenderer:
         self.catalog, self.brand, self.default_locale = catalog, brand, default_locale
         self.relay = RelayRenderer(catalog, brand)
         self._by_type: dict[type, Callable[[Any], list[Outgoing]]] = {
-            m.Said: self._said, m.RelayedIn: self._relayed_in, m.RelayedOut: self._relayed_out,
+            m.Said: self._said, m.PhonePromptClosed: self._prompt_closed, m.RelayedIn: self._relayed_in, m.RelayedOut: self._relayed_out,
             m.CopyEdited: self._copy_edited, m.AlbumItemEdited: self._album_item_edited, m.AlbumRelayed: self._album,
             m.AutoReplied: self._auto_reply, m.NoAssociateHere: self._no_associate, m.History: self._history,
             m.ClaimFirstNotice: self._claim_first, m.EscalationAnswered: self._answered, m.CardClosed: self._card_closed,
-            m.CardTaken: self._card_taken,
+            m.CardTaken: self._card_taken, m.CardClaimed: self._card_claimed,
             m.NotDelivered: self._not_delivered, m.TagAnswered: self._tag, m.NoteAnswered: self._note,
-            m.TagsAndNotesShown: self._tags_and_notes,
+            m.TagsAndNotesShown: self._tags_and_notes, m.StandingLine: self._standing, m.PictureShown: self._picture,
         }
 
     def render(self, body: object) -> list[Outgoing]:
@@ -49,6 +51,9 @@ class OutboundRenderer:
 
     def _said(self, said: m.Said) -> list[Outgoing]:
         return [text(self.catalog.text(said.locale, said.key, **said.params))]
+
+    def _prompt_closed(self, b: m.PhonePromptClosed) -> list[Outgoing]:
+        return [Outgoing("sendMessage", {"text": self.catalog.text(b.locale, b.key), "reply_markup": {"remove_keyboard": True}})]
 
     def _relayed_in(self, b: m.RelayedIn) -> list[Outgoing]:
         return self.relay.to_associate(b.member, b.associate, b.store, b.content, b.tags)
@@ -102,6 +107,17 @@ class OutboundRenderer:
 
     def _card_taken(self, b: m.CardTaken) -> list[Outgoing]:
         return [card_edit(b.card_id, AvailabilityRenderer(self.catalog).taken(b.teammate.locale, b.member, b.claimer))]
+
+    def _card_claimed(self, b: m.CardClaimed) -> list[Outgoing]:
+        said = AvailabilityRenderer(self.catalog).claimed(b.locale, b.member)
+        return [Outgoing("editMessageText", {"message_id": b.message_id, "text": fit(said, TEXT_LIMIT), "parse_mode": "HTML"})]
+
+    def _standing(self, b: m.StandingLine) -> list[Outgoing]:
+        return [text(standing_text(self.catalog, b.locale, b.board, b.associate_id))]
+
+    def _picture(self, b: m.PictureShown) -> list[Outgoing]:
+        return [Outgoing("sendPhoto", {"photo": {"blob_id": b.blob_id}, "caption": fit(b.caption, lengths.CAPTION),
+                                       "parse_mode": "HTML"})]
 
     def _not_delivered(self, b: m.NotDelivered) -> list[Outgoing]:
         return [ChatsRenderer(self.catalog, self.brand).undelivered(b.notice, b.default_locale)]

@@ -9,7 +9,7 @@ from telegram.error import TelegramError
 
 from commerce import lengths
 
-log = logging.getLogger("storelink.handlers")
+log = logging.getLogger("storelink.handlers")  # the handlers answer: their log
 
 
 async def answer(query: CallbackQuery | None, text: str | None = None, *, alert: bool = False) -> None:

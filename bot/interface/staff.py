@@ -1,5 +1,5 @@
 """What the associate bot's staff-only handlers share: the sender identified from the
-database, and one preamble for commands and buttons.
+database (commerce.identity.identify_in_staff_bot), and one preamble for commands and buttons.
 
 The client's word counts for nothing here: a command or a button press is served only if
 the Telegram user is an active associate now (HQ operators, deactivated associates and
@@ -18,42 +18,37 @@ from telegram import Update
 
 from bot.interface.callbacks import CallbackData
 from bot.interface.commands import Command
+from bot.interface.buttons import answer
 from bot.interface.context import StorelinkContext, UpdateTransaction
 from bot.interface.render.base import Outgoing
-from bot.interface.render.relay import RelayRenderer
 from commerce.access import NotAllowed, Staff, access_staff
-from commerce.identity import identify
-from commerce.model import Associate, BotKind, Member
-from commerce.associate_replies import member_history as latest_messages
-from handlers.buttons import answer
+from commerce.identity import Identity, identify_in_staff_bot
+from commerce.model import BotKind
 
 ASSOCIATE = BotKind.ASSOCIATE
 Data = TypeVar("Data", bound=CallbackData)
 Handler = Callable[[Update, StorelinkContext], Awaitable[None]]
 
 
+async def sender_of(tx: UpdateTransaction, update: Update) -> Identity:
+    """Who sent the update to the staff bot (an associate's first message is recorded)."""
+    user = update.effective_user
+    assert user is not None and tx.brand.id is not None
+    return await identify_in_staff_bot(tx.uow, tx.brand.id, user.id, tx.services.clock.now())
+
+
 async def staff_of(tx: UpdateTransaction, update: Update) -> Staff | None:
     """The sender as an active associate of the brand, or None (HQ operators and strangers)."""
-    who = await identify(tx.uow, ASSOCIATE, tx.services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
     try:
-        staff = access_staff(who)
+        return access_staff(await sender_of(tx, update))
     except NotAllowed:
         return None
-    await opened_staff_bot(tx, staff.associate)
-    return staff
-
-
-async def opened_staff_bot(tx: UpdateTransaction, associate: Associate | None) -> None:
-    """An associate wrote to the staff bot, so from now on it can write to them (escalation
-    cards, members who switch to them). Written the first time only: no write per message."""
-    if associate is not None and associate.id is not None and associate.staff_bot_since is None:
-        await tx.uow.associates.opened_staff_bot(associate.id, tx.services.clock.now())
 
 
 async def refuse_non_associate(tx: UpdateTransaction, update: Update, commands: Sequence[Command], command: str) -> None:
     """An associate's command from anyone else (HQ, a stranger, a deactivated associate):
     whom it is for, and the sender's own help."""
-    who = await identify(tx.uow, ASSOCIATE, tx.services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
+    who = await sender_of(tx, update)
     await tx.reply(update, tx.services.render.associates_only(who.role, tx.services.locale(update), commands, command))
 
 
@@ -111,9 +106,3 @@ def staff_button(data_type: type[Data], refuse: Callable[[UpdateTransaction, str
         return handler
 
     return wrap
-
-
-async def member_history(tx: UpdateTransaction, member: Member, locale: str) -> Outgoing:
-    """The member's latest messages both ways; the caller has checked who may read them."""
-    shown = await latest_messages(tx.uow, member, locale)
-    return RelayRenderer(tx.services.catalog, tx.brand).history(locale, member, shown.messages, dict(shown.names))
