@@ -34,19 +34,21 @@ MAX_PAGE = 10_000  # a forged page number beyond this is just the last empty pag
 
 
 @dataclass(frozen=True, slots=True)
-class ChatsPage:
+class ChatListPage:
+    """One page of an associate's own chat list, and whether a later one exists."""
+
     page: int
     chats: Sequence[ChatSummary]
     has_more: bool
 
 
-async def chats_page(uow: UnitOfWork, associate: Associate, page: int) -> ChatsPage:
+async def chats_page(uow: UnitOfWork, associate: Associate, page: int) -> ChatListPage:
     """The page of the associate's own list: the query takes the associate from the server's
     identity, never from the callback, so a page number is all a client can choose."""
     assert associate.id is not None
     page = min(max(page, 0), MAX_PAGE)
     rows = await uow.conversations.chats_of(associate.id, PAGE_SIZE + 1, offset=page * PAGE_SIZE)
-    return ChatsPage(page, rows[:PAGE_SIZE], len(rows) > PAGE_SIZE)
+    return ChatListPage(page, rows[:PAGE_SIZE], len(rows) > PAGE_SIZE)
 
 
 @dataclass(frozen=True, slots=True)

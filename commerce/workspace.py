@@ -284,20 +284,23 @@ async def end_focus(uow: UnitOfWork, associate: Associate, now: datetime) -> Foc
 
 
 @dataclass(frozen=True, slots=True)
-class MembersPage:
+class MemberListPage:
+    """One page of an associate's own members as the filter narrows them, and whether a
+    later one exists."""
+
     where: MemberFilter
     page: int
     members: Sequence[MemberSummary]
     has_more: bool
 
 
-async def members_page(uow: UnitOfWork, associate: Associate, where: MemberFilter, page: int, now: datetime) -> MembersPage:
+async def members_page(uow: UnitOfWork, associate: Associate, where: MemberFilter, page: int, now: datetime) -> MemberListPage:
     """A page of the associate's own current members: the query takes the associate from the
     server's identity; the filter only narrows that list."""
     assert associate.id is not None
     page = min(max(page, 0), MAX_PAGE)
     rows = await uow.workspace.members_of(associate.id, where, now, PAGE_SIZE + 1, offset=page * PAGE_SIZE)
-    return MembersPage(where, page, rows[:PAGE_SIZE], len(rows) > PAGE_SIZE)
+    return MemberListPage(where, page, rows[:PAGE_SIZE], len(rows) > PAGE_SIZE)
 
 
 # --- HQ: tiers -------------------------------------------------------------------------------

@@ -9,7 +9,8 @@
                          carries ?schema=<name>, which storage.make_engine understands)
     database             an opened storage.Database on database_url
     shop                 a committed brand, store and associate in `database`
-                         (a_member(shop, ...) builds a Member of that brand)
+                         (a_member(shop, ...) builds a Member of that brand,
+                         a_message(member, associate, n) the n-th message between them)
 
 A test meant for one kind only narrows the parameter:
 
@@ -25,14 +26,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from commerce.model import Associate, Brand, Member, Store
+from commerce.model import Associate, Brand, ConversationMessage, Direction, Member, MessageKind, Store
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.uow import Database
@@ -128,3 +129,10 @@ def a_member(shop: Shop, telegram_user_id: int = 7_000_000_001, **fields: object
         "enrolled_at": T0, "store_id": shop.store.id, "source_associate_id": shop.associate.id,
     }
     return Member(**{**defaults, **fields})  # type: ignore[arg-type]
+
+
+def a_message(member_id: int, associate_id: int, n: int, direction: Direction = Direction.IN, **fields: object) -> ConversationMessage:
+    """The n-th message of a conversation, n minutes after T0 (a member's, unless direction says otherwise)."""
+    values: dict = {"kind": MessageKind.TEXT, "text": f"message {n}", "source_message_id": 100 + n}
+    return ConversationMessage(member_id=member_id, associate_id=associate_id, direction=direction,
+                               created_at=T0 + timedelta(minutes=n), **(values | fields))

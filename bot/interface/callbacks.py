@@ -124,6 +124,8 @@ class ShowCard(CallbackData):
 
 @dataclass(frozen=True, slots=True)
 class ChatsPage(CallbackData):
+    """A /chats paging button; the page itself is commerce.chats.ChatListPage."""
+
     prefix: ClassVar[str] = "cp"
     page: int  # 0-based page of the presser's own /chats; nothing else to own
 
@@ -155,6 +157,8 @@ class RemoveTag(CallbackData):
 
 @dataclass(frozen=True, slots=True)
 class MembersPage(CallbackData):
+    """A /members paging button; the page itself is commerce.workspace.MemberListPage."""
+
     prefix: ClassVar[str] = "ml"
     page: int  # 0-based page of the presser's own /members
     digest: str  # of the filter words the list was made with; the words are kept on the server

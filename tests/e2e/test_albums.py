@@ -17,8 +17,7 @@ import sqlalchemy as sa
 
 from bot.runtime.albums import AlbumFlusher
 from commerce.model import BotKind, Direction, MessageKind
-from tests.e2e.test_enrollment import STORE_NAME, enrol, open_shop, settle, wait_for_text
-from tests.e2e.test_relay import HEADER_OF, history_of, png
+from tests.e2e.scenario import HEADER_OF, STORE_NAME, enrol, history_of, open_shop, png, settle, wait_for_text
 
 PHOTOS = [png("navy"), png("crimson", (5, 11)), png("olive", (7, 7))]
 DOCUMENTS = [b"%PDF-1.4 size guide\n%%EOF", b"%PDF-1.4 care\n%%EOF"]

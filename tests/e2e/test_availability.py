@@ -10,35 +10,32 @@ Both stacks run every test (SQLite + in-process backends, PostgreSQL + Redis).
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.interface.callbacks import ClaimEscalation
 from bot.runtime.escalation_job import escalate_due
 from commerce.availability_model import Escalation, EscalationStatus
-from commerce.codes import make_short_code
 from commerce.model import Associate, Direction, HQOperator, Member, MessageKind, Store
 from commerce.relay import record_message
 from storage.backends import SendLimits
-from tests.e2e.test_enrollment import (
+from tests.e2e.scenario import (
+    MONDAY_NOON,
+    SHANGHAI,
     STORE_NAME,
-    Shop,
     buttons,
-    scan,
+    command,
+    enrol_with_bob,
     membership,
-    open_shop,
+    open_team,
     push_callback,
+    says,
+    scan,
     settle,
     wait_for_edit,
     wait_for_text,
 )
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-MONDAY_NOON = datetime(2026, 11, 23, 12, 0, tzinfo=SHANGHAI)
 
 
 @pytest.fixture
@@ -52,76 +49,6 @@ def stack_limits() -> SendLimits:
 async def quick_chats(stack) -> None:
     """The sandbox's flood control, raised to match stack_limits."""
     await stack.people.set_limits(per_chat_rate=50.0, per_chat_burst=20)
-
-
-class Clock:
-    """The runtime's clock, moved by the test."""
-
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def now(self) -> datetime:
-        return self.at
-
-    def set(self, at: datetime) -> None:
-        self.at = at
-
-
-@dataclass
-class Team:
-    shop: Shop
-    carol: Associate
-    clock: Clock
-
-    @property
-    def carol_user(self) -> int:
-        assert self.carol.telegram_user_id is not None
-        return self.carol.telegram_user_id
-
-
-async def open_team(stack, at: datetime) -> Team:
-    """The shop in Shanghai with its hours, Lina as its manager and Carol signed in too."""
-    clock = Clock(at)
-    stack.runtime.services.clock = clock
-    shop = await open_shop(stack, reward=False)
-    carol_user = await stack.person("Carol")
-    async with stack.runtime.services.uow() as uow:
-        store = await uow.stores.get(shop.store.id)
-        store.timezone, store.hours = "Asia/Shanghai", "Mon-Sat 10:00-22:00"
-        await uow.stores.update(store)
-        shop.lina.is_manager = True
-        await uow.associates.update(shop.lina)
-        carol = await uow.associates.add(Associate(store_id=store.id, display_name="Carol", short_code="TMPCarol",
-                                                   telegram_user_id=carol_user))
-        carol.short_code = make_short_code(carol.id, shop.key)
-        await uow.associates.update(carol)
-        await uow.commit()
-    await stack.reply_to(carol_user, stack.associate_bot, "/start")
-    return Team(shop, carol, clock)
-
-
-async def enrol_with_bob(stack, shop: Shop, user: int, name: str) -> None:
-    """A first scan of Bob's code, in any language, until Bob has heard of the new member."""
-    await scan(stack, user, shop.code(shop.bob))
-    await wait_for_text(stack, shop.bob_user, stack.associate_bot, f"New member: {name}")
-    await settle(stack)
-
-
-async def says(stack, user: int, text: str, to: int) -> None:
-    """A member's message, once relayed to their associate (user `to`) and everything its
-    transaction wrote (an auto-reply) delivered."""
-    await stack.people.send_text(user, stack.consumer_bot, text)
-    await stack.people.wait_for(to, stack.associate_bot, lambda m: text in (m["text"] or ""), 10.0)
-    await settle(stack)
-
-
-async def command(stack, user: int, text: str) -> dict[str, Any]:
-    """The bot's answer to an associate's command (members' relayed messages may arrive meanwhile)."""
-    sent = await stack.people.send_text(user, stack.associate_bot, text)
-    answer = await stack.people.wait_for(user, stack.associate_bot, lambda m: not (m["text"] or "").startswith("💬"), 10.0,
-                                         after_message_id=sent["message_id"])
-    await settle(stack)
-    return answer
 
 
 async def texts(stack, user: int, bot: str, needle: str) -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from bot.cli.main import main
-from tests.e2e.test_enrollment import STORE_NAME, open_shop, scan
+from tests.e2e.scenario import STORE_NAME, open_shop, scan
 
 NEW_WELCOME = "Bonjour {member}! {associate} at {store} is yours now."
 

@@ -12,13 +12,23 @@ from datetime import timedelta
 from bot.interface.callbacks import ChatsPage, OpenChat
 from commerce.model import Direction, Link, Member, OutboxStatus
 from tests.e2e.conftest import eventually
-from tests.e2e.test_enrollment import buttons, enrol, membership, open_shop, press, push_callback, scan, settle, wait_for_edit, wait_for_text
-from tests.e2e.test_relay import associate_reads, associate_replies, history_of, member_says
-
-
-async def chats(stack, associate_user: int) -> dict:
-    sent = await stack.people.send_text(associate_user, stack.associate_bot, "/chats")
-    return await stack.people.wait_for(associate_user, stack.associate_bot, lambda m: True, 10.0, after_message_id=sent["message_id"])
+from tests.e2e.scenario import (
+    associate_reads,
+    associate_replies,
+    buttons,
+    chats,
+    enrol,
+    history_of,
+    member_says,
+    membership,
+    open_shop,
+    press,
+    push_callback,
+    scan,
+    settle,
+    wait_for_edit,
+    wait_for_text,
+)
 
 
 async def quiet_members(stack, shop, count: int) -> list[Member]:

@@ -16,7 +16,7 @@ from telegram import BotCommandScopeChat, BotCommandScopeDefault
 from bot.interface.commands import commands_of
 from commerce.model import Associate, BotKind, HQOperator
 from storage.backends import SendLimits
-from tests.e2e.test_enrollment import enrol, open_shop, scan, settle
+from tests.e2e.scenario import enrol, open_shop, scan, settle
 
 
 @pytest.fixture

@@ -36,12 +36,6 @@ four duplicates.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import json
-import os
-import re
-import signal
-import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -51,19 +45,27 @@ from prometheus_client import generate_latest
 
 from bot.runtime.metrics import Metrics
 from bot.runtime.sender import Sender
-from commerce.model import Associate, Link, Member, OutboxStatus, Store
+from commerce.model import OutboxStatus
 from storage.backends import SendLimits
-from tests.e2e.crash_sender import CONFIG_VARIABLE
-from tests.e2e.test_process import STORELINK, clean_env
+from tests.e2e.processes import (
+    STORELINK,
+    VICTIM,
+    CrashingProcess,
+    Team,
+    assert_complete_and_in_order,
+    clean_env,
+    copies,
+    delivered,
+    seed_team,
+    until,
+    write,
+)
 
 ASSOCIATES, MEMBERS, PER_MEMBER = 3, 25, 20  # 500 messages in the burst
 LIMITS = SendLimits(global_rate=120.0, global_burst=30, per_chat_rate=30.0, per_chat_burst=5)
 LEASE = 4.0  # seconds before a dead sender's chats and jobs go to the other
 SWEEP = 1.0
 DROPPED, LATER_MEMBERS, LATER_PER_MEMBER = 4, 12, 5  # the second phase: 60 messages, 4 lost answers
-VICTIM = "crash-victim"
-COPY = re.compile(r"\n(m\d{2}) #(\d{3})$")
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -77,92 +79,6 @@ def stack_options() -> dict[str, Any]:
 
 
 # --- given: associates, their members, and a second sender -----------------------------
-
-
-@dataclasses.dataclass
-class Team:
-    associates: list[int]  # Telegram user ids, in the order members are dealt to them
-    members: list[int]
-
-    def associate_of(self, member_index: int) -> int:
-        return self.associates[member_index % len(self.associates)]
-
-
-async def seed_team(stack, associates: int = ASSOCIATES, members: int = MEMBERS) -> Team:
-    """Associates signed in to the associate bot (/start, as people do) and members linked
-    to them straight in the database: the enrollment flow is not what is tested here."""
-    services = stack.runtime.services
-    now = services.clock.now()
-    associate_users = [await stack.person(f"Sa{n}") for n in range(associates)]
-    member_users = [await stack.person(f"M{n:02d}") for n in range(members)]
-    async with services.uow() as uow:
-        store = await uow.stores.add(Store(brand_id=services.brand.id, code="CR1", name="Crash Street"))
-        team = [await uow.associates.add(Associate(store_id=store.id, display_name=f"Sa{n}", short_code=f"CRASH{n}",
-                                                         telegram_user_id=user)) for n, user in enumerate(associate_users)]
-        for n, user in enumerate(member_users):
-            associate = team[n % associates]
-            member = await uow.members.add(Member(brand_id=services.brand.id, telegram_user_id=user, first_name=f"M{n:02d}",
-                                                  enrolled_at=now, store_id=store.id, source_associate_id=associate.id))
-            await uow.links.add(Link(member_id=member.id, associate_id=associate.id, started_at=now))
-        await uow.commit()
-    for user in associate_users:
-        assert "Crash Street" in (await stack.reply_to(user, stack.associate_bot, "/start"))["text"]
-    return Team(associate_users, member_users)
-
-
-class CrashingProcess:
-    """A storelink process to kill, as an OS process on the stack's configuration: by
-    default the second sender (`--only sender`, PostgreSQL + Redis); with only=None, a
-    whole `storelink run` that takes updates too."""
-
-    def __init__(self, stack, log_path: Path, *, only: str | None = "sender", limits: SendLimits = LIMITS,
-                 lease: float = LEASE, name: str = VICTIM, **options: Any) -> None:
-        self.stack, self.log_path = stack, log_path
-        self.only, self.limits, self.lease, self.name, self.options = only, limits, lease, name, options
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        options = self.stack.options
-        config = {
-            "only": self.only,
-            "settings": self.stack.settings_overrides,
-            "limits": dataclasses.asdict(self.limits),
-            "options": {"namespace": options.namespace, "sender_name": self.name, "sender_lease": self.lease,
-                        "sender_sweep_every": SWEEP, "sender_backoff": options.sender_backoff, **self.options},
-        }
-        env = {k: v for k, v in os.environ.items() if not k.startswith("STORELINK_")} | {CONFIG_VARIABLE: json.dumps(config)}
-        with self.log_path.open("wb") as log:
-            self.process = await asyncio.create_subprocess_exec(sys.executable, "-m", "tests.e2e.crash_sender", cwd=REPO,
-                                                                env=env, stdout=log, stderr=log)
-        await until(lambda: "storelink is running" in self.log() or self.process.returncode is not None, 30.0)
-        assert self.process.returncode is None, self.log()
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    async def holds_work(self) -> bool:
-        """Jobs it took and has not acknowledged: what its death strands in Redis."""
-        from redis.asyncio import Redis
-
-        redis = Redis.from_url(self.stack.settings_overrides["redis_url"], decode_responses=True)
-        try:
-            pending = await redis.xpending_range(f"{self.stack.options.namespace}:queue:send", "senders", min="-", max="+",
-                                                 count=10, consumername=VICTIM)
-        finally:
-            await redis.aclose()
-        return bool(pending)
-
-    async def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        await self.process.wait()
-        assert self.process.returncode == -signal.SIGKILL
-
-    async def close(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.kill()
-            await self.process.wait()
-        assert "Traceback" not in self.log(), self.log()
 
 
 class CrashingWorker:
@@ -223,7 +139,7 @@ class _Severable:
 
 
 async def second_sender(stack, stack_kind: str, tmp_path: Path) -> CrashingProcess | CrashingWorker:
-    worker = CrashingProcess(stack, tmp_path / "second-sender.log") if stack_kind == "postgres+redis" else CrashingWorker(stack)
+    worker = CrashingProcess(stack, tmp_path / "second-sender.log", limits=LIMITS, lease=LEASE, sweep=SWEEP) if stack_kind == "postgres+redis" else CrashingWorker(stack)
     await worker.start()
     return worker
 
@@ -231,43 +147,9 @@ async def second_sender(stack, stack_kind: str, tmp_path: Path) -> CrashingProce
 # --- when: a burst, faults, a death ---------------------------------------------------------
 
 
-async def write(stack, team: Team, members: range, sequence: range) -> None:
-    """Each member writes their messages one after another; all members at once."""
-
-    async def one(n: int) -> None:
-        for seq in sequence:
-            await stack.people.send_text(team.members[n], stack.consumer_bot, f"m{n:02d} #{seq:03d}")
-
-    await asyncio.gather(*(one(n) for n in members))
-
-
-def copies(stack, team: Team) -> dict[int, list[tuple[str, int, float]]]:
-    """Per associate chat, the relayed copies in the order the chat shows them:
-    (member, sequence number, when the sandbox stored it)."""
-    out: dict[int, list[tuple[str, int, float]]] = {}
-    for user in team.associates:
-        chat = stack.sandbox.people.chat(user, stack.associate_bot)
-        out[user] = [(found[1], int(found[2]), m.created_at) for m in chat.messages.values()
-                     if m.from_bot and (found := COPY.search(m.text or ""))]
-    return out
-
-
 def count(stack, team: Team) -> int:
     """Copies in the associates' chats, duplicates included."""
     return sum(len(chat) for chat in copies(stack, team).values())
-
-
-def delivered(stack, team: Team) -> int:
-    """Messages that reached their associate at least once."""
-    return len({(member, seq) for chat in copies(stack, team).values() for member, seq, _ in chat})
-
-
-async def until(condition, timeout: float, what: str = "condition") -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, f"{what} not reached within {timeout}s"
-        await asyncio.sleep(0.05)
 
 
 async def sent_by_sandbox(stack) -> int:
@@ -280,20 +162,6 @@ async def sent_by_sandbox(stack) -> int:
 def duplicates(chats: dict[int, list[tuple[str, int, float]]]) -> int:
     seen = Counter((user, member, seq) for user, chat in chats.items() for member, seq, _ in chat)
     return sum(n - 1 for n in seen.values())
-
-
-def assert_complete_and_in_order(chats, team: Team, expected: dict[str, list[int]]) -> None:
-    """Every member's messages in their own associate's chat, each at least once, and in
-    the order written: a resent copy can only repeat the message just before it."""
-    for user, chat in chats.items():
-        by_member: dict[str, list[int]] = defaultdict(list)
-        for member, seq, _ in chat:
-            by_member[member].append(seq)
-        for member, seqs in by_member.items():
-            assert user == team.associate_of(int(member[1:])), f"{member} reached another associate's chat"
-            assert seqs == sorted(seqs), f"{member}'s messages out of order: {seqs}"
-            assert sorted(set(seqs)) == expected[member], f"{member}: got {sorted(set(seqs))}"
-        assert set(by_member) == {m for m in expected if team.associate_of(int(m[1:])) == user}
 
 
 def assert_429s_waited_out(calls: list[dict[str, Any]]) -> None:
@@ -342,7 +210,7 @@ async def assert_outbox_settled(stack) -> None:
 async def test_a_burst_reaches_every_associate_in_order_through_429s_5xx_a_killed_sender_and_lost_answers(
     stack, stack_kind, tmp_path
 ):
-    team = await seed_team(stack)
+    team = await seed_team(stack, ASSOCIATES, MEMBERS)
     limits = stack.sandbox.limits
     limits.per_chat_rate, limits.per_chat_burst, limits.global_rate = 40.0, 8, 200.0
     worker = await second_sender(stack, stack_kind, tmp_path)

@@ -23,7 +23,7 @@ import pytest
 import sqlalchemy as sa
 
 from storage.backends import SendLimits
-from tests.e2e.test_crash import CrashingProcess, Team, assert_complete_and_in_order, copies, delivered, seed_team, until, write
+from tests.e2e.processes import CrashingProcess, Team, assert_complete_and_in_order, copies, delivered, seed_team, until, write
 
 MEMBERS, PER_MEMBER = 4, 25  # 100 messages
 SENDER_LEASE = 4.0

@@ -4,6 +4,7 @@ import asyncio
 
 from bot.interface.render.base import Outgoing, text
 from commerce.model import BotKind, Member, OutboxStatus
+from tests.e2e.scenario import open_chat, outbox_status, queue_messages
 
 
 async def queue_message(stack, chat_id: int, body: str) -> int:
@@ -11,26 +12,6 @@ async def queue_message(stack, chat_id: int, body: str) -> int:
     async with stack.runtime.services.transaction(BotKind.CONSUMER) as tx:
         message = await tx.send(BotKind.CONSUMER, chat_id, text(body))
     return message.id
-
-
-async def outbox_status(stack, message_id: int, wanted: OutboxStatus, timeout: float = 10.0):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        async with stack.runtime.services.uow() as uow:
-            message = await uow.outbox.get(message_id)
-        if message.status is wanted or loop.time() > deadline:
-            return message
-        await asyncio.sleep(0.05)
-
-
-async def open_chat(stack, first_name: str) -> tuple[int, int]:
-    """A person who has talked to the bot (Telegram lets bots write only to them), and the
-    number of sendMessage calls made so far, so a test can look at its own calls only."""
-    person = await stack.person(first_name)
-    await stack.reply_to(person, stack.consumer_bot, "/help")
-    await stack.runtime.sender_idle()
-    return person, len(await stack.people.calls(bot=stack.consumer_bot, method="sendMessage"))
 
 
 async def calls_since(stack, baseline: int) -> list[int]:
@@ -62,12 +43,6 @@ async def test_a_burst_of_5xx_is_retried(stack):
     statuses = [call["status"] for call in await stack.people.calls(bot=stack.consumer_bot, method="sendMessage")]
     assert statuses == [502, 502, 502, 200]
     assert stack.metrics.value("storelink_messages_retried_total") == 3
-
-
-async def queue_messages(stack, chat_id: int, *bodies: str) -> list[int]:
-    async with stack.runtime.services.transaction(BotKind.CONSUMER) as tx:
-        messages = [await tx.send(BotKind.CONSUMER, chat_id, text(body)) for body in bodies]
-    return [message.id for message in messages]
 
 
 async def test_a_403_is_recorded_and_not_retried(stack):

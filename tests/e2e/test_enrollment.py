@@ -8,196 +8,24 @@ Both stacks run every test (SQLite + in-process backends, PostgreSQL + Redis).
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass
-from typing import Any
-
-import sqlalchemy as sa
-
 from bot.interface.callbacks import PickAssociate, PickStore, SwitchChoice
-from bot.sandbox.shapes import callback_query_json, message_json
-from commerce.codes import make_short_code, sign_enrollment_code
-from commerce.model import (
-    Associate,
-    AssociateStatus,
-    Coupon,
-    Link,
-    LinkReason,
-    Member,
-    RewardRule,
-    Scan,
-    ScanOutcome,
-    Store,
+from commerce.model import AssociateStatus, LinkReason, ScanOutcome
+from tests.e2e.scenario import (
+    STORE_NAME,
+    bot_texts,
+    buttons,
+    count_rows,
+    enrol,
+    membership,
+    notices,
+    open_shop,
+    press,
+    scan,
+    set_status,
+    settle,
+    wait_for_edit,
+    wait_for_text,
 )
-
-STORE_NAME = "Shanghai Xintiandi"
-
-
-# --- given: a store, its team and a reward ------------------------------------------
-
-
-@dataclass
-class Shop:
-    store: Store
-    bob: Associate
-    lina: Associate
-    key: bytes
-
-    @property
-    def bob_user(self) -> int:
-        assert self.bob.telegram_user_id is not None
-        return self.bob.telegram_user_id
-
-    @property
-    def lina_user(self) -> int:
-        assert self.lina.telegram_user_id is not None
-        return self.lina.telegram_user_id
-
-    def code(self, associate: Associate) -> str:
-        """The start payload printed in the associate's QR code."""
-        assert associate.id is not None
-        return sign_enrollment_code(associate.id, self.key)
-
-
-async def open_shop(stack, *, reward: bool = True) -> Shop:
-    """A store with Bob and Lina, both signed in to the associate bot (so notices reach them)."""
-    bob_user = await stack.person("Bob")
-    lina_user = await stack.person("Lina")
-    services = stack.runtime.services
-    key = services.signing_keys[0]
-    async with services.uow() as uow:
-        store = await uow.stores.add(Store(brand_id=services.brand.id, code="SH1", name=STORE_NAME))
-        team = []
-        for name, user in (("Bob", bob_user), ("Lina", lina_user)):
-            associate = await uow.associates.add(Associate(store_id=store.id, display_name=name, short_code=f"TMP{name}", telegram_user_id=user))
-            associate.short_code = make_short_code(associate.id, key)
-            await uow.associates.update(associate)
-            team.append(associate)
-        if reward:
-            await uow.rewards.add_rule(RewardRule(brand_id=services.brand.id, percent_off=10, valid_days=30))
-        await uow.commit()
-    for reply in await asyncio.gather(*(stack.reply_to(user, stack.associate_bot, "/start") for user in (bob_user, lina_user))):
-        assert "associate of Shanghai Xintiandi" in reply["text"]
-    return Shop(store, team[0], team[1], key)
-
-
-async def set_status(stack, associate: Associate, status: AssociateStatus) -> None:
-    async with stack.runtime.services.uow() as uow:
-        associate.status = status
-        await uow.associates.update(associate)
-        await uow.commit()
-
-
-# --- when: what people do -------------------------------------------------------------
-
-
-async def scan(stack, user: int, code: str, *, timeout: float = 10.0) -> dict[str, Any]:
-    """The person scans a poster; returns the bot's first answer."""
-    return await stack.reply_to(user, stack.consumer_bot, f"/start {code}", timeout=timeout)
-
-
-async def enrol(stack, shop: Shop, user: int, associate: Associate) -> dict[str, Any]:
-    """A first scan, until both welcome messages and the associate's notice arrived."""
-    welcome = await scan(stack, user, shop.code(associate))
-    await wait_for_text(stack, user, stack.consumer_bot, "phone number", after=welcome["message_id"])
-    await wait_for_text(stack, associate.telegram_user_id, stack.associate_bot, "🎉 New member")
-    await settle(stack)
-    return welcome
-
-
-async def settle(stack) -> None:
-    """Every update handled and every message it caused delivered."""
-    await stack.runtime.ingress.drain()
-    await stack.runtime.sender_idle()
-
-
-async def press(stack, user: int, bot: str, message: dict[str, Any], data: str) -> dict[str, Any]:
-    answer = await stack.people.press_button(user, bot, message["message_id"], data, timeout=5.0)
-    assert answer["answered"], f"no answer to {data}"
-    return answer
-
-
-async def wait_for_text(stack, user: int, bot: str, needle: str, *, after: int = 0, timeout: float = 10.0) -> dict[str, Any]:
-    return await stack.people.wait_for(user, bot, lambda m: needle in (m["text"] or ""), timeout, after_message_id=after)
-
-
-async def wait_for_edit(stack, user: int, bot: str, message: dict[str, Any], needle: str, timeout: float = 10.0) -> dict[str, Any]:
-    """The message, once edited to contain needle."""
-    message_id = message["message_id"]
-    return await stack.people.wait_for(
-        user, bot, lambda m: m["message_id"] == message_id and needle in (m["text"] or ""), timeout, after_message_id=message_id - 1
-    )
-
-
-async def push_callback(stack, user: int, bot: str, message_id: int, data: str, timeout: float = 10.0) -> dict[str, Any]:
-    """A button press with data of the client's choosing (the sandbox's own press_button
-    only presses buttons the message has): what a modified client can send."""
-    sandbox = stack.sandbox
-    chat = sandbox.people.chat(user, bot)
-    message = chat.find(message_id)
-    assert message is not None and message.from_bot
-    query = sandbox.world.new_callback_query(chat.bot)
-    chat.bot.updates.push("callback_query", callback_query_json(sandbox.world, chat, message, query.id, data))
-    async with asyncio.timeout(timeout):
-        await query.answered.wait()
-    return query.answer
-
-
-async def push_message(stack, user: int, bot: str, kind: str, **content: Any) -> dict[str, Any]:
-    """A message the sandbox's people API has no verb for (e.g. someone else's contact card)."""
-    sandbox = stack.sandbox
-    chat = sandbox.people.chat(user, bot)
-    chat.started = True
-    message = chat.post(from_bot=False, kind=kind, date=sandbox.world.now(), **content)
-    chat.bot.updates.push("message", message_json(sandbox.world, chat, message))
-    return {"message_id": message.message_id}
-
-
-# --- then: what the database and the chats say ------------------------------------------
-
-
-@dataclass
-class Membership:
-    member: Member | None
-    links: list[Link]
-    coupons: list[Coupon]
-    scans: list[Scan]
-
-    @property
-    def current(self) -> Link | None:
-        open_links = [link for link in self.links if link.ended_at is None]
-        assert len(open_links) <= 1, open_links
-        return open_links[0] if open_links else None
-
-
-async def membership(stack, user: int) -> Membership:
-    services = stack.runtime.services
-    async with services.uow() as uow:
-        member = await uow.members.by_telegram_user(services.brand.id, user)
-        links = list(await uow.links.history(member.id)) if member else []
-        coupons = list(await uow.rewards.coupons_of(member.id)) if member else []
-        scans = list(await uow.scans.of_user(user))
-    return Membership(member, links, coupons, scans)
-
-
-async def count_rows(stack, table: str) -> int:
-    """Rows of a whole table: "exactly one" must not hide a second row under another key."""
-    assert table in {"member", "link", "coupon", "scan"}
-    async with stack.runtime.services.uow() as uow:
-        return (await uow.session.execute(sa.text(f"SELECT count(*) FROM {table}"))).scalar_one()
-
-
-async def bot_texts(stack, user: int, bot: str) -> list[str]:
-    return [m["text"] or "" for m in await stack.bot_messages(user, bot)]
-
-
-async def notices(stack, user: int, needle: str) -> list[str]:
-    return [t for t in await bot_texts(stack, user, stack.associate_bot) if needle in t]
-
-
-def buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
-    rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
-    return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
 
 
 # --- the tests --------------------------------------------------------------------------

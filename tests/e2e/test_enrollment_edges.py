@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bot.interface.callbacks import AskStopChat, ChooseAssociate, PickAssociate, ConsentChoice, SwitchChoice
+from bot.interface.callbacks import AskStopChat, ChooseAssociate, ConsentChoice, PickAssociate, SwitchChoice
 from bot.runtime.ingress import Receipt
 from commerce.model import AssociateStatus, BotKind, InboundUpdate, InboxStatus, ScanOutcome
-from tests.e2e.test_enrollment import (
+from tests.e2e.scenario import (
     STORE_NAME,
     buttons,
     count_rows,

@@ -7,8 +7,7 @@ from __future__ import annotations
 import logging
 
 from bot.interface.callbacks import ChatsPage, OpenChat, SwitchTo
-from tests.e2e.test_chats import chats
-from tests.e2e.test_enrollment import enrol, open_shop, push_callback, settle
+from tests.e2e.scenario import chats, enrol, open_shop, push_callback, settle
 
 HUGE = "999999999999999999"
 STALE = "This button is no longer valid"

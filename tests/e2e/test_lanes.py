@@ -16,8 +16,7 @@ from commerce.fan_out import fan_out
 from commerce.model import BotKind, OutboxMessage, OutboxPurpose
 from storage.backends import SendLimits
 from tests.e2e.conftest import CONSUMER_BOT, eventually
-from tests.e2e.test_enrollment import enrol, open_shop, wait_for_text
-from tests.e2e.test_relay import associate_replies, member_says
+from tests.e2e.scenario import associate_replies, enrol, member_says, open_shop, wait_for_text
 
 AUDIENCE = 300
 RATE = 20.0

@@ -10,8 +10,19 @@ from __future__ import annotations
 
 from commerce.lengths import units
 from commerce.model import Direction, OutboxStatus
-from tests.e2e.test_enrollment import enrol, open_shop, scan, settle, wait_for_text
-from tests.e2e.test_relay import HEADER_OF, associate_reads, associate_replies, history_of, member_says, png
+from tests.e2e.scenario import (
+    HEADER_OF,
+    associate_reads,
+    associate_replies,
+    enrol,
+    history_of,
+    member_says,
+    open_shop,
+    png,
+    scan,
+    settle,
+    wait_for_text,
+)
 
 EMOJI = "😀"  # one code point, two UTF-16 units
 

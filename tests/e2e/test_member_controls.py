@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from bot.interface.callbacks import AskStopChat, ChooseAssociate, ConsentChoice, OpenChat, PickAssociate, StopChat, SwitchTo
 from commerce.model import Associate, AssociateStatus, LinkReason, Store
-from tests.e2e.test_enrollment import (
+from tests.e2e.scenario import (
+    HEADER_OF,
     STORE_NAME,
+    associate_reads,
     buttons,
     enrol,
+    member_says,
     membership,
     open_shop,
     press,
@@ -22,7 +25,6 @@ from tests.e2e.test_enrollment import (
     settle,
     wait_for_text,
 )
-from tests.e2e.test_relay import HEADER_OF, associate_reads, member_says
 
 
 async def audit_actions(stack, prefix: str) -> list[tuple[str, str]]:

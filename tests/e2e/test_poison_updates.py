@@ -22,8 +22,7 @@ from hypothesis import strategies as st
 
 from bot.runtime.ingress import MAX_ATTEMPTS
 from commerce.model import BotKind, InboundUpdate, InboxStatus
-from tests.e2e.test_enrollment import enrol, open_shop, settle, wait_for_text
-from tests.e2e.test_relay import history_of
+from tests.e2e.scenario import enrol, history_of, open_shop, settle, wait_for_text
 
 FINAL = {InboxStatus.DONE, InboxStatus.FAILED, InboxStatus.REJECTED}
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

@@ -2,23 +2,15 @@
 answering over the sandbox, and stopping cleanly on SIGTERM."""
 
 import asyncio
-import os
 import secrets
 import signal
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.sandbox import Sandbox, SandboxClient
 from tests.e2e.conftest import free_port
-
-STORELINK = [sys.executable, "-m", "bot.cli.main"]
-
-
-def clean_env(**values: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STORELINK_")}
-    return env | {f"STORELINK_{k.upper()}": v for k, v in values.items()}
+from tests.e2e.processes import STORELINK, clean_env
 
 
 async def test_a_placeholder_token_stops_start_up_with_one_line(tmp_path):

@@ -23,15 +23,20 @@ from commerce.availability import NOTE_LIMIT
 from commerce.codes import make_short_code
 from commerce.model import Associate, AssociateStatus, OutboxStatus
 from storage.backends import SendLimits
-from tests.e2e.test_availability import MONDAY_NOON, Clock, command, enrol_with_bob, open_team, says
-from tests.e2e.test_enrollment import (
+from tests.e2e.scenario import (
+    MONDAY_NOON,
     STORE_NAME,
+    Clock,
     Shop,
     buttons,
+    command,
     enrol,
+    enrol_with_bob,
     open_shop,
+    open_team,
     press,
     push_callback,
+    says,
     set_status,
     settle,
     wait_for_edit,

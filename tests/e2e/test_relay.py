@@ -9,36 +9,23 @@ Both stacks run every test (SQLite + in-process backends, PostgreSQL + Redis).
 from __future__ import annotations
 
 import asyncio
-import io
 from typing import Any
 
-from PIL import Image
-
 from commerce.model import BotKind, Direction, Link, LinkReason, MessageKind
-from tests.e2e.test_enrollment import STORE_NAME, enrol, membership, open_shop, settle, wait_for_text
-
-HEADER_OF = "💬 {name} · " + STORE_NAME
-
-
-def png(colour: str, size: tuple[int, int] = (9, 7)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, colour).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-async def member_says(stack, user: int, text: str) -> None:
-    await stack.people.send_text(user, stack.consumer_bot, text)
-
-
-async def associate_reads(stack, associate_user: int, needle: str) -> dict[str, Any]:
-    """The relayed message, once delivered and its Telegram id recorded (so a reply finds it)."""
-    message = await wait_for_text(stack, associate_user, stack.associate_bot, needle)
-    await settle(stack)
-    return message
-
-
-async def associate_replies(stack, associate_user: int, relayed: dict[str, Any], text: str) -> dict[str, Any]:
-    return await stack.people.send_text(associate_user, stack.associate_bot, text, reply_to_message_id=relayed["message_id"])
+from tests.e2e.scenario import (
+    HEADER_OF,
+    STORE_NAME,
+    associate_reads,
+    associate_replies,
+    enrol,
+    history_of,
+    member_says,
+    membership,
+    open_shop,
+    png,
+    settle,
+    wait_for_text,
+)
 
 
 async def send_photo_replying(stack, user: int, bot: str, reply_to: int, data: bytes, caption: str) -> None:
@@ -54,13 +41,6 @@ async def bold_spans(message: dict[str, Any], field: str = "entities") -> list[s
     units = body.encode("utf-16-le")
     return [units[e["offset"] * 2:(e["offset"] + e["length"]) * 2].decode("utf-16-le")
             for e in message[field] or [] if e["type"] == "bold"]
-
-
-async def history_of(stack, user: int):
-    services = stack.runtime.services
-    state = await membership(stack, user)
-    async with services.uow() as uow:
-        return list(reversed(await uow.conversations.of_member(state.member.id, 50)))
 
 
 async def test_a_members_text_reaches_their_associate_with_a_header_and_the_reply_comes_back_under_the_persona(stack):

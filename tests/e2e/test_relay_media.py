@@ -11,8 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 from commerce.model import BotKind, Direction, MessageKind
-from tests.e2e.test_enrollment import STORE_NAME, enrol, open_shop, settle, wait_for_edit, wait_for_text
-from tests.e2e.test_relay import HEADER_OF, associate_reads, associate_replies, history_of, member_says
+from tests.e2e.scenario import (
+    HEADER_OF,
+    STORE_NAME,
+    associate_reads,
+    associate_replies,
+    enrol,
+    history_of,
+    member_says,
+    open_shop,
+    settle,
+    wait_for_edit,
+    wait_for_text,
+)
 
 PERSONA = f"Bob · {STORE_NAME}"
 VOICE, VIDEO, PDF = b"OggS voice bytes \x00\x01\x02", b"\x00\x00\x00\x18ftypmp42 video bytes", b"%PDF-1.4 size guide\n%%EOF"

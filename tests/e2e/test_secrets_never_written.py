@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bot.sandbox import Sandbox, SandboxClient
 from tests.e2e.conftest import free_port
-from tests.e2e.test_process import STORELINK, clean_env
+from tests.e2e.processes import STORELINK, clean_env
 
 OWN_PHONE = "+8613811112222"  # Alice's own number, shared with the phone button
 FOREIGN_PHONE = "+8613800000000"  # a friend's card Alice sends her associate

@@ -15,7 +15,7 @@ import pytest
 
 from commerce.model import OutboxMessage, OutboxStatus
 from commerce.sending import SEND, Decision, Drop, Hold
-from tests.e2e.test_delivery import open_chat, outbox_status, queue_messages
+from tests.e2e.scenario import open_chat, outbox_status, queue_messages
 
 
 @pytest.fixture

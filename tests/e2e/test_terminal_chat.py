@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.sandbox.terminal_chat import TerminalChat
-from tests.e2e.test_enrollment import enrol, open_shop, settle, wait_for_text
+from tests.e2e.scenario import enrol, open_shop, settle, wait_for_text
 
 pytestmark = pytest.mark.asyncio
 
@@ -110,7 +110,6 @@ async def test_a_member_and_an_associate_chat_through_the_terminal_client(stack,
         await settle(stack)
         after = len(await stack.people.transcript(alice, stack.consumer_bot)) + len(await stack.people.transcript(shop.bob_user, stack.associate_bot))
         assert after == before
-
 
 
 async def test_files_two_people_receive_under_the_same_message_number_are_both_kept(stack, capsys, tmp_path, monkeypatch):

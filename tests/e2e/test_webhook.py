@@ -9,7 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
 
 from commerce.model import BotKind, InboxStatus
-from tests.e2e.test_enrollment import enrol, open_shop, settle, wait_for_text
+from tests.e2e.scenario import enrol, open_shop, settle, wait_for_text
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 

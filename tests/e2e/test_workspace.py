@@ -18,11 +18,14 @@ from commerce.members import Focus, FocusMode, MemberTag
 from commerce.model import Direction, Link, LinkReason, Member
 from commerce.workspace import set_tier
 from storage.backends import SendLimits
-from tests.e2e.test_chats import chats
-from tests.e2e.test_enrollment import (
+from tests.e2e.scenario import (
     STORE_NAME,
+    associate_reads,
     buttons,
+    chats,
     enrol,
+    history_of,
+    member_says,
     membership,
     open_shop,
     press,
@@ -31,7 +34,6 @@ from tests.e2e.test_enrollment import (
     wait_for_edit,
     wait_for_text,
 )
-from tests.e2e.test_relay import associate_reads, history_of, member_says
 
 PERSONA = f"Bob · {STORE_NAME}"
 

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
+from PIL import Image
 from telegram import Bot
 
 from bot.sandbox import Sandbox, SandboxClient
 
 BRAND = "brand_bot"
 STAFF = "staff_bot"
+
+
+def png(width: int = 8, height: int = 6) -> bytes:
+    """A small navy PNG, for uploads."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "navy").save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ import telegram
 
 from bot.sandbox import SandboxClient
 from bot.sandbox.client import SandboxError
-from tests.sandbox.conftest import BRAND
-from tests.sandbox.test_files import png
+from tests.sandbox.conftest import BRAND, png
 
 
 async def test_an_album_arrives_as_one_update_per_item_with_one_media_group_id(

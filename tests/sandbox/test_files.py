@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import io
-
 import httpx
 import pytest
 import telegram
-from PIL import Image
 from telegram import InputMediaDocument, InputMediaPhoto
 
 from bot.sandbox import SandboxClient
-from tests.sandbox.conftest import BRAND, STAFF
-
-
-def png(width: int = 8, height: int = 6) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), "navy").save(buffer, format="PNG")
-    return buffer.getvalue()
+from tests.sandbox.conftest import BRAND, STAFF, png
 
 
 async def test_an_uploaded_photo_can_be_fetched_with_get_file_and_downloaded(

@@ -15,8 +15,7 @@ from commerce.escalation import ClaimRefused, Refusal, after_answer, claim
 from commerce.model import Associate, AssociateStatus, Direction, Link, MessageKind
 from commerce.ports.uow import DuplicateError
 from storage.uow import Database
-from tests.fixtures_db import T0, Shop, a_member
-from tests.storage.test_conversations import a_message
+from tests.fixtures_db import T0, Shop, a_member, a_message
 
 IN, OUT = Direction.IN, Direction.OUT
 

@@ -7,8 +7,7 @@ from datetime import timedelta
 
 from commerce.model import Associate, Direction, Link, LinkReason, MessageKind
 from storage.uow import Database
-from tests.fixtures_db import T0, Shop, a_member
-from tests.storage.test_conversations import a_message
+from tests.fixtures_db import T0, Shop, a_member, a_message
 
 ANA, BEN, CAROL, DORA, EVE = (7_000_000_001 + n for n in range(5))
 IN, OUT = Direction.IN, Direction.OUT

@@ -5,17 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from commerce.model import BotKind, ConversationMessage, Direction, MessageKind, OutboxMessage, OutboxStatus
+from commerce.model import BotKind, Direction, MessageKind, OutboxMessage, OutboxStatus
 from storage.uow import Database
-from tests.fixtures_db import T0, Shop, a_member
+from tests.fixtures_db import T0, Shop, a_member, a_message
 
 ANA, BEN = 7_000_000_001, 7_000_000_002
-
-
-def a_message(member_id: int, associate_id: int, n: int, direction: Direction = Direction.IN, **fields: object) -> ConversationMessage:
-    values: dict = {"kind": MessageKind.TEXT, "text": f"message {n}", "source_message_id": 100 + n}
-    return ConversationMessage(member_id=member_id, associate_id=associate_id, direction=direction,
-                               created_at=T0 + timedelta(minutes=n), **(values | fields))
 
 
 async def test_a_message_comes_back_with_its_direction_kind_and_ids(shop: Shop, database: Database) -> None:

@@ -7,15 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from bot.cli.brandfile import document_from_mapping
-from commerce.brand_plan import BrandFileError, associate_spec, plan_brand
-from commerce.model import AssociateStatus, Brand
+from commerce.brand_plan import BrandFileError
+from commerce.model import AssociateStatus
 from commerce.onboarding import (
     InviteOutcome,
     OnboardingError,
     accept_invite,
-    add_associate,
-    apply_brand_plan,
     deactivate_associate,
     find_associate,
     invite_token_hash,
@@ -23,9 +20,8 @@ from commerce.onboarding import (
 )
 from storage.uow import Database
 from tests.fixtures_db import T0
+from tests.storage.onboarding_steps import ANN, BOB, STRANGER, accept, an_invite, load
 
-KEY = b"onboarding-test-signing-key-0123456789"
-BOB, ANN, STRANGER = 5_000_000_001, 5_000_000_002, 5_000_000_003
 BRAND_FILE = {
     "brand": {"name": "Maison", "timezone": "Asia/Shanghai", "default_locale": "zh-Hans"},
     "stores": [{"code": "SH", "name": "Shanghai"}, {"code": "BJ", "name": "Beijing", "timezone": "UTC"}],
@@ -33,15 +29,6 @@ BRAND_FILE = {
     "hq_operators": [{"name": "Hannah"}],
     "reward": {"percent_off": 10},
 }
-
-
-async def load(database: Database, data: dict, *, existing: tuple[str, ...] = ()):
-    async with database.uow() as uow:
-        brand = await uow.brands.first() or await uow.brands.add(Brand(name="Settings name"))
-        plan = plan_brand(document_from_mapping(data, "brand.yaml"), existing)
-        summary = await apply_brand_plan(uow, brand, plan, key=KEY, now=T0)
-        await uow.commit()
-    return summary
 
 
 async def test_loading_a_brand_file_creates_everything_once(database: Database) -> None:
@@ -93,26 +80,6 @@ async def test_an_account_bound_to_someone_else_stops_the_load_before_any_write(
 
 
 # --- invites ---------------------------------------------------------------------------------
-
-
-async def an_invite(database: Database, *, token: str = "tok", name: str = "Claire", valid_for=timedelta(days=7)):
-    """A new associate of store P1, with one invite issued at T0."""
-    async with database.uow() as uow:
-        store = await uow.stores.by_code("P1")
-    if store is None:
-        await load(database, {"stores": [{"code": "P1", "name": "Paris"}]})
-    async with database.uow() as uow:
-        associate, _ = await add_associate(uow, associate_spec("test", "P1", name, "en", False), key=KEY, now=T0)
-        await issue_invite(uow, associate, token=token, now=T0, valid_for=valid_for)
-        await uow.commit()
-    return associate
-
-
-async def accept(database: Database, token: str, telegram_user_id: int, at=T0 + timedelta(hours=1)):
-    async with database.uow() as uow:
-        result = await accept_invite(uow, invite_token_hash(token), telegram_user_id, at)
-        await uow.commit()
-    return result
 
 
 async def test_an_invite_binds_the_account_that_opens_it_first(database: Database) -> None:

@@ -14,7 +14,7 @@ from storage.migrate import upgrade
 from storage.types import UTCDateTime
 from storage.uow import Database
 from tests.fixtures_db import T0, Shop
-from tests.storage.test_onboarding import ANN, STRANGER, accept, an_invite, load
+from tests.storage.onboarding_steps import ANN, STRANGER, accept, an_invite, load
 
 JAN_5, JAN_10, FEB_1 = (datetime(2026, 1, 5, 9, 0, tzinfo=UTC), datetime(2026, 1, 10, 9, 0, tzinfo=UTC),
                         datetime(2026, 2, 1, 18, 30, tzinfo=UTC))

@@ -130,3 +130,19 @@ def test_a_subclass_of_a_registered_type_cannot_inherit_its_prefix():
 def test_any_callback_data_belongs_to_one_type_at_most(data):
     claimed = [t for t in registered() if t.unpack(data) is not None or t.is_stale(data)]
     assert len(claimed) <= 1, (data, claimed)
+
+
+# --- button data is not the domain's values ---------------------------------------------------
+
+import ast  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+COMMERCE = Path(__file__).resolve().parents[2] / "commerce"
+
+
+def test_no_callback_data_type_shares_a_name_with_a_domain_value():
+    """A page button and the page it shows are different things: one name for both lets a
+    handler pass a client's bytes where commerce expects its own value, or the reverse."""
+    domain = {node.name: str(path.relative_to(COMMERCE)) for path in COMMERCE.rglob("*.py")
+              for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.ClassDef)}
+    assert {t.__name__: domain[t.__name__] for t in registered() if t.__name__ in domain} == {}

@@ -41,7 +41,7 @@ from commerce.workspace import (
     apply_tag,
     named_tags,
 )
-from commerce.workspace import MembersPage as Page
+from commerce.workspace import MemberListPage
 from commerce.access import owns as owned
 
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
@@ -159,7 +159,7 @@ def test_a_members_page_of_the_longest_names_tiers_and_tags_fits_one_telegram_me
     rows = [MemberSummary(Member(brand_id=1, telegram_user_id=n, first_name="F" * 64, last_name="L" * 64, enrolled_at=T0,
                                  tier="T" * TIER_LIMIT, id=10**17 + n), tags, 9999, T0) for n in range(PAGE_SIZE)]
     where = MemberFilter(tag=tags[0], tier="T" * TIER_LIMIT, unread=True, quiet_days=3650)
-    page = WorkspaceRenderer(CATALOG, Brand(name="B")).members("en", Page(where, 9999, rows, True), "ffffffff")
+    page = WorkspaceRenderer(CATALOG, Brand(name="B")).members("en", MemberListPage(where, 9999, rows, True), "ffffffff")
     body = page.params["text"]
 
     assert len(plain(body)) <= TEXT_LIMIT

@@ -8,13 +8,13 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
-from bot.interface.callbacks import ChatsPage as ChatsPageData
+from bot.interface.callbacks import ChatsPage
 from bot.interface.callbacks import MemberAction, OpenChat
 from bot.interface.i18n import Catalog, locale_for
 from bot.interface.render.base import Outgoing, text
 from bot.interface.render.relay import RelayRenderer, full_name
 from commerce import lengths
-from commerce.chats import PAGE_SIZE, ChatsPage, OpenedChat, Undelivered
+from commerce.chats import PAGE_SIZE, ChatListPage, OpenedChat, Undelivered
 from commerce.model import Brand, ConversationMessage, DeliveryProblem, Direction, MessageKind
 
 PREVIEW = 60  # UTF-16 units of the last message shown in the list
@@ -44,7 +44,7 @@ class ChatsRenderer:
         prefix = self.t(locale, "chats.you") if message.direction is Direction.OUT else ""
         return prefix + html.escape(_one_line(body, PREVIEW), quote=False)
 
-    def page(self, locale: str, view: ChatsPage) -> Outgoing:
+    def page(self, locale: str, view: ChatListPage) -> Outgoing:
         if not view.chats and view.page == 0:
             return text(self.t(locale, "chats.empty"))
         lines = [self.t(locale, "chats.title", page=view.page + 1)]
@@ -60,9 +60,9 @@ class ChatsRenderer:
             lines.append(self.t(locale, "chats.no_more"))
         nav = []
         if view.page > 0:
-            nav.append({"text": self.t(locale, "chats.previous"), "callback_data": ChatsPageData(view.page - 1).pack()})
+            nav.append({"text": self.t(locale, "chats.previous"), "callback_data": ChatsPage(view.page - 1).pack()})
         if view.has_more:
-            nav.append({"text": self.t(locale, "chats.next"), "callback_data": ChatsPageData(view.page + 1).pack()})
+            nav.append({"text": self.t(locale, "chats.next"), "callback_data": ChatsPage(view.page + 1).pack()})
         if nav:
             buttons.append(nav)
         return text("\n".join(lines), buttons=buttons)

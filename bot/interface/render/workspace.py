@@ -12,14 +12,14 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.interface.callbacks import MemberAction, MembersPage as MembersPageData, RemoveTag
+from bot.interface.callbacks import MemberAction, MembersPage, RemoveTag
 from bot.interface.i18n import Catalog
 from bot.interface.render.base import Outgoing, text
 from commerce import lengths
 from commerce.members import NOTE_LIMIT, TAG_LIMIT, TAGS_PER_MEMBER, MemberNote
 from commerce.model import Brand, Direction, Member, Store
 from commerce.access import NotYours
-from commerce.workspace import PAGE_SIZE, BadNote, BadTag, MembersPage, NoteAdded, Profile, TagResult, TagsAndNotes, TooManyTags
+from commerce.workspace import PAGE_SIZE, BadNote, BadTag, MemberListPage, NoteAdded, Profile, TagResult, TagsAndNotes, TooManyTags
 
 NOTE_PREVIEW = 300  # characters of a note on the card; the whole note stays stored
 LIST_TAGS = 200  # characters of a member's tags on a /members line: a full page stays within one message
@@ -180,7 +180,7 @@ class WorkspaceRenderer:
 
     # --- /members -----------------------------------------------------------------------------
 
-    def members(self, locale: str, view: MembersPage, digest: str) -> Outgoing:
+    def members(self, locale: str, view: MemberListPage, digest: str) -> Outgoing:
         filters = f" · {html.escape(view.where.words(), quote=False)}" if view.where.words() else ""
         if not view.members and view.page == 0:
             return self.say(locale, "members_empty" if filters else "members_none")
@@ -203,9 +203,9 @@ class WorkspaceRenderer:
             lines.append(self.t(locale, "members_no_more"))
         nav = []
         if view.page > 0:
-            nav.append({"text": self.t(locale, "previous"), "callback_data": MembersPageData(view.page - 1, digest).pack()})
+            nav.append({"text": self.t(locale, "previous"), "callback_data": MembersPage(view.page - 1, digest).pack()})
         if view.has_more:
-            nav.append({"text": self.t(locale, "next"), "callback_data": MembersPageData(view.page + 1, digest).pack()})
+            nav.append({"text": self.t(locale, "next"), "callback_data": MembersPage(view.page + 1, digest).pack()})
         if nav:
             buttons.append(nav)
         return text("\n".join(lines), buttons=buttons)
