@@ -8,10 +8,10 @@ from datetime import datetime
 from commerce.members import BadFilter, MemberFilter, filter_digest, parse_filter
 from commerce.model import Associate
 from commerce.ports.uow import UnitOfWork
-from commerce.workspace import MembersPage, members_page
+from commerce.workspace import MemberListPage, members_page
 
 
-async def list_members(uow: UnitOfWork, associate: Associate, where: MemberFilter, now: datetime) -> MembersPage:
+async def list_members(uow: UnitOfWork, associate: Associate, where: MemberFilter, now: datetime) -> MemberListPage:
     """The first page; the filter is kept for the page buttons."""
     assert associate.id is not None
     await uow.workspace.save_filter(associate.id, where.words(), now)
@@ -19,7 +19,7 @@ async def list_members(uow: UnitOfWork, associate: Associate, where: MemberFilte
 
 
 async def turn_members_page(uow: UnitOfWork, associate: Associate, digest: str, page: int,
-                            now: datetime) -> MembersPage | None:
+                            now: datetime) -> MemberListPage | None:
     """Another page under the kept filter, parsed again (it is re-validated like typed
     words); None when no filter is kept or it is not the one the buttons were made for."""
     assert associate.id is not None
