@@ -16,7 +16,7 @@ from commerce.album_relay import edit_album_item, first_of_album, hold_album_ite
 from commerce.claims import settle_answer
 from commerce.escalation import ClaimFirst, route_claimed_reply
 from commerce.focus import message_without_reply
-from commerce.members import FocusMode
+from commerce.workspace_values import FocusMode
 from commerce.member_messages import edit_copy
 from commerce.messages import ClaimFirstNotice, History, Incoming, Outbound, Postbox, RelayedOut, Said
 from commerce.model import Associate, BotKind, Direction, Member, OutboxMessage

@@ -14,12 +14,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from commerce.availability_model import Availability
 from commerce.hours import ALWAYS, HoursError, WeeklyHours, next_opening, parse_hours
 from commerce.model import Associate, Brand, Member, Store
-from commerce.ports.uow import UnitOfWork
+
+if TYPE_CHECKING:  # annotations only: the unit of work's ports name this module's values
+    from commerce.ports.uow import UnitOfWork
 
 NOTE_LIMIT = 200  # characters of an away note
 LONGEST_AWAY = timedelta(days=366)
@@ -29,6 +32,76 @@ _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _UNITS = {"m": timedelta(minutes=1), "min": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1),
           "w": timedelta(weeks=1)}
 _CALENDAR_UNITS = {"d", "w"}
+
+
+# --- values: what an associate said about their hours, and escalations -------------------
+
+
+@dataclass(slots=True)
+class Availability:
+    """What an associate said about when they answer. No row means: the store's hours."""
+
+    associate_id: int
+    updated_at: datetime
+    hours: str | None = None  # their own working hours (commerce.hours grammar); None: the store's
+    away_until: datetime | None = None  # away (holiday, day off) until then; past values mean back
+    away_note: str | None = None  # what members are told with the away notice, as the associate wrote it
+
+
+class EscalationStatus(StrEnum):
+    OPEN = "open"  # the store team was asked; nobody has claimed it yet
+    CLAIMED = "claimed"  # a teammate took it and has not answered yet
+    ANSWERED = "answered"  # the teammate who claimed it answered the member
+    CLOSED = "closed"  # the member's own associate answered (or the member moved on): nothing left to do
+
+
+# The escalations a manager still has to care about.
+UNANSWERED = (EscalationStatus.OPEN, EscalationStatus.CLAIMED)
+
+
+@dataclass(slots=True)
+class Escalation:
+    """A member's unanswered messages handed to the store team. The link never changes:
+    the teammate who claims it answers once, under their own name."""
+
+    member_id: int
+    associate_id: int  # the member's associate, who did not answer in time
+    store_id: int
+    message_id: int  # the first unanswered message (conversation_message.id): one escalation per unanswered run
+    opened_at: datetime
+    status: EscalationStatus = EscalationStatus.OPEN
+    claimed_by: int | None = None  # associate id
+    claimed_at: datetime | None = None
+    answered_at: datetime | None = None
+    closed_at: datetime | None = None
+    id: int | None = None
+
+
+class NoticeKind(StrEnum):
+    CARD = "card"  # the Claim card a teammate got
+    HISTORY = "history"  # the conversation sent to the teammate who claimed it (a reply to it answers)
+    OWNER = "owner"  # the note to the member's own associate
+
+
+@dataclass(slots=True)
+class EscalationNotice:
+    """A message about an escalation in an associate's chat, by the outbox row that
+    carries it: replies to it are routed, and cards are edited once someone claims."""
+
+    escalation_id: int
+    associate_id: int
+    outbox_id: int
+    kind: NoticeKind
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A member whose messages since the last answer start with first_message_id."""
+
+    member_id: int
+    first_message_id: int
+    first_at: datetime
 
 
 # --- where an associate stands --------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from commerce.availability_model import EscalationStatus, NoticeKind
+from commerce.availability import EscalationStatus, NoticeKind
 from commerce.escalation import Claimed, ClaimRefused, after_answer, claim, remember
 from commerce.messages import CardClaimed, CardClosed, CardTaken, Content, EscalationAnswered, Outbound, Postbox
 from commerce.model import Associate, AssociateStatus, BotKind, Member, OutboxPurpose

@@ -20,14 +20,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from commerce.access import is_manager
-from commerce.availability_model import (
-    UNANSWERED,
-    Escalation,
-    EscalationNotice,
-    EscalationStatus,
-    NoticeKind,
-    Waiting,
-)
+from commerce.availability import UNANSWERED, Escalation, EscalationNotice, EscalationStatus, NoticeKind, Waiting
 from commerce.hours import ALWAYS, HoursError, WeeklyHours, is_open, open_seconds, parse_hours
 from commerce.model import (
     Associate,

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from commerce.access import NotYours, Staff
 from commerce.album_relay import first_of_album
-from commerce.members import FocusMode
+from commerce.workspace_values import FocusMode
 from commerce.messages import Incoming, NoteAnswered, Outbound, Postbox, Said, TagAnswered, TagsAndNotesShown
 from commerce.model import Associate, BotKind, Member, MessageKind
 from commerce.ports.uow import UnitOfWork

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from commerce.availability_model import Availability
+from commerce.availability import Availability
 from commerce.model import Associate, AssociateStatus, BotKind, HQOperator, Link, Member, Role, Store
 from commerce.ports.uow import UnitOfWork
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from commerce.members import (
+from commerce.workspace_values import (
     TAGS_PER_MEMBER,
     Focus,
     FocusMode,

@@ -11,7 +11,7 @@ from bot.interface.callbacks import ConsentChoice
 from bot.interface.context import StorelinkContext
 from bot.interface.incoming import incoming_of
 from bot.interface.render.base import Outgoing, text
-from commerce.consent import attach_phone, member_card, set_consent
+from commerce.membership import attach_phone, member_card, set_consent
 from commerce.identity import identify
 from commerce.member_messages import relay_member_message
 from commerce.model import BotKind, Role

@@ -23,7 +23,7 @@ from commerce.access import NotYours, Staff
 from commerce.associate_replies import command_target, member_history_for
 from commerce.lengths import units
 from commerce.member_list import list_members, turn_members_page
-from commerce.members import BadFilter, FocusMode, filter_digest, parse_filter
+from commerce.workspace_values import BadFilter, FocusMode, filter_digest, parse_filter
 from commerce.model import Associate, BotKind, Member
 from commerce.workspace import (
     BadNote,

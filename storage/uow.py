@@ -22,7 +22,7 @@ from commerce.ports.messaging import AlbumRepository, BlobRepository, Conversati
 from commerce.ports.people import AssociateRepository, AuditLog, BrandRepository, HQOperatorRepository, InviteRepository, LinkRepository, MemberRepository, StoreRepository
 from commerce.ports.rewards import RecruitmentRepository, RewardRepository, ScanRepository
 from commerce.ports.workspace import WorkspaceRepository
-from commerce.availability_model import AvailabilityRepository, EscalationRepository
+from commerce.ports.availability import AvailabilityRepository, EscalationRepository
 from storage.engine import make_engine, parse_url
 from storage.migrate import upgrade_engine
 from storage.repositories.brand import SqlAssociateRepository, SqlBrandRepository, SqlHQOperatorRepository, SqlStoreRepository

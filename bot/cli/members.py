@@ -38,7 +38,7 @@ def member_tier(reference: str, tier: str | None, clear: bool) -> None:
 
 
 async def _member_tier(settings: Settings, reference: str, tier: str | None) -> None:
-    from commerce.members import TIER_LIMIT
+    from commerce.workspace_values import TIER_LIMIT
     from commerce.workspace import BadTier, set_tier
 
     database = await cli.database(settings)

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from bot.interface.context import Services
 from bot.interface.render.availability import AvailabilityRenderer
-from commerce.availability_model import NoticeKind
+from commerce.availability import NoticeKind
 from commerce.escalation import Due, find_due, open_escalation, out_of_reach, remember, team_for
 from commerce.model import BotKind, OutboxPurpose
 

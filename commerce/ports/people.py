@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from commerce.availability_model import Availability
+from commerce.availability import Availability
 from commerce.model import (
     Associate,
     AssociateInvite,

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Protocol, Self
 
-from commerce.availability_model import AvailabilityRepository, EscalationRepository
+from commerce.ports.availability import AvailabilityRepository, EscalationRepository
 from commerce.ports.messaging import (
     AlbumRepository,
     BlobRepository,

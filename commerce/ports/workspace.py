@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from commerce.members import (
+from commerce.workspace_values import (
     Focus,
     MemberFilter,
     MemberNote,

@@ -10,15 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from commerce.availability_model import (
-    UNANSWERED,
-    Availability,
-    Escalation,
-    EscalationNotice,
-    EscalationStatus,
-    NoticeKind,
-    Waiting,
-)
+from commerce.availability import UNANSWERED, Availability, Escalation, EscalationNotice, EscalationStatus, NoticeKind, Waiting
 from commerce.model import BotKind, ConversationMessage, Direction, MessageKind
 from storage import mapping
 from storage.repositories.base import _Repository

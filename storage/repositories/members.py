@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-from commerce.availability_model import Availability
+from commerce.availability import Availability
 from commerce.model import AuditEntry, Link, LinkReason, Member
 from commerce.ports.people import MemberWithAssociate
 from storage import mapping

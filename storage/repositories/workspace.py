@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from commerce.members import (
+from commerce.workspace_values import (
     Focus,
     FocusMode,
     MemberFilter,

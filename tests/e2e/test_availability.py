@@ -16,7 +16,7 @@ import pytest
 
 from bot.interface.callbacks import ClaimEscalation
 from bot.runtime.escalation_job import escalate_due
-from commerce.availability_model import Escalation, EscalationStatus
+from commerce.availability import Escalation, EscalationStatus
 from commerce.model import Associate, Direction, HQOperator, Member, MessageKind, Store
 from commerce.relay import record_message
 from storage.backends import SendLimits

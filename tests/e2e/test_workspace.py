@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bot.interface.callbacks import MemberAction, MembersPage, OpenChat, RemoveTag
-from commerce.members import Focus, FocusMode, MemberTag
+from commerce.workspace_values import Focus, FocusMode, MemberTag
 from commerce.model import Direction, Link, LinkReason, Member
 from commerce.workspace import set_tier
 from storage.backends import SendLimits

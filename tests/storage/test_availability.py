@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from commerce.availability_model import Availability, Escalation, EscalationStatus
+from commerce.availability import Availability, Escalation, EscalationStatus
 from commerce.escalation import ClaimRefused, Refusal, after_answer, claim
 from commerce.model import Associate, AssociateStatus, Direction, Link, MessageKind
 from commerce.ports.uow import DuplicateError

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from commerce.availability_model import Availability
+from commerce.availability import Availability
 from commerce.identity import identify
-from commerce.members import MemberTag
+from commerce.workspace_values import MemberTag
 from commerce.model import (
     BotKind,
     ConversationMessage,

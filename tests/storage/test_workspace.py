@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from commerce.members import Focus, FocusMode, MemberFilter, MemberNote, MemberTag
+from commerce.workspace_values import Focus, FocusMode, MemberFilter, MemberNote, MemberTag
 from commerce.model import Associate, ConversationMessage, Direction, Link, MessageKind
 from storage.uow import Database
 from tests.fixtures_db import T0, Shop, a_member

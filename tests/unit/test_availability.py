@@ -9,8 +9,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from commerce.availability import NOTE_LIMIT, Available, Away, AwayError, OffHours, parse_away, presence, working_hours
-from commerce.availability_model import Availability, Escalation, EscalationStatus
+from commerce.availability import (
+    NOTE_LIMIT,
+    Availability,
+    Available,
+    Away,
+    AwayError,
+    Escalation,
+    EscalationStatus,
+    OffHours,
+    parse_away,
+    presence,
+    working_hours,
+)
 from commerce.escalation import (
     ClaimFirst,
     Refusal,
@@ -21,7 +32,16 @@ from commerce.escalation import (
     team_for,
 )
 from commerce.hours import ALWAYS, parse_hours
-from commerce.model import Associate, AssociateStatus, ConversationMessage, Direction, Link, Member, MessageKind, Store
+from commerce.model import (
+    Associate,
+    AssociateStatus,
+    ConversationMessage,
+    Direction,
+    Link,
+    Member,
+    MessageKind,
+    Store,
+)
 from commerce.relay import MemberPaused, NotYourMember, ReplyTo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -13,7 +13,7 @@ from bot.interface.i18n import Catalog
 from bot.interface.render.availability import AvailabilityRenderer
 from bot.interface.render.member import MemberRenderer
 from commerce.availability import Away, OffHours
-from commerce.consent import MemberCard
+from commerce.membership import MemberCard
 from commerce.model import Associate, Brand, Member, Store
 
 CATALOG = Catalog.load()

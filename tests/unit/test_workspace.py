@@ -13,7 +13,7 @@ from bot.interface.i18n import Catalog
 from bot.interface.render.base import TEXT_LIMIT
 from bot.interface.render.relay import plain
 from bot.interface.render.workspace import WorkspaceRenderer, relay_header
-from commerce.members import (
+from commerce.workspace_values import (
     FOCUS_IDLE,
     TAG_LIMIT,
     TAGS_PER_MEMBER,

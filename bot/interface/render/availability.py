@@ -18,8 +18,15 @@ from bot.interface.i18n import Catalog
 from bot.interface.render.base import TEXT_LIMIT, Outgoing, plain, text
 from bot.interface.render.relay import full_name
 from commerce import lengths
-from commerce.availability import NOTE_LIMIT, Away, AwayError, OffHours, Presence
-from commerce.availability_model import Availability, Escalation
+from commerce.availability import (
+    NOTE_LIMIT,
+    Availability,
+    Away,
+    AwayError,
+    Escalation,
+    OffHours,
+    Presence,
+)
 from commerce.escalation import OpenEscalation, Refusal
 from commerce.hours import WeeklyHours
 from commerce.model import Associate, ConversationMessage, Member, MessageKind, Store

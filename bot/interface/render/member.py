@@ -13,7 +13,7 @@ from bot.interface.i18n import Catalog, locale_for
 from bot.interface.render.base import Outgoing, text
 from bot.interface.render.controls import ControlsRenderer
 from commerce import lengths
-from commerce.consent import MemberCard
+from commerce.membership import MemberCard
 from commerce.enrollment import AssociateUnavailable, Enrolled, SwitchOffered, WelcomeBack
 from commerce.model import Associate, Brand, Coupon, Member, Store
 

@@ -16,7 +16,7 @@ from bot.interface.callbacks import MemberAction, MembersPage, RemoveTag
 from bot.interface.i18n import Catalog
 from bot.interface.render.base import Outgoing, text
 from commerce import lengths
-from commerce.members import NOTE_LIMIT, TAG_LIMIT, TAGS_PER_MEMBER, MemberNote
+from commerce.workspace_values import NOTE_LIMIT, TAG_LIMIT, TAGS_PER_MEMBER, MemberNote
 from commerce.model import Brand, Direction, Member, Store
 from commerce.access import NotYours
 from commerce.workspace import PAGE_SIZE, BadNote, BadTag, MemberListPage, NoteAdded, Profile, TagResult, TagsAndNotes, TooManyTags
