@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 from storage.tables.base import _partial
 from storage.types import UTCDateTime
 
-# The statuses of an escalation someone still has to answer (commerce.availability_model.UNANSWERED).
+# The statuses of an escalation someone still has to answer (commerce.availability.UNANSWERED).
 _UNANSWERED = "status IN ('open', 'claimed')"
 
 
