@@ -2,7 +2,7 @@
 
 import logging
 
-import handlers.start
+import bot.interface.staff
 from commerce.model import BotKind, InboxStatus
 
 
@@ -10,7 +10,7 @@ async def test_a_failing_handler_answers_politely_and_records_the_failure(stack,
     async def broken(*args, **kwargs):
         raise RuntimeError("database exploded")
 
-    monkeypatch.setattr(handlers.start, "identify", broken)
+    monkeypatch.setattr(bot.interface.staff, "identify_in_staff_bot", broken)
     bob = await stack.person("Bob")
 
     with caplog.at_level(logging.ERROR, logger="storelink.handlers"):
@@ -33,7 +33,7 @@ async def test_a_chinese_speaker_gets_the_apology_in_chinese(stack, monkeypatch)
     async def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(handlers.start, "identify", broken)
+    monkeypatch.setattr(bot.interface.staff, "identify_in_staff_bot", broken)
     lina = await stack.person("Lina", language_code="zh-hans")
     reply = await stack.reply_to(lina, stack.associate_bot, "/start")
     assert reply["text"].startswith("抱歉")
