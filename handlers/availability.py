@@ -37,14 +37,10 @@ def views(tx: UpdateTransaction) -> AvailabilityRenderer:
     return AvailabilityRenderer(tx.services.catalog)
 
 
-def _staff_only(tx: UpdateTransaction, locale: str) -> Outgoing:
-    return views(tx).staff_only(locale)
-
-
 # --- /hours, /away, /back -----------------------------------------------------------------
 
 
-@staff_command(_staff_only)
+@staff_command
 async def on_hours(tx: UpdateTransaction, update: Update, staff: Staff, locale: str) -> None:
     """/hours shows; /hours <hours> sets the associate's own; /hours off follows the store's."""
     associate, store, written = staff.associate, staff.store, argument(update)
@@ -66,7 +62,7 @@ async def on_hours(tx: UpdateTransaction, update: Update, staff: Staff, locale: 
         await tx.reply(update, views(tx).hours_set(locale, hours, store, presence(availability, store, now), now))
 
 
-@staff_command(_staff_only)
+@staff_command
 async def on_away(tx: UpdateTransaction, update: Update, staff: Staff, locale: str) -> None:
     """/away <until> [note]: members who write meanwhile get an auto-reply."""
     services, associate, store, written = tx.services, staff.associate, staff.store, argument(update)
@@ -84,7 +80,7 @@ async def on_away(tx: UpdateTransaction, update: Update, staff: Staff, locale: s
     await tx.reply(update, views(tx).away_set(locale, availability, store, tx.brand.auto_reply_hours, now))
 
 
-@staff_command(_staff_only)
+@staff_command
 async def on_back(tx: UpdateTransaction, update: Update, staff: Staff, locale: str) -> None:
     """/back: away no more (members who write get no away notice)."""
     _, was_away = await set_away(tx.uow, staff.associate, None, tx.services.clock.now())
@@ -129,7 +125,7 @@ def _edit(message_id: int, body: str) -> Outgoing:
 # --- managers -------------------------------------------------------------------------------------
 
 
-@staff_command(_staff_only)
+@staff_command
 async def on_escalations(tx: UpdateTransaction, update: Update, staff: Staff, locale: str) -> None:
     """/escalations: a store manager's open and claimed-but-unanswered escalations."""
     items = await open_escalations(tx.uow, staff.associate)

@@ -53,11 +53,6 @@ def views(tx: UpdateTransaction) -> WorkspaceRenderer:
     return WorkspaceRenderer(tx.services.catalog, tx.brand)
 
 
-def _not_for_you(tx: UpdateTransaction, locale: str) -> Outgoing:
-    """HQ operators and strangers have no members of their own."""
-    return text(tx.services.catalog.text(locale, "common.not_for_you"))
-
-
 def _in_place(outgoing: Outgoing, query: CallbackQuery | None) -> Outgoing:
     """The message the button is on, edited (its keyboard is part of the new version)."""
     if query is None or query.message is None or outgoing.method != "sendMessage":
@@ -120,7 +115,7 @@ async def on_remove_tag(tx: UpdateTransaction, update: Update, staff: Staff, dat
 # --- /members ------------------------------------------------------------------------------------
 
 
-@staff_command(_not_for_you)
+@staff_command
 async def on_members(tx: UpdateTransaction, update: Update, staff: Staff, locale: str) -> None:
     """/members [tag:X] [tier:X] [unread] [quiet:N]: the first page; the filter is kept for paging."""
     where = parse_filter(argument(update).split())
@@ -149,7 +144,7 @@ def _member_command(usage: str, apply: MemberCommand, check: WordsCheck | None =
     """/tag, /untag and /note: `apply` the command's text to the member it is about, or say
     how the command is used. `check` may refuse the text before the member is even looked up."""
 
-    @staff_command(_not_for_you)
+    @staff_command
     async def handler(tx: UpdateTransaction, update: Update, staff: Staff, locale: str) -> None:
         message = update.effective_message
         assert message is not None
@@ -238,7 +233,7 @@ on_untag = _member_command("untag_usage", _remove_tags, _too_many_tags)
 on_note = _member_command("note_usage", _add_note)
 
 
-@staff_command(_not_for_you)
+@staff_command
 async def on_done(tx: UpdateTransaction, update: Update, staff: Staff, locale: str) -> None:
     """/done: stop writing to the member (or cancel the pending tag or note)."""
     state = await end_focus(tx.uow, staff.associate, tx.services.clock.now())

@@ -59,25 +59,29 @@ def argument(update: Update) -> str:
     return parts[1].strip() if len(parts) > 1 else ""
 
 
-def staff_command(refuse: Callable[[UpdateTransaction, str], Outgoing]) -> Callable[..., Handler]:
+def command_word(update: Update) -> str:
+    """The command as sent, without the bot's name ("/tag@MaisonStaffBot vip" -> "/tag")."""
+    message = update.effective_message
+    return ((message.text or "") if message else "").split(None, 1)[0].split("@", 1)[0]
+
+
+def staff_command(body: Callable[[UpdateTransaction, Update, Staff, str], Awaitable[None]]) -> Handler:
     """A command body `(tx, update, staff, locale)` run in the update's transaction for
-    active associates; anyone else gets `refuse`'s answer."""
+    active associates; anyone else is told whom the command is for, with their own help,
+    as every command that is not theirs answers (/chats, /history)."""
 
-    def wrap(body: Callable[[UpdateTransaction, Update, Staff, str], Awaitable[None]]) -> Handler:
-        @wraps(body)
-        async def handler(update: Update, ctx: StorelinkContext) -> None:
-            services = ctx.services
-            locale = services.locale(update)
-            async with services.transaction(ASSOCIATE, update) as tx:
-                staff = await staff_of(tx, update)
-                if staff is None:
-                    await tx.reply(update, refuse(tx, locale))
-                    return
-                await body(tx, update, staff, locale)
+    @wraps(body)
+    async def handler(update: Update, ctx: StorelinkContext) -> None:
+        services = ctx.services
+        locale = services.locale(update)
+        async with services.transaction(ASSOCIATE, update) as tx:
+            staff = await staff_of(tx, update)
+            if staff is None:
+                await refuse_non_associate(tx, update, ctx.bot_data.commands, command_word(update))
+                return
+            await body(tx, update, staff, locale)
 
-        return handler
-
-    return wrap
+    return handler
 
 
 def staff_button(data_type: type[Data], refuse: Callable[[UpdateTransaction, str], str | None] = lambda tx, locale: None,

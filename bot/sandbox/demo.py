@@ -95,6 +95,7 @@ class Demo:
         )
         await self._create_people()
         await self._load_brand(settings)
+        opened = await self._open_staff_chats()  # before the start, which sets the HQ operators' menus in their chats
         self.runtime = Runtime(settings, Options())
         try:
             await self.runtime.start()
@@ -102,7 +103,7 @@ class Demo:
             if exc.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
                 raise
             raise PortUnavailable("http", self.http_port, _reason(exc)) from None
-        await self._open_staff_chats()
+        await self._greeted(opened)
         self._write_demo_file()
         print(self.instructions(await self._associate_links(settings)))
 
@@ -130,19 +131,25 @@ class Demo:
         finally:
             await database.dispose()
 
-    async def _open_staff_chats(self) -> None:
+    async def _open_staff_chats(self) -> dict[int, int]:
         """Staff bound through an invite have opened the associate bot; the demo's staff are
-        bound by the brand file, so they open it here. Until a person has started a bot,
-        Telegram refuses to let the bot write first: an escalation card for a teammate who
-        never said /start would go nowhere."""
+        bound by the brand file, so they open it here (user id -> their /start). Until a
+        person has started a bot, Telegram refuses to let the bot write first: an escalation
+        card for a teammate who never said /start would go nowhere, and an HQ operator's
+        menu could not be set in their chat."""
         staff = [row["telegram"] for section in ("associates", "hq_operators") for row in self.data.get(section) or []]
         async with SandboxClient(self.sandbox.url) as client:
+            opened = {}
+            for username in staff:
+                user_id = self.people[username]["id"]
+                opened[user_id] = (await client.send_text(user_id, ASSOCIATE_BOT, "/start"))["message_id"]
+            return opened
 
-            async def open_chat(user_id: int) -> None:
-                sent = await client.send_text(user_id, ASSOCIATE_BOT, "/start")
-                await client.wait_for(user_id, ASSOCIATE_BOT, lambda _: True, 30, after_message_id=sent["message_id"])
-
-            await asyncio.gather(*(open_chat(self.people[username]["id"]) for username in staff))
+    async def _greeted(self, opened: dict[int, int]) -> None:
+        """Every /start answered, so the printed story starts with the staff signed in."""
+        async with SandboxClient(self.sandbox.url) as client:
+            await asyncio.gather(*(client.wait_for(user_id, ASSOCIATE_BOT, lambda _: True, 30, after_message_id=sent)
+                                   for user_id, sent in opened.items()))
 
     @property
     def http_url(self) -> str:

@@ -6,6 +6,7 @@ working as printed — the scan from the terminal client, the HQ tier command.""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import shlex
@@ -13,7 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from telegram import Bot, BotCommandScopeChat
 
+from bot.sandbox.client import SandboxClient
 from bot.sandbox.demo import Demo
 from bot.sandbox.terminal_chat import TerminalChat
 from tests.e2e.conftest import free_port
@@ -95,3 +98,21 @@ class TerminalChatOf:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.client.close()
+
+
+@pytest.fixture
+def start_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    caplog.set_level(logging.INFO)  # requested before the demo starts, so its start is captured
+    return caplog
+
+
+async def test_the_demo_starts_without_a_warning_and_the_hq_operator_has_the_hq_menu(start_logs, demo: Demo):
+    warnings = [f"{r.name}: {r.getMessage()}" for r in start_logs.get_records("setup")
+                if r.levelno >= logging.WARNING]
+    async with SandboxClient(demo.sandbox.url) as client:
+        token = next(bot["token"] for bot in await client.bots() if bot["username"] == "MaisonStaffBot")
+    async with Bot(token, base_url=f"{demo.sandbox.url}/bot") as bot:
+        menu = await bot.get_my_commands(scope=BotCommandScopeChat(demo.people["hannah"]["id"]))
+
+    assert warnings == []
+    assert [c.command for c in menu] == ["start", "leaderboard", "help"]

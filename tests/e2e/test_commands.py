@@ -122,3 +122,17 @@ async def test_the_menus_are_each_roles_help_in_their_language(stack, language: 
     assert await menu(consumer, BotCommandScopeDefault()) == member_help
     assert await menu(staff, BotCommandScopeDefault()) == associate_help
     assert await menu(staff, BotCommandScopeChat(hq)) == hq_help
+
+
+@pytest.mark.parametrize("command", ["/members", "/tag vip", "/untag vip", "/note prefers navy", "/done", "/hours",
+                                     "/away 2h", "/back", "/escalations"])
+async def test_hq_and_strangers_are_told_whom_a_workspace_or_availability_command_is_for_with_their_help(stack, command):
+    hq, stranger = await hq_operator(stack), await stack.person("Sam")
+    name = command.split()[0]
+
+    for user, title in ((hq, "Maison Test staff bot — HQ"), (stranger, "Maison Test staff bot")):
+        said = await answers(stack, user, stack.associate_bot, command)
+
+        assert len(said) == 1, said
+        assert said[0]["text"].startswith(f"{name} is for store associates.\n\n{title}")
+        assert ("help", "what you can do here") in help_lines(said[0])

@@ -307,7 +307,7 @@ async def test_another_associates_member_shows_nothing_even_with_forged_buttons(
     tag_refused = await says(stack, shop.bob_user, "/tag stolen", "Reply /tag vip to a member's message")
     stranger = await stack.person("Sam")
     for command in ("/members", "/tag vip", "/done"):
-        await says(stack, stranger, command, "not available to you")
+        await says(stack, stranger, command, f"{command.split()[0]} is for store associates.")
     await settle(stack)
 
     bob_texts = [m["text"] or "" for m in await stack.bot_messages(shop.bob_user, stack.associate_bot)]

@@ -141,9 +141,6 @@ class AvailabilityRenderer:
     def back(self, locale: str, was_away: bool) -> Outgoing:
         return text(self.t(locale, "back" if was_away else "back_not_away"))
 
-    def staff_only(self, locale: str) -> Outgoing:
-        return text(self.t(locale, "staff_only"))
-
     # --- the member's auto-reply --------------------------------------------------------------
 
     def auto_reply(self, locale: str, associate: Associate, store: Store, state: Away | OffHours, now: datetime) -> Outgoing:
