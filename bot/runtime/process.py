@@ -12,7 +12,6 @@ from typing import Any
 
 from aiohttp import web
 from telegram import Bot, Update
-from telegram.error import NetworkError, TimedOut
 
 from bot.runtime.albums import AlbumFlusher
 from bot.interface.applications import build_application
@@ -22,10 +21,12 @@ from bot.interface.context import Services, StorelinkApplication
 from bot.interface.i18n import Catalog
 from bot.runtime.ingress import Ingress
 from bot.runtime.metrics import Metrics
+from bot.runtime.polling import Polling
 from bot.interface.render.base import Renderer
 from bot.runtime.scheduler import Scheduler, TimedJobs, daily_leaderboard, escalations
 from bot.runtime.sender import Sender
 from bot.runtime.settings import Settings
+from bot.runtime.stopping import Stopping
 from bot.runtime.web import build_web_app, webhook_path
 from commerce.brand import ensure_brand
 from commerce.chats import notify_undelivered
@@ -37,10 +38,6 @@ from storage.backends import Backends, SendLimits, open_backends
 from storage.uow import Database
 
 log = logging.getLogger("storelink.runtime")
-POLL_TIMEOUT = 10  # seconds of getUpdates long polling
-# Seconds a cancelled task gets to roll back and hand its connection back before the
-# database is closed under it (a SQLite statement already running cannot be interrupted).
-CANCEL_WAIT = 5.0
 
 
 @dataclass
@@ -73,6 +70,9 @@ class Options:
 
 
 class Runtime:
+    """The wiring: builds the parts and starts their loops; polling.py takes updates by
+    long polling, stopping.py stops the parts in order."""
+
     def __init__(self, settings: Settings, options: Options | None = None) -> None:
         self.settings = settings
         self.options = options or Options()
@@ -84,14 +84,12 @@ class Runtime:
         self.scheduler: Scheduler | None = None
         self.ingress: Ingress | None = None
         self.albums: AlbumFlusher | None = None
+        self.polling: Polling | None = None
         self.metrics = Metrics()
-        self._web: web.AppRunner | None = None
-        self._tasks: list[asyncio.Task[Any]] = []
-        self._stopped = asyncio.Event()
-        self._stopping = False
+        self.http_server: web.AppRunner | None = None
+        self._tasks: list[asyncio.Task[Any]] = []  # the background loops, until stop()
         self._dead_tasks: list[str] = []
-        self._winding: set[asyncio.Future[Any]] = set()  # the parts' own stops, under way
-        self._offsets: dict[BotKind, int] = {}  # getUpdates offsets: past every update recorded
+        self._stopping = Stopping(self, self._tasks)
 
     @property
     def tokens(self) -> dict[BotKind, str]:
@@ -142,8 +140,9 @@ class Runtime:
         if takes_webhooks:
             await self._set_webhooks()
         elif o.take_updates:
+            self.polling = Polling(self.ingress, {kind: app.bot for kind, app in self.applications.items()})
             for kind in BotKind:
-                self._spawn(self._poll(kind), f"poll-{kind}")
+                self._spawn(self.polling.poll(kind), f"poll-{kind}")
         if o.take_updates:
             self._spawn(self._recover_loop(), "recover")
             self._spawn(self._album_sweep_loop(), "recover-albums")
@@ -220,9 +219,9 @@ class Runtime:
         secret = s.webhook_secret.get_secret_value() if s.webhook_secret else None
         ingress = self.ingress if s.uses_webhooks and self.options.take_updates else None
         app = build_web_app(ingress, self.metrics, secret, self.health)
-        self._web = web.AppRunner(app, access_log=None)
-        await self._web.setup()
-        await web.TCPSite(self._web, s.http_host, s.http_port).start()
+        self.http_server = web.AppRunner(app, access_log=None)
+        await self.http_server.setup()
+        await web.TCPSite(self.http_server, s.http_host, s.http_port).start()
         log.info("HTTP server on http://%s:%s (/healthz, /metrics%s)", s.http_host, s.http_port, ", webhooks" if secret else "")
 
     async def _set_webhooks(self) -> None:
@@ -234,50 +233,6 @@ class Runtime:
                 secret_token=s.webhook_secret.get_secret_value(),
                 allowed_updates=Update.ALL_TYPES,
             )
-
-    async def _poll(self, kind: BotKind) -> None:
-        """Long polling. The offset moves past an update only after the ingress recorded
-        it: a crash here means getUpdates returns it again."""
-        bot = self.applications[kind].bot
-        assert self.ingress is not None
-        failures = 0
-        webhook_deleted = False
-        while True:
-            try:
-                if not webhook_deleted:  # getUpdates is refused while a webhook is set
-                    await bot.delete_webhook(drop_pending_updates=False)
-                    webhook_deleted = True
-                raw = await bot.do_api_request(
-                    "getUpdates",
-                    api_kwargs={"offset": self._offsets.get(kind), "timeout": POLL_TIMEOUT, "allowed_updates": Update.ALL_TYPES},
-                    read_timeout=POLL_TIMEOUT + 10,
-                )
-                await self._record_batch(kind, raw if isinstance(raw, list) else [])
-                failures = 0
-            except asyncio.CancelledError:
-                raise
-            except TimedOut:
-                continue
-            except Exception as exc:  # network trouble, or the database is down: wait and retry
-                failures += 1
-                delay = min(30.0, 0.5 * 2 ** min(failures, 6))
-                log.warning("polling the %s bot failed (%s); retrying in %.1fs", kind, type(exc).__name__, delay)
-                await asyncio.sleep(delay)
-
-    async def _record_batch(self, kind: BotKind, batch: list[Any]) -> None:
-        """Record a getUpdates batch, moving the offset past each update once it is
-        recorded (or refused: an update the inbox cannot hold is not asked for again). A
-        database that cannot be reached stops the batch: the rest comes again."""
-        assert self.ingress is not None
-        intake = self.ingress.intake
-        if batch:
-            intake.waiting(kind)
-        for n, payload in enumerate(batch):
-            await self.ingress.receive(kind, payload)
-            update_id = payload.get("update_id") if isinstance(payload, dict) else None
-            if type(update_id) is int:
-                self._offsets[kind] = max(self._offsets.get(kind, 0), update_id + 1)
-            intake.recorded(kind, more_waiting=n + 1 < len(batch))
 
     async def _recover_loop(self) -> None:
         assert self.ingress is not None
@@ -334,111 +289,14 @@ class Runtime:
 
     def _on_task_end(self, task: asyncio.Task[Any]) -> None:
         """These loops run until stop(): an early end is a fault that /healthz must show."""
-        if task.cancelled() or self._stopping:
+        if task.cancelled() or self._stopping.under_way:
             return
         error = task.exception()
         self._dead_tasks.append(task.get_name())
         log.error("background task %s ended unexpectedly: %r", task.get_name(), error)
 
     async def stop(self) -> None:
-        """Graceful and bounded: stop taking updates, let the work in flight finish within
-        `stop_grace` seconds, cancel whatever is left, and close the bots, the backends and
-        the database only once nothing of this process uses them any more. A second call
-        waits for the first."""
-        if self._stopping:
-            await self._stopped.wait()
-            return
-        self._stopping = True
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        try:
-            await self._stop_taking_work()
-            await self._finish_work_in_flight(started + self.options.stop_grace)
-            await self._cancel_the_rest(loop.time() - started)
-        finally:
-            await self._close()
-            self._stopped.set()
-
-    async def _stop_taking_work(self) -> None:
-        if self._web:  # no new webhook updates: Telegram keeps them and delivers them again
-            await self._web.cleanup()
-            self._web = None
-        for task in self._tasks:
-            if task.get_name().startswith(("poll-", "recover")):
-                # Cancelled once, never again: a task cancelled a second time while SQLAlchemy
-                # closes its connection leaves that close waiting forever (and the event loop
-                # with it). An update a poller was recording is delivered again by Telegram.
-                task.cancel()
-
-    async def _finish_work_in_flight(self, deadline: float) -> None:
-        """The parts wind down in order, each within what is left of the grace: updates
-        being handled (they may start album timers and queue replies), albums, timed jobs,
-        then the sender delivers the replies just queued."""
-        loop = asyncio.get_running_loop()
-
-        def left() -> float:
-            return max(deadline - loop.time(), 0.0)
-
-        # A part's stop still waiting at the deadline ends once its tasks are cancelled.
-        if self.scheduler:  # no new jobs; running ones finish
-            self._winding.add(asyncio.ensure_future(self.scheduler.stop()))
-        if self.ingress:
-            await self.ingress.drain(timeout=left())
-        if self.albums:  # waiting timers are dropped (a sweep relays their albums); flushes finish
-            self._winding.add(asyncio.ensure_future(self.albums.stop()))
-        if self._winding:
-            await asyncio.wait(self._winding, timeout=left())
-        if self.sender:
-            await self.sender_idle(timeout=min(10.0, left()))  # replies to the updates just finished
-            await self.sender.stop(timeout=left())
-
-    def _work_in_flight(self) -> dict[asyncio.Task[Any], str]:
-        """Every unfinished task of this process's parts, with what it is doing (for the log).
-        """
-        work: dict[asyncio.Task[Any], str] = {}
-        if self.ingress:
-            work |= {task: "an update being handled" for task in self.ingress.in_flight}
-        if self.albums:
-            work |= {task: "an album timer" for task in self.albums.waiting}
-            work |= {task: "an album being relayed" for task in self.albums.flushing}
-        if self.scheduler:
-            work |= {task: "a timed job" for task in self.scheduler.in_flight}
-        if self.sender:
-            work |= {task: "a chat being delivered" for task in self.sender.in_flight}
-        return {task: what for task, what in work.items() if not task.done()}
-
-    async def _cancel_the_rest(self, waited: float) -> None:
-        """Cancel, once each, what did not finish in the grace, and wait (boundedly) for the
-        cancelled tasks to roll back and return their connections."""
-        cut_short = self._work_in_flight()
-        work = cut_short | {task: f"the {task.get_name()} loop" for task in self._tasks if not task.done()}
-        for task in work:
-            if not task.cancelling():  # the pollers were cancelled first thing
-                task.cancel()
-        if cut_short:
-            log.warning("stopping: cancelled %d unfinished tasks after %.1fs: %s",
-                        len(cut_short), waited, ", ".join(sorted(cut_short.values())))
-        self._tasks.clear()
-        if not work and not self._winding:
-            return
-        _, pending = await asyncio.wait(set(work) | self._winding, timeout=CANCEL_WAIT)
-        if pending:
-            log.error("stopping: %d tasks did not end within %.0fs of being cancelled (%s); closing anyway",
-                      len(pending), CANCEL_WAIT, ", ".join(sorted(work.get(task, "a part's stop") for task in pending)))
-
-    async def _close(self) -> None:
-        for app in self.applications.values():
-            try:
-                await app.stop()
-                await app.shutdown()
-            except (NetworkError, RuntimeError) as exc:
-                log.warning("closing a bot: %s", exc)
-        if self.sender:
-            for bot in self.sender.bots.values():
-                await bot.shutdown()
-        if self._web:
-            await self._web.cleanup()
-        if self.backends:
-            await self.backends.close()
-        if self.database:
-            await self.database.dispose()
+        """Graceful and bounded (stopping.py): stop taking updates, let the work in flight
+        finish within `stop_grace` seconds, cancel whatever is left, then close. A second
+        call waits for the first."""
+        await self._stopping.stop(self.options.stop_grace)
