@@ -6,9 +6,10 @@ import logging
 
 from telegram import Update
 
-from bot.interface.context import AlreadyProcessed, StorelinkContext
-from commerce.updates import record_failure
 from bot.interface.buttons import answer
+from bot.interface.context import HANDLED, AlreadyProcessed, StorelinkContext
+from commerce.model import InboxStatus
+from commerce.updates import record_failure
 
 log = logging.getLogger("storelink.handlers")
 
@@ -33,8 +34,10 @@ async def on_error(update: object, ctx: StorelinkContext) -> None:
     )
     await answer(update.callback_query)  # stop the button's spinner; the apology follows
     # A fresh transaction (the failed one rolled back): the update is FAILED with its reason
-    # (the ingress reads the outcome from the inbox row), and the person hears an apology.
+    # (the ingress learns it through HANDLED, or from the inbox row), and the person hears an apology.
     async with services.transaction(kind) as tx:
         await record_failure(tx.uow, kind, update.update_id, services.clock.now(), f"{type(ctx.error).__name__}: {ctx.error}"[:500])
         if update.effective_chat is not None and update.effective_chat.type == "private":
             await tx.reply(update, services.render.error(services.locale(update)))
+    if HANDLED.get() is not InboxStatus.DONE:  # a handler that raised after its commit stays done
+        HANDLED.set(InboxStatus.FAILED)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -9,13 +10,20 @@ from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.interface.i18n import Catalog, locale_for
-from bot.runtime.metrics import Metrics
 from bot.interface.postbox import Postbox, Signals
 from bot.interface.render.base import Outgoing, Renderer
 from bot.interface.render.outbound import OutboundRenderer
+from bot.runtime.metrics import Metrics
 from bot.runtime.settings import Settings
 from commerce.access import staff_chat
-from commerce.model import Associate, BotKind, Brand, OutboxMessage, OutboxPurpose
+from commerce.model import (
+    Associate,
+    BotKind,
+    Brand,
+    InboxStatus,
+    OutboxMessage,
+    OutboxPurpose,
+)
 from commerce.ports.uow import Clock, UnitOfWork, UnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -74,6 +82,14 @@ class Services:
         return await uow.brands.get(self.brand.id) or self.brand
 
 
+# How handling the update this task is processing ended, as its transaction committed it:
+# the ingress reads it rather than asking the inbox row again (one round trip per update).
+# A ContextVar, not a shared set: PTB awaits a blocking handler in the ingress's own task,
+# so what a handler sets here is seen by that task alone. Unset (None): the ingress reads
+# the row, as it must for a handler that ran elsewhere.
+HANDLED: ContextVar[InboxStatus | None] = ContextVar("storelink_handled", default=None)
+
+
 class UpdateTransaction:
     """One transaction for one update: its effects, the outbox rows they cause and the
     inbox row marked done commit together; the sender is told only after the commit.
@@ -121,6 +137,8 @@ class UpdateTransaction:
         try:
             if exc_type is None:
                 await uow.commit()
+                if self.update is not None:
+                    HANDLED.set(InboxStatus.DONE)
         finally:
             await uow.__aexit__(exc_type, exc, tb)
 

@@ -16,11 +16,10 @@ from typing import TypeVar
 
 from telegram import Update
 
+from bot.interface.buttons import answer
 from bot.interface.callbacks import CallbackData
 from bot.interface.commands import Command
-from bot.interface.buttons import answer
 from bot.interface.context import StorelinkContext, UpdateTransaction
-from bot.interface.render.base import Outgoing
 from commerce.access import NotAllowed, Staff, access_staff
 from commerce.identity import Identity, identify_in_staff_bot
 from commerce.model import BotKind

@@ -28,7 +28,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot.interface.context import Services, StorelinkApplication
+from bot.interface.context import HANDLED, Services, StorelinkApplication
 from bot.runtime.intake import IntakeWatch, Refused, Screened, screen
 from bot.runtime.metrics import UPDATE_HANDLING, started
 from commerce.model import BotKind, InboundUpdate, InboxStatus
@@ -209,25 +209,32 @@ class Ingress:
                 log.warning("could not renew the lease of %s: %s", name, type(exc).__name__)
 
     async def handle(self, bot: BotKind, payload: dict[str, Any], update: Update | None = None) -> None:
-        """Run the update through its Application once, then settle its inbox row. The
-        row itself says how handling ended: the handler's transaction marked it DONE with
-        its effects, or the error handler marked it FAILED with the reason; a row still
-        open was handled without a transaction (nothing to do, or no handler for it)."""
+        """Run the update through its Application once, then settle its inbox row. How
+        handling ended is said by the handler's transaction (it marked the row DONE with its
+        effects) or the error handler (FAILED, with the reason), through HANDLED in this
+        task, or else by the row itself; a row still open was handled without a transaction
+        (nothing to do, or no handler for it) and is settled here."""
         services, since = self.services, started()
         update_id = payload["update_id"]
         app = self.applications[bot]
+        handled = HANDLED.set(None)
         try:
             await app.process_update(update if update is not None else Update.de_json(payload, app.bot))
         except Exception as exc:  # de_json of a row recorded before screening; handler errors go to on_error
             log.warning("update %s of the %s bot could not be handled: %s", update_id, bot, type(exc).__name__)
             await self._settle(bot, update_id, f"{type(exc).__name__}: {exc}"[:500], since)
             return
-        async with (services.single_statement or services.uow)() as uow:
-            row = await uow.inbox.get(bot, update_id)
-        if row is not None and row.status is InboxStatus.DONE:
+        finally:
+            status = HANDLED.get()
+            HANDLED.reset(handled)
+        if status is None:  # no transaction of this task said: the row does
+            async with (services.single_statement or services.uow)() as uow:
+                row = await uow.inbox.get(bot, update_id)
+            status = row.status if row is not None else None
+        if status is InboxStatus.DONE:
             services.metrics.inc("storelink_updates_processed_total", bot)
             services.metrics.observe(UPDATE_HANDLING, since, bot=bot, outcome="done")
-        elif row is not None and row.status is InboxStatus.FAILED:
+        elif status is InboxStatus.FAILED:
             services.metrics.inc("storelink_updates_failed_total", bot)
             services.metrics.observe(UPDATE_HANDLING, since, bot=bot, outcome="failed")
         else:

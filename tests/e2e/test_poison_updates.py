@@ -110,7 +110,7 @@ async def inbox_row(stack, bot: BotKind, update_id: int) -> InboundUpdate | None
         return await uow.inbox.get(bot, update_id)
 
 
-async def until_final(stack, bot: BotKind, update_ids: list[int], timeout: float = 30.0) -> dict[int, InboundUpdate]:
+async def until_final(stack, bot: BotKind, update_ids: list[int], timeout: float = 60.0) -> dict[int, InboundUpdate]:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
@@ -148,7 +148,7 @@ async def test_odd_updates_in_the_stream_end_in_a_final_state_and_real_messages_
     update_ids = [await stack.people.inject_update(stack.consumer_bot, update) for update in odd]
     await stack.people.send_text(alice, stack.consumer_bot, "after the poison")
 
-    await wait_for_text(stack, bob, stack.associate_bot, "after the poison", timeout=20.0)
+    await wait_for_text(stack, bob, stack.associate_bot, "after the poison", timeout=60.0)
     rows = await until_final(stack, BotKind.CONSUMER, update_ids)
     for update_id, row in rows.items():
         if row.status is not InboxStatus.DONE:
