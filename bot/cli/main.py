@@ -12,23 +12,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from bot.runtime import logs
 from bot.cli.admin import register_admin_commands
-from bot.cli.support import DATABASE_EPILOG
 from bot.cli.members import register_member_commands
-from bot.runtime.settings import Settings, SettingsError, load_settings
+from bot.cli.support import DATABASE_EPILOG
+from bot.cli.support import settings as cli_settings
+from bot.runtime import logs
+from bot.runtime.settings import SettingsError
 
 if TYPE_CHECKING:  # the runtime pulls in PTB, aiohttp and storage; commands import it when they run
     from bot.runtime.process import Options
 
-
-def _settings(*, require_tokens: bool = True) -> Settings:
-    try:
-        return load_settings(require_tokens=require_tokens)
-    except SettingsError as exc:
-        for line in str(exc).splitlines():
-            click.echo(f"storelink: {line}", err=True)
-        sys.exit(2)
 
 
 def run_until_signal(start: Callable[[], Awaitable[object]], stop: Callable[[], Awaitable[object]]) -> None:
@@ -94,7 +87,7 @@ def run(only: str | None) -> None:
     from bot.cli.support import missing_database
     from bot.runtime.process import Runtime
 
-    settings = _settings()
+    settings = cli_settings(require_tokens=True)
     if only == "sender" and not settings.redis_url:
         # In-process queues and locks are this process's own: a second sender without Redis
         # would send the same chats as the first, twice and out of order.
@@ -150,7 +143,7 @@ def db_upgrade() -> None:
     """Apply all migrations to STORELINK_DATABASE_URL, creating the database if needed."""
     from storage.migrate import current_revision, upgrade
 
-    settings = _settings(require_tokens=False)
+    settings = cli_settings(require_tokens=False)
     asyncio.run(upgrade(settings.database_url))
     click.echo(f"database at revision {asyncio.run(current_revision(settings.database_url))}")
 
