@@ -18,7 +18,8 @@ from concurrent.futures import ProcessPoolExecutor
 
 import qrcode
 
-from bot.images.posters import PosterSpec, render_poster
+from bot.images.poster_layout import PosterSpec
+from bot.images.posters import render_poster
 from commerce.codes import make_short_code, sign_enrollment_code
 
 TARGET_COUNT, TARGET_SECONDS = 1000, 20.0

@@ -6,8 +6,9 @@ import asyncio
 
 from telegram import Update
 
+from bot.images.poster_layout import PosterSpec
 from bot.images.poster_specs import poster_spec_for
-from bot.images.posters import PosterSpec, render_poster
+from bot.images.posters import render_poster
 from bot.interface.context import StorelinkContext
 from bot.interface.links import share_link
 from bot.interface.render.base import Outgoing, fit, text

@@ -19,7 +19,7 @@ from bot.runtime.settings import Settings
 from commerce.model import BotKind
 
 if TYPE_CHECKING:  # PIL and qrcode load when a poster is drawn, not on every command
-    from bot.images.posters import PosterSpec
+    from bot.images.poster_layout import PosterSpec
 
 POSTER_FORMATS: dict[str, Literal["PNG", "JPEG"]] = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 
@@ -53,8 +53,8 @@ def sa_qr(sa_ref: str | None, every: bool, out: Path, fmt: str) -> None:
 
 async def _poster_specs(settings: Settings, sa_ref: str | None) -> list[tuple[PosterSpec, str]]:
     """(spec, file stem) of one associate or of every active one."""
-    from bot.interface.i18n import Catalog
     from bot.images.poster_specs import poster_spec_for
+    from bot.interface.i18n import Catalog
     from commerce.model import AssociateStatus
 
     problems = cli.missing_tokens(settings, "sa qr")
@@ -85,7 +85,7 @@ async def _poster_specs(settings: Settings, sa_ref: str | None) -> list[tuple[Po
 
 
 def _write_one(spec: PosterSpec, fmt: Literal["PNG", "JPEG"], out: Path) -> None:
-    from bot.images.posters import layout_poster
+    from bot.images.poster_layout import layout_poster
 
     try:
         _write_poster(spec, fmt, str(out))

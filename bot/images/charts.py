@@ -24,7 +24,7 @@ from typing import Literal
 from PIL import Image, ImageDraw, ImageFont
 
 from bot.images.colours import INK, PAPER, Rgb, contrast, parse_colour, readable_on
-from bot.images.posters import FONT_BOLD, FONT_REGULAR, MUTED, missing_glyphs
+from bot.images.poster_layout import FONT_BOLD, FONT_REGULAR, MUTED, missing_glyphs
 
 WIDTH = 1080
 MARGIN = 60

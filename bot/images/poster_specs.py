@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import html
 
+from bot.images.poster_layout import PosterSpec, brand_logo
 from bot.interface.i18n import Catalog
 from bot.interface.links import start_link
-from bot.images.posters import PosterSpec, brand_logo
 from commerce.codes import sign_enrollment_code
 from commerce.model import Associate, Brand, Store
 

@@ -1,4 +1,4 @@
-"""The associate's QR poster (bot/images/posters.py): it scans, it fits, it prints Chinese."""
+"""The associate's QR poster (bot/images/poster_layout.py, bot/images/posters.py): it scans, it fits, it prints Chinese."""
 
 import io
 import itertools
@@ -8,7 +8,7 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
-from bot.images.posters import (
+from bot.images.poster_layout import (
     CARD,
     FONT_BOLD,
     FONT_REGULAR,
@@ -16,9 +16,13 @@ from bot.images.posters import (
     PosterSpec,
     layout_poster,
     missing_glyphs,
-    render_poster,
 )
-from commerce.codes import parse_start_payload, sign_enrollment_code, verify_enrollment_code
+from bot.images.posters import render_poster
+from commerce.codes import (
+    parse_start_payload,
+    sign_enrollment_code,
+    verify_enrollment_code,
+)
 
 KEY = b"poster-test-signing-key-0123456789"
 DEEP_LINK = f"https://t.me/MaisonLumiereBot?start={sign_enrollment_code(2**40, KEY)}"
