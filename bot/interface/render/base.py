@@ -26,6 +26,11 @@ class Outgoing:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+def button(label: str, data: Any) -> dict[str, str]:
+    """An inline button: its label held to what a button shows, its data packed (64 bytes)."""
+    return {"text": lengths.shorten(label, lengths.BUTTON_TEXT), "callback_data": data.pack()}
+
+
 def plain(markup: str) -> str:
     """HTML we rendered, as Telegram shows it: what its length limits count, and what a
     button's answer (which has no formatting) must carry."""

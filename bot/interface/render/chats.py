@@ -8,14 +8,19 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
-from bot.interface.callbacks import ChatsPage
-from bot.interface.callbacks import MemberAction, OpenChat
+from bot.interface.callbacks import ChatsPage, MemberAction, OpenChat
 from bot.interface.i18n import Catalog, locale_for
-from bot.interface.render.base import Outgoing, text
+from bot.interface.render.base import Outgoing, button, text
 from bot.interface.render.relay import RelayRenderer, full_name
 from commerce import lengths
 from commerce.chats import PAGE_SIZE, ChatListPage, OpenedChat, Undelivered
-from commerce.model import Brand, ConversationMessage, DeliveryProblem, Direction, MessageKind
+from commerce.model import (
+    Brand,
+    ConversationMessage,
+    DeliveryProblem,
+    Direction,
+    MessageKind,
+)
 
 PREVIEW = 60  # UTF-16 units of the last message shown in the list
 QUOTE = 200  # units of an undelivered message quoted back to its writer
@@ -55,7 +60,7 @@ class ChatsRenderer:
             lines.append(self.t(locale, "chats.line", n=n, member=full_name(chat.member), markup={
                 "unread": unread, "preview": self._preview(locale, chat.last)}))
             label = full_name(chat.member) + (f" ({chat.unread})" if chat.unread else "")
-            buttons.append([{"text": lengths.shorten(label, lengths.BUTTON_TEXT), "callback_data": OpenChat(chat.member.id).pack()}])
+            buttons.append([button(label, OpenChat(chat.member.id))])
         if not view.chats:
             lines.append(self.t(locale, "chats.no_more"))
         nav = []

@@ -5,19 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.interface.callbacks import AskStopChat, ChooseAssociate, OpenChat, StopChat, SwitchTo
+from bot.interface.callbacks import (
+    AskStopChat,
+    ChooseAssociate,
+    OpenChat,
+    StopChat,
+    SwitchTo,
+)
 from bot.interface.i18n import Catalog, locale_for
-from bot.interface.render.base import Outgoing, text
+from bot.interface.render.base import Outgoing, button, text
 from bot.interface.render.relay import full_name
-from commerce import lengths
 from commerce.member_controls import Choices, Moved
 from commerce.model import Associate, Brand, Member
 
 PICKER_LIMIT = 30  # buttons in one list; a store's team is rarely larger
-
-
-def _button(label: str, data: Any) -> dict[str, str]:
-    return {"text": lengths.shorten(label, lengths.BUTTON_TEXT), "callback_data": data.pack()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,13 +34,13 @@ class ControlsRenderer:
     def card_buttons(self, locale: str, linked: bool) -> list[list[dict[str, str]]]:
         """The /me card's rows for these controls."""
         if not linked:
-            return [[_button(self.t(locale, "controls.choose_button"), ChooseAssociate())]]
-        return [[_button(self.t(locale, "controls.switch_button"), ChooseAssociate())],
-                [_button(self.t(locale, "controls.stop_button"), AskStopChat())]]
+            return [[button(self.t(locale, "controls.choose_button"), ChooseAssociate())]]
+        return [[button(self.t(locale, "controls.switch_button"), ChooseAssociate())],
+                [button(self.t(locale, "controls.stop_button"), AskStopChat())]]
 
     def no_associate(self, locale: str, body: str) -> Outgoing:
         """The relay's "no associate" answer, with the way back one tap away."""
-        return text(body, buttons=[[_button(self.t(locale, "controls.choose_button"), ChooseAssociate())]])
+        return text(body, buttons=[[button(self.t(locale, "controls.choose_button"), ChooseAssociate())]])
 
     def choices(self, locale: str, choices: Choices) -> Outgoing:
         store = choices.store.name
@@ -51,15 +52,15 @@ class ControlsRenderer:
             body = self.t(locale, "controls.pick", store=store, associate=choices.current.display_name)
         else:
             body = self.t(locale, "controls.pick_unlinked", store=store)
-        return text(body, buttons=[[_button(a.display_name, SwitchTo(a.id))] for a in choices.team[:PICKER_LIMIT]])  # type: ignore[arg-type]
+        return text(body, buttons=[[button(a.display_name, SwitchTo(a.id))] for a in choices.team[:PICKER_LIMIT]])  # type: ignore[arg-type]
 
     def moved(self, locale: str, moved: Moved) -> Outgoing:
         return text(self.t(locale, "controls.switched", associate=moved.associate.display_name, store=moved.store.name))
 
     def ask_stop(self, locale: str, associate: Associate) -> Outgoing:
         return text(self.t(locale, "controls.stop_ask", associate=associate.display_name), buttons=[
-            [_button(self.t(locale, "controls.stop_yes"), StopChat(True))],
-            [_button(self.t(locale, "controls.stop_no"), StopChat(False))],
+            [button(self.t(locale, "controls.stop_yes"), StopChat(True))],
+            [button(self.t(locale, "controls.stop_no"), StopChat(False))],
         ])
 
     # --- the associates -----------------------------------------------------------------
@@ -79,7 +80,7 @@ class ControlsRenderer:
         else:
             body = self.t(recipient.locale, "controls.notice_came_back", **details)
         assert member.id is not None
-        return text(body, buttons=[[_button(self.t(recipient.locale, "controls.open_chat_button"), OpenChat(member.id))]])
+        return text(body, buttons=[[button(self.t(recipient.locale, "controls.open_chat_button"), OpenChat(member.id))]])
 
     def stopped(self, associate: Associate, member: Member) -> Outgoing:
         return text(self.t(associate.locale, "controls.notice_stopped", member=full_name(member)))

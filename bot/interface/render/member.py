@@ -8,18 +8,24 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.interface.callbacks import ConsentChoice, PickAssociate, PickStore, ShowCard, SwitchChoice
+from bot.interface.callbacks import (
+    ConsentChoice,
+    PickAssociate,
+    PickStore,
+    ShowCard,
+    SwitchChoice,
+)
 from bot.interface.i18n import Catalog, locale_for
-from bot.interface.render.base import Outgoing, text
+from bot.interface.render.base import Outgoing, button, text
 from bot.interface.render.controls import ControlsRenderer
-from commerce import lengths
+from commerce.enrollment import (
+    AssociateUnavailable,
+    Enrolled,
+    SwitchOffered,
+    WelcomeBack,
+)
 from commerce.membership import MemberCard
-from commerce.enrollment import AssociateUnavailable, Enrolled, SwitchOffered, WelcomeBack
 from commerce.model import Associate, Brand, Coupon, Member, Store
-
-
-def _button(label: str, data: Any) -> dict[str, str]:
-    return {"text": lengths.shorten(label, lengths.BUTTON_TEXT), "callback_data": data.pack()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +51,8 @@ class MemberRenderer:
         if result.coupon:
             parts.append(self.reward_line(result.coupon, locale, "enroll.reward"))
         parts.append(self.t(locale, "enroll.marketing_note"))
-        buttons = [[_button(self.t(locale, "enroll.no_marketing_button"), ConsentChoice("marketing", False))],
-                   [_button(self.t(locale, "enroll.my_membership_button"), ShowCard())]]
+        buttons = [[button(self.t(locale, "enroll.no_marketing_button"), ConsentChoice("marketing", False))],
+                   [button(self.t(locale, "enroll.my_membership_button"), ShowCard())]]
         phone = Outgoing("sendMessage", {
             "text": self.t(locale, "enroll.phone_prompt"),
             "parse_mode": "HTML",
@@ -79,26 +85,26 @@ class MemberRenderer:
         candidate_id = result.candidate.id
         assert candidate_id is not None
         return text(body, buttons=[
-            [_button(self.t(locale, "enroll.keep_button", name=result.current.display_name), SwitchChoice(candidate_id, False))],
-            [_button(self.t(locale, "enroll.switch_button", name=result.candidate.display_name), SwitchChoice(candidate_id, True))],
+            [button(self.t(locale, "enroll.keep_button", name=result.current.display_name), SwitchChoice(candidate_id, False))],
+            [button(self.t(locale, "enroll.switch_button", name=result.candidate.display_name), SwitchChoice(candidate_id, True))],
         ])
 
     def unavailable(self, result: AssociateUnavailable, locale: str) -> Outgoing:
         if not result.team:
             return text(self.t(locale, "enroll.unavailable_no_team", associate=result.associate.display_name))
         return text(self.t(locale, "enroll.unavailable", associate=result.associate.display_name, store=result.store.name),
-                    buttons=[[_button(a.display_name, PickAssociate(a.id))] for a in result.team[:20]])  # type: ignore[arg-type]
+                    buttons=[[button(a.display_name, PickAssociate(a.id))] for a in result.team[:20]])  # type: ignore[arg-type]
 
     def ask_code(self, stores: list[Store], locale: str) -> Outgoing:
         if not stores:
             return text(self.t(locale, "enroll.no_stores"))
-        return text(self.t(locale, "enroll.ask_code"), buttons=[[_button(s.name, PickStore(s.id))] for s in stores[:30]])  # type: ignore[arg-type]
+        return text(self.t(locale, "enroll.ask_code"), buttons=[[button(s.name, PickStore(s.id))] for s in stores[:30]])  # type: ignore[arg-type]
 
     def pick_associate(self, store: Store, team: list[Associate], locale: str) -> Outgoing:
         if not team:
             return text(self.t(locale, "enroll.no_associates", store=store.name))
         return text(self.t(locale, "enroll.pick_associate", store=store.name),
-                    buttons=[[_button(a.display_name, PickAssociate(a.id))] for a in team[:30]])  # type: ignore[arg-type]
+                    buttons=[[button(a.display_name, PickAssociate(a.id))] for a in team[:30]])  # type: ignore[arg-type]
 
     def card(self, card: MemberCard, locale: str) -> Outgoing:
         on, off = self.t(locale, "member.on"), self.t(locale, "member.off")
@@ -116,10 +122,10 @@ class MemberRenderer:
         m = card.member
         linked = card.associate is not None
         # Pausing is about the associate one has: without one, "choose an associate" resumes.
-        pause = [[_button(self.t(locale, "member.chat_off_button" if m.consent_chat else "member.chat_on_button"),
+        pause = [[button(self.t(locale, "member.chat_off_button" if m.consent_chat else "member.chat_on_button"),
                           ConsentChoice("chat", not m.consent_chat))]] if linked else []
         return text(body, buttons=[
-            [_button(self.t(locale, "member.marketing_off_button" if m.consent_marketing else "member.marketing_on_button"),
+            [button(self.t(locale, "member.marketing_off_button" if m.consent_marketing else "member.marketing_on_button"),
                      ConsentChoice("marketing", not m.consent_marketing))],
             *pause,
             *ControlsRenderer(self.catalog, self.brand).card_buttons(locale, linked=linked),

@@ -11,15 +11,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.runtime.albums import album_for_associate, album_for_member, album_header, item_caption
 from bot.interface.i18n import Catalog, locale_for
-from bot.interface.render.base import TEXT_LIMIT, Outgoing, fit, text
 from bot.interface.render.availability import AvailabilityRenderer
+from bot.interface.render.base import TEXT_LIMIT, Outgoing, fit, text
 from bot.interface.render.chats import ChatsRenderer
 from bot.interface.render.controls import ControlsRenderer
 from bot.interface.render.leaderboard import standing_text
 from bot.interface.render.relay import RelayRenderer
 from bot.interface.render.workspace import WorkspaceRenderer
+from bot.runtime.albums import (
+    album_for_associate,
+    album_for_member,
+    album_header,
+    item_caption,
+)
 from commerce import lengths
 from commerce import messages as m
 from commerce.escalation import Refusal

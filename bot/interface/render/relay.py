@@ -16,7 +16,15 @@ from bot.interface.render.workspace import member_buttons, relay_header
 from commerce import lengths
 from commerce.lengths import shorten, units
 from commerce.messages import Content
-from commerce.model import Associate, Brand, ConversationMessage, Direction, Member, MessageKind, Store
+from commerce.model import (
+    Associate,
+    Brand,
+    ConversationMessage,
+    Direction,
+    Member,
+    MessageKind,
+    Store,
+)
 
 __all__ = ["CAPTION_LIMIT", "CAPTIONED", "Content", "RelayRenderer", "compose", "full_name", "plain"]
 

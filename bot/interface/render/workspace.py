@@ -16,10 +16,20 @@ from bot.interface.callbacks import MemberAction, MembersPage, RemoveTag
 from bot.interface.i18n import Catalog
 from bot.interface.render.base import Outgoing, text
 from commerce import lengths
-from commerce.workspace_values import NOTE_LIMIT, TAG_LIMIT, TAGS_PER_MEMBER, MemberNote
-from commerce.model import Brand, Direction, Member, Store
 from commerce.access import NotYours
-from commerce.workspace import PAGE_SIZE, BadNote, BadTag, MemberListPage, NoteAdded, Profile, TagResult, TagsAndNotes, TooManyTags
+from commerce.model import Brand, Direction, Member, Store
+from commerce.workspace import (
+    PAGE_SIZE,
+    BadNote,
+    BadTag,
+    MemberListPage,
+    NoteAdded,
+    Profile,
+    TagResult,
+    TagsAndNotes,
+    TooManyTags,
+)
+from commerce.workspace_values import NOTE_LIMIT, TAG_LIMIT, TAGS_PER_MEMBER, MemberNote
 
 NOTE_PREVIEW = 300  # characters of a note on the card; the whole note stays stored
 LIST_TAGS = 200  # characters of a member's tags on a /members line: a full page stays within one message
