@@ -10,14 +10,48 @@ away or off duty.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from commerce.album_relay import edit_album_item, first_of_album, hold_album_item, recaption_held_item
+from commerce.album_relay import (
+    edit_album_item,
+    first_of_album,
+    hold_album_item,
+    recaption_held_item,
+)
 from commerce.availability import Available, auto_reply_for, presence
-from commerce.identity import Identity
-from commerce.messages import AutoReplied, CopyEdited, Incoming, NoAssociateHere, Outbound, PhonePromptClosed, Postbox, RelayedIn, Said
-from commerce.model import Associate, BotKind, Direction, Member, MessageKind, Store
+from commerce.identity import Identity, identify
+from commerce.membership import attach_phone
+from commerce.messages import (
+    AutoReplied,
+    CopyEdited,
+    Incoming,
+    NoAssociateHere,
+    Outbound,
+    PhonePromptClosed,
+    Postbox,
+    RelayedIn,
+    Said,
+)
+from commerce.model import (
+    Associate,
+    BotKind,
+    Brand,
+    Direction,
+    Member,
+    MessageKind,
+    Role,
+    Store,
+)
 from commerce.ports.uow import UnitOfWork
-from commerce.relay import ChatPaused, EditCopy, Forward, InboundRoute, record_message, route_member_edit, route_member_message
+from commerce.relay import (
+    ChatPaused,
+    EditCopy,
+    Forward,
+    InboundRoute,
+    record_message,
+    route_member_edit,
+    route_member_message,
+)
 from commerce.workspace import header_tags
 
 CONSUMER, ASSOCIATE = BotKind.CONSUMER, BotKind.ASSOCIATE
@@ -55,6 +89,30 @@ async def relay_member_text(uow: UnitOfWork, postbox: Postbox, member: Member, i
         await postbox.post(Outbound(CONSUMER, incoming.chat_id, PhonePromptClosed(incoming.locale, "enroll.phone_skipped")))
         return
     await relay_member_message(uow, postbox, member, incoming, brand_id, now, known)
+
+
+class ContactShared(StrEnum):
+    PHONE_KEPT = "phone_kept"  # the sender's own card: their phone is on file now
+    NOT_A_MEMBER = "not_a_member"  # the sender's own card, but they are not a member
+    NOT_YOURS = "not_yours"  # someone else's card while the phone prompt is open: refused
+    RELAYED = "relayed"  # someone else's card, for the member's associate
+
+
+async def share_contact(uow: UnitOfWork, postbox: Postbox, brand: Brand, sender_id: int, contact_user_id: int | None,
+                        phone: str, incoming: Incoming, now: datetime) -> ContactShared:
+    """A shared contact becomes the member's phone only if it is the sender's own: a person
+    can share anyone's card. Until the member's own phone is on file the bot's phone prompt
+    is open, so someone else's card answers it (and is refused); after, it is a card for
+    their associate. The number is never logged."""
+    assert brand.id is not None
+    if contact_user_id == sender_id:
+        member = await attach_phone(uow, brand, sender_id, phone, now)
+        return ContactShared.PHONE_KEPT if member is not None else ContactShared.NOT_A_MEMBER
+    who = await identify(uow, CONSUMER, brand.id, sender_id)
+    if who.role is Role.MEMBER and who.member is not None and who.member.phone is not None:
+        await relay_member_message(uow, postbox, who.member, incoming, brand.id, now, who)
+        return ContactShared.RELAYED
+    return ContactShared.NOT_YOURS
 
 
 async def _auto_reply(uow: UnitOfWork, postbox: Postbox, member: Member, associate: Associate, store: Store,

@@ -11,10 +11,9 @@ from bot.interface.callbacks import ConsentChoice
 from bot.interface.context import StorelinkContext
 from bot.interface.incoming import incoming_of
 from bot.interface.render.base import Outgoing, text
-from commerce.membership import attach_phone, member_card, set_consent
-from commerce.identity import identify
-from commerce.member_messages import relay_member_message
-from commerce.model import BotKind, Role
+from commerce.member_messages import ContactShared, share_contact
+from commerce.membership import member_card, set_consent
+from commerce.model import BotKind
 
 log = logging.getLogger("storelink.handlers")
 CONSUMER = BotKind.CONSUMER
@@ -59,28 +58,20 @@ async def on_consent(update: Update, ctx: StorelinkContext) -> None:
 
 
 async def on_contact(update: Update, ctx: StorelinkContext) -> None:
-    """A shared contact becomes the member's phone only if it is the sender's own: a person
-    can share anyone's contact card. The number is never logged."""
+    """A shared contact card: the member's own phone, or a card for their associate."""
     services = ctx.services
     message = update.effective_message
     assert message is not None and message.contact is not None and update.effective_user is not None
     locale = services.locale(update)
     views = services.member_views
     async with services.transaction(CONSUMER, update) as tx:
-        if message.contact.user_id != update.effective_user.id:
-            # Someone else's card. Until the member's own phone is on file the bot's phone
-            # prompt is open, so a card answers it (and is refused); after, it is a card
-            # for their associate (the relay).
-            who = await identify(tx.uow, CONSUMER, services.brand.id, update.effective_user.id)
-            if who.role is Role.MEMBER and who.member is not None and who.member.phone is not None:
-                await relay_member_message(tx.uow, tx.postbox, who.member, incoming_of(message, locale), tx.brand.id,  # type: ignore[arg-type]
-                                           services.clock.now(), who)
-                return
+        shared = await share_contact(tx.uow, tx.postbox, tx.brand, update.effective_user.id, message.contact.user_id,
+                                     message.contact.phone_number, incoming_of(message, locale), services.clock.now())
+        if shared is ContactShared.NOT_YOURS:
             await tx.reply(update, text(views.t(locale, "enroll.phone_not_yours")))
-            return
-        member = await attach_phone(tx.uow, tx.brand, update.effective_user.id, message.contact.phone_number, services.clock.now())
-        body = views.t(locale, "enroll.phone_thanks" if member else "member.not_a_member")
-        await tx.reply(update, Outgoing("sendMessage", {"text": body, "parse_mode": "HTML", "reply_markup": {"remove_keyboard": True}}))
+        elif shared is not ContactShared.RELAYED:
+            body = views.t(locale, "enroll.phone_thanks" if shared is ContactShared.PHONE_KEPT else "member.not_a_member")
+            await tx.reply(update, Outgoing("sendMessage", {"text": body, "parse_mode": "HTML", "reply_markup": {"remove_keyboard": True}}))
 
 
 async def on_stop(update: Update, ctx: StorelinkContext) -> None:
