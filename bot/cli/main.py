@@ -132,7 +132,7 @@ def demo(sandbox_port: int, http_port: int | None) -> None:
               help="The sandbox's URL. Default: the running demo's (var/demo.json), else http://127.0.0.1:8081.")
 def chat(username: str, bot_name: str | None, sandbox_url: str | None) -> None:
     """Chat in the terminal as a simulated person of the running demo."""
-    from bot.sandbox.terminal_chat import run_chat
+    from bot.sandbox.terminal.session import run_chat
 
     sys.exit(asyncio.run(run_chat(sandbox_url, username, bot_name)))
 
