@@ -70,7 +70,7 @@ def test_a_line_below_the_limit_is_read_whole_in_any_script():
 def test_paste_reads_text_past_the_terminals_line_limit_and_gives_the_terminal_back():
     with terminal() as (typist, keyboard):
         fd = keyboard.stream.fileno()
-        unedited = lambda: not termios.tcgetattr(fd)[3] & termios.ICANON  # noqa: E731
+        unedited = lambda: not termios.tcgetattr(fd)[3] & termios.ICANON
         typing = type_later(typist, CHINESE.encode() + b"\r" + b"x" * 5000 + b"\nlast line\n.\n", when=unedited)
 
         pasted = keyboard.pasted()
@@ -103,7 +103,7 @@ def test_any_text_pasted_arrives_as_written(lines: list[str]):
 def test_what_is_typed_right_after_a_paste_is_the_next_line():
     with terminal() as (typist, keyboard):
         fd = keyboard.stream.fileno()
-        unedited = lambda: not termios.tcgetattr(fd)[3] & termios.ICANON  # noqa: E731
+        unedited = lambda: not termios.tcgetattr(fd)[3] & termios.ICANON
         type_later(typist, b"one\ntwo\n.\n/quit\n", when=unedited)
 
         assert keyboard.pasted() == "one\ntwo"
