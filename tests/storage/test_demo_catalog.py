@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.sandbox.demo_catalog import CATALOG_DIR, PRODUCTS, import_demo_catalog, read_demo_catalog, write
+from bot.sandbox.demo_catalog import (
+    CATALOG_DIR,
+    PRODUCTS,
+    import_demo_catalog,
+    read_demo_catalog,
+    write,
+)
 from commerce.catalog import price_for, search_words
 from commerce.model import Store
 from commerce.money import format_money
