@@ -23,6 +23,7 @@ from commerce.ports.people import AssociateRepository, AuditLog, BrandRepository
 from commerce.ports.rewards import RecruitmentRepository, RewardRepository, ScanRepository
 from commerce.ports.workspace import WorkspaceRepository
 from commerce.ports.availability import AvailabilityRepository, EscalationRepository
+from commerce.ports.catalog import CatalogRepository, StockRepository
 from storage.engine import make_engine, parse_url
 from storage.migrate import upgrade_engine
 from storage.repositories.brand import SqlAssociateRepository, SqlBrandRepository, SqlHQOperatorRepository, SqlStoreRepository
@@ -35,6 +36,7 @@ from storage.repositories.rewards import SqlRecruitmentRepository, SqlRewardRepo
 from storage.repositories.albums import SqlAlbumRepository
 from storage.repositories.availability import SqlAvailabilityRepository, SqlEscalationRepository
 from storage.repositories.conversations import SqlConversationRepository
+from storage.repositories.catalog import SqlCatalogRepository, SqlStockRepository
 from storage.repositories.workspace import SqlWorkspaceRepository
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,8 @@ class SqlUnitOfWork:
     albums: AlbumRepository
     availability: AvailabilityRepository
     escalations: EscalationRepository
+    catalog: CatalogRepository
+    stock: StockRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -101,6 +105,8 @@ class SqlUnitOfWork:
         self.albums = SqlAlbumRepository(session)
         self.availability = SqlAvailabilityRepository(session)
         self.escalations = SqlEscalationRepository(session)
+        self.catalog = SqlCatalogRepository(session)
+        self.stock = SqlStockRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

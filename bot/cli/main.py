@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from bot.cli.admin import register_admin_commands
+from bot.cli.catalog import register_catalog_commands
 from bot.cli.members import register_member_commands
 from bot.cli.support import DATABASE_EPILOG
 from bot.cli.support import settings as cli_settings
@@ -161,6 +162,7 @@ def db_upgrade() -> None:
 
 register_admin_commands(main)  # storelink brand ..., storelink sa ...
 register_member_commands(main)  # storelink member tier ...
+register_catalog_commands(main)  # storelink catalog import, storelink inventory import
 
 if __name__ == "__main__":
     main()

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol, Self
 
 from commerce.ports.availability import AvailabilityRepository, EscalationRepository
+from commerce.ports.catalog import CatalogRepository, StockRepository
 from commerce.ports.messaging import (
     AlbumRepository,
     BlobRepository,
@@ -64,6 +65,8 @@ class UnitOfWork(Protocol):
     albums: AlbumRepository
     availability: AvailabilityRepository
     escalations: EscalationRepository
+    catalog: CatalogRepository
+    stock: StockRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *exc: object) -> None: ...

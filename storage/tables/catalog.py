@@ -34,6 +34,9 @@ class ProductRow(SQLModel, table=True):
     is_new: bool = False
     currency: str = Field(sa_type=sa.String(3))  # ISO 4217
     active: bool = True
+    # Name, code, category and tags, case-folded in Python (commerce.catalog.search_text):
+    # one portable LIKE serves the search on both dialects, Unicode case included.
+    search_text: str = Field(default="", sa_type=sa.Text)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 

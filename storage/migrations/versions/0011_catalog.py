@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("is_new", sa.Boolean(), nullable=False),
         sa.Column("currency", sa.String(3), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("created_at", TZ, nullable=False),
         sa.Column("updated_at", TZ, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_product"),
