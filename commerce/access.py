@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from commerce.catalog import CatalogItem
 from commerce.identity import Identity
 from commerce.model import Associate, AssociateStatus, Link, Member, Role, Store
 from commerce.ports.uow import UnitOfWork
@@ -80,3 +81,21 @@ def is_manager(associate: Associate) -> bool:
 def may_see_leaderboard(who: Identity) -> bool:
     """Associates see their standing, HQ the brand's; members and strangers nothing."""
     return who.role in (Role.ASSOCIATE, Role.HQ)
+
+
+# --- the catalog in the chats: browsing, picks, a member's questions about a product ----------
+
+
+def offers(item: CatalogItem | None, brand_id: int) -> bool:
+    """A product a button names may be shown or sent only if it is the brand's and still
+    offered (active, with an active variant): a forged id of another brand's product, or one
+    taken off the catalog since, names nothing."""
+    return item is not None and item.product.brand_id == brand_id and bool(item.offered)
+
+
+def shopper(who: Identity) -> Member:
+    """The person as a member of the brand, who may browse and ask about products; a guest
+    (or an ex-member) has only the way to join (NotAllowed)."""
+    if who.role is not Role.MEMBER or who.member is None:
+        raise NotAllowed()
+    return who.member

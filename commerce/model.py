@@ -324,6 +324,8 @@ class MessageKind(StrEnum):
     LOCATION = "location"  # a map point, relayed as a link; "latitude,longitude" in `text`
     CONTACT = "contact"  # a contact card; the name in `text`, never the phone number
     EDIT = "edit"  # an edit of an earlier message: `source_message_id` names it, `text` is the new text
+    PRODUCT = "product"  # a product card sent to the member (OUT), or the member's question about one (IN); "code · name" in `text`
+    LOOKBOOK = "lookbook"  # new arrivals sent as an album; the products' codes and names in `text`
 
 
 @dataclass(slots=True)

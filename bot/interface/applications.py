@@ -25,6 +25,9 @@ from handlers import member_controls
 from handlers import stale_buttons
 from bot.interface.callbacks import AskStopChat, ChooseAssociate, StopChat, SwitchTo
 from bot.interface.callbacks import MemberAction, MembersPage, RemoveTag
+from bot.interface.callbacks import CatalogList, CatalogProduct, ChooseRecipient, OpenCatalog, SendLookbook, SendPick
+from bot.interface.callbacks import ShopAction, ShopList, ShopProduct
+from handlers import catalog, shop
 
 PRIVATE = filters.ChatType.PRIVATE
 GUEST, MEMBER, ASSOCIATE, HQ = Role.GUEST, Role.MEMBER, Role.ASSOCIATE, Role.HQ
@@ -77,6 +80,8 @@ HANDLERS = {
         Command("switch", member_controls.on_switch, about("command.switch", MEMBER)),
         Command("stopchat", member_controls.on_ask_stop_chat, about("command.stopchat", MEMBER)),
         Command("stop", member.on_stop, about("command.stop", MEMBER)),
+        Command("catalog", shop.on_catalog, about("command.catalog_member", MEMBER)),
+        Command("new", shop.on_new, about("command.new", MEMBER)),
         Command("help", start.on_help, about("command.help", GUEST, MEMBER)),
         CallbackQueryHandler(member_controls.on_switch, pattern=ChooseAssociate.pattern()),
         CallbackQueryHandler(member_controls.on_switch_to, pattern=SwitchTo.pattern()),
@@ -87,6 +92,10 @@ HANDLERS = {
         CallbackQueryHandler(enrollment.on_pick_associate, pattern=PickAssociate.pattern()),
         CallbackQueryHandler(member.on_consent, pattern=ConsentChoice.pattern()),
         CallbackQueryHandler(member.on_me, pattern=ShowCard.pattern()),
+        # The catalog (handlers/shop.py): pages, a product's card, Buy / Ask / Reserve.
+        CallbackQueryHandler(shop.on_page, pattern=ShopList.pattern()),
+        CallbackQueryHandler(shop.on_product, pattern=ShopProduct.pattern()),
+        CallbackQueryHandler(shop.on_action, pattern=ShopAction.pattern()),
         MessageHandler(PRIVATE & filters.CONTACT, member.on_contact),
         ChatMemberHandler(membership.on_consumer_bot_status, ChatMemberHandler.MY_CHAT_MEMBER),
         MessageHandler(PRIVATE & RELAYED_MEDIA, relay.on_member_media),
@@ -114,6 +123,14 @@ HANDLERS = {
         CallbackQueryHandler(workspace.on_member_action, pattern=MemberAction.pattern()),
         CallbackQueryHandler(workspace.on_remove_tag, pattern=RemoveTag.pattern()),
         CallbackQueryHandler(workspace.on_members_page, pattern=MembersPage.pattern()),
+        # The catalog and picks sent to members (handlers/catalog.py).
+        Command("catalog", catalog.on_catalog, about("command.catalog_staff", ASSOCIATE)),
+        CallbackQueryHandler(catalog.on_open_catalog, pattern=OpenCatalog.pattern()),
+        CallbackQueryHandler(catalog.on_catalog_page, pattern=CatalogList.pattern()),
+        CallbackQueryHandler(catalog.on_catalog_product, pattern=CatalogProduct.pattern()),
+        CallbackQueryHandler(catalog.on_choose_recipient, pattern=ChooseRecipient.pattern()),
+        CallbackQueryHandler(catalog.on_send_pick, pattern=SendPick.pattern()),
+        CallbackQueryHandler(catalog.on_send_lookbook, pattern=SendLookbook.pattern()),
         # Availability and escalations (handlers/availability.py).
         Command("hours", availability.on_hours, about("command.hours", ASSOCIATE)),
         Command("away", availability.on_away, about("command.away", ASSOCIATE)),

@@ -190,3 +190,73 @@ class AskStopChat(CallbackData):
 class StopChat(CallbackData):
     prefix: ClassVar[str] = "xc"
     stop: bool  # True: end the chat with the presser's own associate; False: keep it
+
+
+# --- the catalog in the chats (handlers/catalog.py in the staff bot, handlers/shop.py in the
+# consumer bot). A view is commerce.shelf.View: its kind and key (a category's digest or a
+# search's folded words); a member id of 0 means none chosen. Every id is re-checked.
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogList(CallbackData):
+    prefix: ClassVar[str] = "kl"
+    view: str  # a ViewKind value
+    key: str
+    page: int
+    member_id: int  # the member the associate chose first (from their profile), or 0
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCatalog(CallbackData):
+    """"Send a product" on a member's profile: the catalog, as a new message, for that member."""
+
+    prefix: ClassVar[str] = "ko"
+    member_id: int  # re-checked: the presser's own member now
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogProduct(CallbackData):
+    prefix: ClassVar[str] = "kp"
+    product_id: int  # re-checked: the presser's brand's, still offered
+    member_id: int  # or 0, as for CatalogList
+
+
+@dataclass(frozen=True, slots=True)
+class SendPick(CallbackData):
+    prefix: ClassVar[str] = "ks"
+    product_id: int
+    member_id: int  # 0: choose the member first; else re-checked: the presser's own member now
+
+
+@dataclass(frozen=True, slots=True)
+class ChooseRecipient(CallbackData):
+    prefix: ClassVar[str] = "kr"
+    product_id: int  # 0: the new arrivals' lookbook
+    page: int  # of the presser's own members
+
+
+@dataclass(frozen=True, slots=True)
+class SendLookbook(CallbackData):
+    prefix: ClassVar[str] = "kn"
+    member_id: int  # 0: choose the member first; else re-checked as for SendPick
+
+
+@dataclass(frozen=True, slots=True)
+class ShopList(CallbackData):
+    prefix: ClassVar[str] = "ul"
+    view: str  # as CatalogList's
+    key: str
+    page: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShopProduct(CallbackData):
+    prefix: ClassVar[str] = "up"
+    product_id: int  # re-checked: the presser's brand's, still offered
+
+
+@dataclass(frozen=True, slots=True)
+class ShopAction(CallbackData):
+    prefix: ClassVar[str] = "ua"
+    action: str  # a commerce.shop.Intent value: ask, buy, reserve
+    product_id: int  # re-checked; the presser must be a member (the card is in their own chat)

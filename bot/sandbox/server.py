@@ -174,6 +174,8 @@ class BotApi:
             _log.exception("%s failed in the sandbox", name)
             body, status = ApiError(500, f"sandbox failed: {error!r}").payload(), 500
         chat = {"chat_id": str(params.raw("chat_id"))} if params is not None and params.raw("chat_id") is not None else {}
+        if params is not None and params.uploads:  # files sent as bytes: a test counts uploads by these
+            chat["uploads"] = sorted(params.uploads)
         if status == 200 and sb.faults.take_drop(bot.username, name):  # only a call that took effect
             sb.calls.record(bot.username, name, status, started, dropped=True, **chat)
             return _drop_connection(request)

@@ -14,6 +14,7 @@ from typing import Any
 from bot.interface.i18n import Catalog, locale_for
 from bot.interface.render.availability import AvailabilityRenderer
 from bot.interface.render.base import TEXT_LIMIT, Outgoing, fit, text
+from bot.interface.render.catalog import CatalogRenderer
 from bot.interface.render.chats import ChatsRenderer
 from bot.interface.render.controls import ControlsRenderer
 from bot.interface.render.leaderboard import standing_text
@@ -29,6 +30,8 @@ from commerce import lengths
 from commerce import messages as m
 from commerce.escalation import Refusal
 from commerce.model import Brand
+from commerce.picks import LookbookSent, PickSent
+from commerce.shop import ProductInterest
 
 
 class OutboundRenderer:
@@ -46,6 +49,13 @@ class OutboundRenderer:
             m.CardTaken: self._card_taken, m.CardClaimed: self._card_claimed,
             m.NotDelivered: self._not_delivered, m.TagAnswered: self._tag, m.NoteAnswered: self._note,
             m.TagsAndNotesShown: self._tags_and_notes, m.StandingLine: self._standing, m.PictureShown: self._picture,
+        }
+        # The catalog in the chats: picks and lookbooks for members, members' questions for associates.
+        shelf = CatalogRenderer(catalog, brand)
+        self._by_type |= {
+            PickSent: lambda b: [shelf.picked(self._member_locale(b.member), b, self.relay.persona(self._member_locale(b.member), b.associate, b.store))],
+            LookbookSent: lambda b: shelf.lookbook(self._member_locale(b.member), b, self.relay.persona(self._member_locale(b.member), b.associate, b.store)),
+            ProductInterest: lambda b: [shelf.interest(b)],
         }
 
     def render(self, body: object) -> list[Outgoing]:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.interface.callbacks import MemberAction, MembersPage, RemoveTag
+from bot.interface.callbacks import MemberAction, MembersPage, OpenCatalog, RemoveTag
 from bot.interface.i18n import Catalog
 from bot.interface.render.base import Outgoing, text
 from commerce import lengths
@@ -107,7 +107,10 @@ class WorkspaceRenderer:
         # Orders and spend join the card here once orders exist.
         lines += ["", *self._notes(locale, view.notes), "", self.t(locale, "card_hint")]
         keyboard = [[self._button(locale, "button_tags", "tags", member.id), self._button(locale, "button_write", "write", member.id),
-                     self._button(locale, "button_history", "history", member.id)]]
+                     self._button(locale, "button_history", "history", member.id)],
+                    # The catalog, with this member chosen: its cards offer to send to them (handlers/catalog.py).
+                    [{"text": self.catalog.text(locale, "workspace.button_products"),
+                      "callback_data": OpenCatalog(member.id).pack()}]]
         return text("\n".join(lines), buttons=keyboard)
 
     def _last_contact(self, locale: str, view: Profile) -> str:
