@@ -117,7 +117,7 @@ async def test_the_header_shows_tier_and_tags_and_the_profile_card_describes_the
     assert lines[7].startswith("Last contact: ") and lines[7].endswith("from them · 2 messages")
     assert lines[9] == "Notes" and lines[10].endswith("Bob: Prefers navy, size M")
     assert "13800000000" not in card["text"]
-    assert [label for label, _ in buttons(card)] == ["🏷 Tags & notes", "✍️ Write", "📜 History"]
+    assert [label for label, _ in buttons(card)] == ["🏷 Tags & notes", "✍️ Write", "📜 History", "🛍 Send a product"]
     assert edited["text"].endswith("Is the navy scarf back in M?") and buttons(edited) == buttons(first), "an edit keeps the buttons"
     assert [(actor, action) for actor, action, _ in await audit_of(stack, member.id)] == [
         ("cli", "member.tier.set"), (f"associate:{shop.bob.id}", "member.tag.added"),
