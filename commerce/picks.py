@@ -21,7 +21,17 @@ from commerce.messages import Outbound, Postbox
 from commerce.model import Associate, BotKind, Direction, Member, MessageKind, Store
 from commerce.ports.uow import UnitOfWork
 from commerce.relay import MemberPaused, record_message
-from commerce.shelf import Gone, Listing, MemberCard, StaffCard, View, browse, member_card, offered_item, staff_card
+from commerce.shelf import (
+    Gone,
+    Listing,
+    MemberCard,
+    StaffCard,
+    View,
+    browse,
+    member_card,
+    offered_item,
+    staff_card,
+)
 
 CONSUMER = BotKind.CONSUMER
 LOOKBOOK_SIZE = lengths.MEDIA_GROUP  # pictures in one lookbook: one album

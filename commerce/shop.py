@@ -22,8 +22,22 @@ from commerce.messages import Outbound, Postbox
 from commerce.model import Associate, BotKind, Direction, Member, MessageKind, Store
 from commerce.picks import product_line
 from commerce.ports.uow import UnitOfWork
-from commerce.relay import ChatPaused, Forward, NoAssociate, record_message, route_member_message
-from commerce.shelf import Gone, Listing, MemberCard, View, browse, member_card, offered_item
+from commerce.relay import (
+    ChatPaused,
+    Forward,
+    NoAssociate,
+    record_message,
+    route_member_message,
+)
+from commerce.shelf import (
+    Gone,
+    Listing,
+    MemberCard,
+    View,
+    browse,
+    member_card,
+    offered_item,
+)
 from commerce.workspace import header_tags
 
 CONSUMER, ASSOCIATE = BotKind.CONSUMER, BotKind.ASSOCIATE

@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.interface.callbacks import CatalogList, CatalogProduct, ChooseRecipient, OpenCatalog, SendLookbook, SendPick
+from bot.interface.callbacks import (
+    CatalogList,
+    CatalogProduct,
+    ChooseRecipient,
+    OpenCatalog,
+    SendLookbook,
+    SendPick,
+)
 from bot.interface.context import UpdateTransaction
 from bot.interface.render.base import Outgoing, plain
 from bot.interface.render.catalog import CatalogRenderer

@@ -23,7 +23,13 @@ from commerce.messages import NoAssociateHere
 from commerce.model import BotKind
 from commerce.relay import ChatPaused, NoAssociate
 from commerce.shelf import Gone, View, ViewKind, search_view
-from commerce.shop import InterestPassed, Intent, express_interest, shop_listing, shop_product
+from commerce.shop import (
+    Intent,
+    InterestPassed,
+    express_interest,
+    shop_listing,
+    shop_product,
+)
 
 CONSUMER = BotKind.CONSUMER
 _TOLD = {Intent.ASK: "shop.asked", Intent.BUY: "shop.buy_told", Intent.RESERVE: "shop.reserve_told"}

@@ -33,10 +33,23 @@ from bot.interface.render.workspace import full_name, member_buttons, relay_head
 from commerce import lengths
 from commerce.catalog import CatalogItem, Variant
 from commerce.lengths import shorten, units
-from commerce.money import format_money
-from commerce.picks import LookbookSent, PickSent, Recipients, StaffListing, StaffProduct
 from commerce.model import Brand
-from commerce.shelf import PAGE_SIZE, Listing, MemberCard, ViewKind, category_key, sizes_and_colours
+from commerce.money import format_money
+from commerce.picks import (
+    LookbookSent,
+    PickSent,
+    Recipients,
+    StaffListing,
+    StaffProduct,
+)
+from commerce.shelf import (
+    PAGE_SIZE,
+    Listing,
+    MemberCard,
+    ViewKind,
+    category_key,
+    sizes_and_colours,
+)
 from commerce.shop import Intent, ProductInterest, ShopListing
 
 CAPTION = lengths.CAPTION
@@ -235,7 +248,7 @@ class CatalogRenderer:
 
     def actions(self, locale: str, product_id: int) -> list[list[dict[str, str]]]:
         """Buy, Ask and Reserve for pickup: the member's buttons on every card."""
-        label = lambda intent: self.t(locale, f"shop.button_{intent.value}")  # noqa: E731
+        label = lambda intent: self.t(locale, f"shop.button_{intent.value}")
         return [[button(label(Intent.BUY), ShopAction(Intent.BUY.value, product_id)),
                  button(label(Intent.ASK), ShopAction(Intent.ASK.value, product_id))],
                 [button(label(Intent.RESERVE), ShopAction(Intent.RESERVE.value, product_id))]]
