@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from PIL import Image
 
+from bot.images.chart_layout import MAX_SECTIONS
 from bot.interface.i18n import Catalog
 from bot.interface.render.leaderboard import (
     FIRST_PAGE_STORES,
@@ -17,7 +18,6 @@ from bot.interface.render.leaderboard import (
     standing_text,
     store_picture,
 )
-from bot.images.charts import MAX_SECTIONS
 from commerce.leaderboard import Board, Period, period_window, rank
 from commerce.model import Associate, Brand, Store
 
