@@ -138,7 +138,8 @@ def sa_add(store_code: str, name: str, locale: str | None, manager: bool, invite
 
 async def _sa_add(settings: Settings, store_code: str, name: str, locale: str | None, manager: bool,
                   valid_for: timedelta, as_json: bool) -> None:
-    from commerce.brand_plan import BrandFileError, associate_spec
+    from commerce.brand_document import BrandFileError
+    from commerce.brand_plan import associate_spec
     from commerce.onboarding import add_associate, issue_invite
 
     problems = cli.missing_tokens(settings, "sa add")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from bot.runtime.settings import Settings, SettingsError, load_settings
-from commerce.brand_plan import BrandFileError
+from commerce.brand_document import BrandFileError
 from commerce.model import Associate, BotKind, Store
 from commerce.onboarding import OnboardingError
 from commerce.ports.uow import UnitOfWork

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from commerce.brand_plan import BrandFileError
+from commerce.brand_document import BrandFileError
 from commerce.model import AssociateStatus
 from commerce.onboarding import (
     InviteOutcome,

@@ -198,7 +198,8 @@ def test_only_the_claimer_answers_through_an_escalation_while_the_link_is_unchan
 
 def test_the_brand_file_sets_the_auto_reply_window_and_escalation_delay_and_checks_store_hours() -> None:
     from bot.cli.brandfile import document_from_yaml
-    from commerce.brand_plan import BrandFileError, plan_brand
+    from commerce.brand_document import BrandFileError
+    from commerce.brand_plan import plan_brand
 
     plan = plan_brand(document_from_yaml(
         "brand: {name: Maison, auto_reply_hours: 6, escalation_minutes: 0}\n"

@@ -5,16 +5,9 @@ import textwrap
 import pytest
 
 from bot.cli.brandfile import document_from_csv, document_from_mapping, document_from_yaml
-from commerce.brand_plan import (
-    AssociateSpec,
-    BrandFileError,
-    BrandSpec,
-    HQSpec,
-    RewardSpec,
-    StoreSpec,
-    associate_spec,
-    plan_brand,
-)
+from commerce.brand_document import BrandFileError
+from commerce.brand_plan import associate_spec, plan_brand
+from commerce.brand_specs import AssociateSpec, BrandSpec, HQSpec, RewardSpec, StoreSpec
 
 GOOD_YAML = """
 brand:
