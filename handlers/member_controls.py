@@ -11,6 +11,7 @@ from bot.interface.callbacks import StopChat, SwitchTo
 from bot.interface.context import StorelinkContext, UpdateTransaction
 from bot.interface.render.base import text
 from bot.interface.render.controls import ControlsRenderer
+from commerce.bots import BotKind
 from commerce.member_controls import (
     AlreadyYours,
     ChatStopped,
@@ -22,7 +23,6 @@ from commerce.member_controls import (
     switch_choices,
     switch_to,
 )
-from commerce.model import BotKind
 
 CONSUMER = BotKind.CONSUMER
 

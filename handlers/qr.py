@@ -14,7 +14,8 @@ from bot.interface.links import share_link
 from bot.interface.render.base import Outgoing, fit, text
 from commerce import lengths
 from commerce.access import NotAllowed, Staff
-from commerce.model import BotKind, Brand
+from commerce.bots import BotKind
+from commerce.people import Brand
 from commerce.posters import keep_poster, poster_for
 
 ASSOCIATE = BotKind.ASSOCIATE

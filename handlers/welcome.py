@@ -6,8 +6,8 @@ from telegram import Update
 
 from bot.interface.context import StorelinkContext
 from bot.interface.render.base import text
+from commerce.bots import BotKind, Role
 from commerce.identity import identify
-from commerce.model import BotKind, Role
 from commerce.welcome import WELCOME_LIMIT, set_welcome
 
 ASSOCIATE = BotKind.ASSOCIATE

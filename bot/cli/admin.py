@@ -16,7 +16,7 @@ import click
 from bot.cli import support as cli
 from bot.cli.posters import sa_qr
 from bot.runtime.settings import LOCALES, Settings
-from commerce.model import BotKind
+from commerce.bots import BotKind
 from commerce.onboarding import INVITE_VALIDITY, LoadSummary
 
 INVITE_DAYS = click.IntRange(1, 90)

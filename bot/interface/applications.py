@@ -15,7 +15,7 @@ from telegram.ext import (
 from bot.interface.commands import Command, about, commands_of
 from bot.interface.callbacks import ChatsPage, ConsentChoice, OpenChat, PickAssociate, PickStore, ShowCard, SwitchChoice
 from bot.interface.context import AppData, Services, StorelinkApplication, StorelinkContext
-from commerce.model import BotKind, Role
+from commerce.bots import BotKind, Role
 from handlers import enrollment, errors, member, membership, qr, start, welcome
 from handlers import chats, leaderboard, relay
 from handlers import availability

@@ -6,7 +6,7 @@ import zxingcpp
 from PIL import Image
 
 from commerce.codes import make_short_code, sign_enrollment_code
-from commerce.model import Associate, Store
+from commerce.people import Associate, Store
 
 
 async def an_associate(stack, name="Bob", locale="en"):

@@ -22,6 +22,7 @@ from commerce.availability import (
     presence,
     working_hours,
 )
+from commerce.conversations import ConversationMessage, Direction, MessageKind
 from commerce.escalation import (
     ClaimFirst,
     Refusal,
@@ -32,16 +33,7 @@ from commerce.escalation import (
     team_for,
 )
 from commerce.hours import ALWAYS, parse_hours
-from commerce.model import (
-    Associate,
-    AssociateStatus,
-    ConversationMessage,
-    Direction,
-    Link,
-    Member,
-    MessageKind,
-    Store,
-)
+from commerce.people import Associate, AssociateStatus, Link, Member, Store
 from commerce.relay import MemberPaused, NotYourMember, ReplyTo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

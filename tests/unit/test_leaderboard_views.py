@@ -19,7 +19,7 @@ from bot.interface.render.leaderboard import (
     store_picture,
 )
 from commerce.leaderboard import Board, Period, period_window, rank
-from commerce.model import Associate, Brand, Store
+from commerce.people import Associate, Brand, Store
 
 NOW = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)  # 21:00 in Shanghai
 BRAND = Brand(name="Maison <Lumière> & Co", timezone="Asia/Shanghai", colour="#8C1D40", id=1)

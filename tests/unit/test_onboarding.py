@@ -311,7 +311,7 @@ def test_the_poster_speaks_the_associates_language_and_links_to_their_code():
     from bot.interface.i18n import Catalog
     from bot.images.poster_specs import poster_spec_for
     from commerce.codes import sign_enrollment_code, verify_enrollment_code
-    from commerce.model import Associate, Brand, Store
+    from commerce.people import Associate, Brand, Store
 
     key = b"poster-spec-test-key-0123456789abcdef"
     brand = Brand(name="Dolce & Co", colour="#8C1D40", id=1)
