@@ -22,6 +22,7 @@ from commerce.ports.messaging import AlbumRepository, BlobRepository, Conversati
 from commerce.ports.people import AssociateRepository, AuditLog, BrandRepository, HQOperatorRepository, InviteRepository, LinkRepository, MemberRepository, StoreRepository
 from commerce.ports.rewards import RecruitmentRepository, RewardRepository, ScanRepository
 from commerce.ports.workspace import WorkspaceRepository
+from commerce.ports.orders import OrderRepository
 from commerce.ports.availability import AvailabilityRepository, EscalationRepository
 from storage.engine import make_engine, parse_url
 from storage.migrate import upgrade_engine
@@ -36,6 +37,7 @@ from storage.repositories.albums import SqlAlbumRepository
 from storage.repositories.availability import SqlAvailabilityRepository, SqlEscalationRepository
 from storage.repositories.conversations import SqlConversationRepository
 from storage.repositories.workspace import SqlWorkspaceRepository
+from storage.repositories.orders import SqlOrderRepository
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,7 @@ class SqlUnitOfWork:
     albums: AlbumRepository
     availability: AvailabilityRepository
     escalations: EscalationRepository
+    orders: OrderRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -101,6 +104,7 @@ class SqlUnitOfWork:
         self.albums = SqlAlbumRepository(session)
         self.availability = SqlAvailabilityRepository(session)
         self.escalations = SqlEscalationRepository(session)
+        self.orders = SqlOrderRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

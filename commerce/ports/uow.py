@@ -14,6 +14,7 @@ from commerce.ports.messaging import (
     InboxRepository,
     OutboxRepository,
 )
+from commerce.ports.orders import OrderRepository
 from commerce.ports.people import (
     AssociateRepository,
     AuditLog,
@@ -64,6 +65,7 @@ class UnitOfWork(Protocol):
     albums: AlbumRepository
     availability: AvailabilityRepository
     escalations: EscalationRepository
+    orders: OrderRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *exc: object) -> None: ...

@@ -78,9 +78,12 @@ def upgrade() -> None:
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("list_price_minor", sa.BigInteger(), nullable=False),
         sa.Column("unit_price_minor", sa.BigInteger(), nullable=False),
+        sa.Column("proposed_variant_id", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_order_line"),
         sa.ForeignKeyConstraint(["order_id"], ["shop_order.id"], name="fk_order_line_order_id_shop_order"),
         sa.ForeignKeyConstraint(["variant_id"], ["variant.id"], name="fk_order_line_variant_id_variant"),
+        sa.ForeignKeyConstraint(["proposed_variant_id"], ["variant.id"],
+                                name="fk_order_line_proposed_variant_id_variant"),
         sa.CheckConstraint("quantity > 0", name="ck_order_line_quantity_positive"),
     )
     op.create_index("ix_order_line_order_id", "order_line", ["order_id"])
@@ -89,6 +92,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("order_id", sa.Integer(), nullable=False),
         sa.Column("at", TZ, nullable=False),
+        sa.Column("action", sa.String(24), nullable=False),
         sa.Column("actor", sa.String(16), nullable=False),
         sa.Column("actor_id", sa.BigInteger(), nullable=True),
         sa.Column("from_status", sa.String(24), nullable=True),
