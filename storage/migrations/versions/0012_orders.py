@@ -62,7 +62,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["associate_id"], ["associate.id"], name="fk_shop_order_associate_id_associate"),
         sa.ForeignKeyConstraint(["store_id"], ["store.id"], name="fk_shop_order_store_id_store"),
         sa.ForeignKeyConstraint(["coupon_id"], ["coupon.id"], name="fk_shop_order_coupon_id_coupon"),
-        sa.CheckConstraint("total_minor >= 0", name="ck_shop_order_total_not_negative"),
+        sa.CheckConstraint("total_minor >= 0", name="total_not_negative"),
     )
     op.create_index("ix_shop_order_member_id_created_at", "shop_order", ["member_id", "created_at"])
     op.create_index("ix_shop_order_associate_id_status", "shop_order", ["associate_id", "status"])
@@ -84,7 +84,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["variant_id"], ["variant.id"], name="fk_order_line_variant_id_variant"),
         sa.ForeignKeyConstraint(["proposed_variant_id"], ["variant.id"],
                                 name="fk_order_line_proposed_variant_id_variant"),
-        sa.CheckConstraint("quantity > 0", name="ck_order_line_quantity_positive"),
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
     )
     op.create_index("ix_order_line_order_id", "order_line", ["order_id"])
     op.create_table(
@@ -119,7 +119,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["order_id"], ["shop_order.id"], name="fk_stock_hold_order_id_shop_order"),
         sa.ForeignKeyConstraint(["store_id"], ["store.id"], name="fk_stock_hold_store_id_store"),
         sa.ForeignKeyConstraint(["variant_id"], ["variant.id"], name="fk_stock_hold_variant_id_variant"),
-        sa.CheckConstraint("quantity > 0", name="ck_stock_hold_quantity_positive"),
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
     )
     op.create_index("ix_stock_hold_order_id", "stock_hold", ["order_id"])
     op.create_index("ix_stock_hold_open_expires_at", "stock_hold", ["expires_at"], **_where("released_at IS NULL"))
