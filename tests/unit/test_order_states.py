@@ -103,7 +103,7 @@ def test_declines_refunds_and_late_cancellations_need_a_reason(payment: Payment,
         if not matches(which, payment, fulfilment):
             continue
         for status in sources:
-            actor = sorted(actors)[0]
+            actor = min(actors)
             for reason in (None, "", "   "):
                 got = decide(status, payment, fulfilment, action, actor, T, reason=reason)
                 if needs_reason:
