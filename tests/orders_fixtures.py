@@ -9,6 +9,7 @@ written straight into the tables (the catalog's own import is another module's b
 
 from __future__ import annotations
 
+import zlib
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -82,7 +83,7 @@ async def another_associate(database: Database, shop: Shop, name: str = "Marc", 
     async with database.uow() as uow:
         associate = await uow.associates.add(Associate(
             store_id=shop.store.id, display_name=name, short_code=name.upper() + "1",
-            telegram_user_id=5_000_000_100 + len(name), is_manager=manager, created_at=T0))
+            telegram_user_id=5_000_100_000 + zlib.crc32(name.encode()) % 100_000, is_manager=manager, created_at=T0))
         await uow.commit()
     return associate
 
