@@ -24,7 +24,7 @@ from bot.runtime.ingress import Ingress
 from bot.runtime.metrics import Metrics
 from bot.runtime.polling import Polling
 from bot.interface.render.base import Renderer
-from bot.runtime.scheduler import Scheduler, TimedJobs, daily_leaderboard, escalations
+from bot.runtime.scheduler import Scheduler, TimedJobs, daily_leaderboard, escalations, expired_holds
 from bot.runtime.sender import Sender
 from bot.runtime.settings import Settings
 from bot.runtime.stopping import Stopping
@@ -170,6 +170,7 @@ class Runtime:
         jobs = TimedJobs()
         jobs.add(daily_leaderboard(services))
         jobs.add(escalations(services))
+        jobs.add(expired_holds(services))
         return jobs
 
     async def _start_sender(self, services: Services) -> None:
