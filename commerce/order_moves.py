@@ -33,6 +33,7 @@ from commerce.order_values import (
 from commerce.orders import Action, Actor, OrderEvent, Payment, Refused, decide
 from commerce.points import PointsPolicy, TierThresholds, earned, reversal
 from commerce.ports.uow import UnitOfWork
+from commerce.pricing import priced_variant
 
 DEFAULT_HOLD = timedelta(hours=2)  # how long held stock waits for the member to answer or pay
 
@@ -170,8 +171,8 @@ async def _proposal(uow: UnitOfWork, order: Order, change: OrderChange, variant_
                     expiring: datetime) -> OrderChange | AlternativeUnavailable:
     # One line is offered another SKU (a single-line order's only line).
     member = await uow.members.get(order.member_id)
-    priced = None if variant_id is None or member is None else await uow.orders.priced_variant(
-        order.brand_id, variant_id, member.tier)
+    priced = None if variant_id is None or member is None else await priced_variant(
+        uow, order.brand_id, variant_id, member.tier)
     if priced is None or priced.currency != order.currency:
         return AlternativeUnavailable(variant_id or 0)
     line = order.lines[0]
@@ -185,7 +186,7 @@ async def _acceptance(uow: UnitOfWork, order: Order, change: OrderChange) -> Ord
     member = await uow.members.get(order.member_id)
     line = order.lines[0]
     assert line.id is not None and line.proposed_variant_id is not None and member is not None
-    priced = await uow.orders.priced_variant(order.brand_id, line.proposed_variant_id, member.tier)
+    priced = await priced_variant(uow, order.brand_id, line.proposed_variant_id, member.tier)
     if priced is None:
         return AlternativeUnavailable(line.proposed_variant_id)
     update = LineUpdate(line.id, priced.variant_id, priced.list_price_minor, priced.unit_price_minor, None)

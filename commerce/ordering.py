@@ -34,6 +34,7 @@ from commerce.orders import (
     compatible,
 )
 from commerce.ports.uow import UnitOfWork
+from commerce.pricing import priced_variant
 
 MAX_QUANTITY = 99
 _CONTACT_LIMITS = {"contact_name": 200, "phone": 32, "address": 1000}
@@ -81,7 +82,7 @@ async def place_order(uow: UnitOfWork, who: Identity, request: OrderRequest, now
     problem = _check(request)
     if problem is not None:
         return NotPlaced(problem)
-    priced = await uow.orders.priced_variant(member.brand_id, request.variant_id, member.tier)
+    priced = await priced_variant(uow, member.brand_id, request.variant_id, member.tier)
     if priced is None:
         return NotPlaced(Problem.UNKNOWN_ITEM)
     associate_id, store_id = await _attribution(uow, member.id, member.store_id)

@@ -10,16 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from commerce.money import decimal_digits
 from commerce.order_values import Order, PointsEntry, PointsReason
-
-# ISO 4217 currencies whose minor unit is not a hundredth (the rest have two decimals).
-_MINOR_DIGITS = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "UGX": 0, "XAF": 0, "XOF": 0,
-                 "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3}
-
-
-def minor_digits(currency: str) -> int:
-    """Decimals of the currency's minor unit: 2 for CNY and EUR, 0 for JPY, 3 for KWD."""
-    return _MINOR_DIGITS.get(currency.upper(), 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +19,7 @@ class PointsPolicy:
     points_per_unit: int = 1  # points per whole currency unit paid (¥1, €1), fractions dropped
 
     def points_for(self, amount_minor: int, currency: str) -> int:
-        return amount_minor // 10 ** minor_digits(currency) * self.points_per_unit
+        return amount_minor // 10 ** decimal_digits(currency) * self.points_per_unit
 
 
 def earned(order: Order, policy: PointsPolicy, at: datetime) -> tuple[PointsEntry, ...]:

@@ -12,15 +12,12 @@ from commerce.order_values import (
     Order,
     OrderChange,
     PointsEntry,
-    PricedVariant,
     StockHold,
 )
 from commerce.orders import OrderEvent, OrderStatus
 
 
 class OrderRepository(Protocol):
-    async def priced_variant(self, brand_id: int, variant_id: int, tier: str | None) -> PricedVariant | None:
-        """An active SKU of an active product of the brand, with the tier's member price."""
     async def redeem_coupon(self, coupon_id: int, member_id: int, at: datetime) -> bool:
         """Mark the member's coupon redeemed if it is unredeemed and unexpired at `at`; False
         (nothing written) when another checkout redeemed it first, even at the same time."""

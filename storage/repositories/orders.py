@@ -31,14 +31,13 @@ from commerce.order_values import (
     OutOfStock,
     PointsEntry,
     PointsReason,
-    PricedVariant,
     Replayed,
     Stale,
     StockHold,
 )
 from commerce.orders import Action, Actor, Fulfilment, OrderEvent, OrderStatus, Payment
 from storage.repositories.base import _Repository, is_unique_violation
-from storage.tables.catalog import MemberPriceRow, ProductRow, StockRow, VariantRow
+from storage.tables.catalog import StockRow
 from storage.tables.orders import (
     OrderEventRow,
     OrderLineRow,
@@ -66,18 +65,6 @@ class _Undo(Exception):
 
 
 class SqlOrderRepository(_Repository):
-    async def priced_variant(self, brand_id: int, variant_id: int, tier: str | None) -> PricedVariant | None:
-        member_price = sa.and_(MemberPriceRow.variant_id == VariantRow.id,
-                               MemberPriceRow.tier == tier if tier is not None else sa.false())
-        stmt = (sa.select(VariantRow.id, VariantRow.sku, ProductRow.name, ProductRow.currency, VariantRow.price_minor,
-                          MemberPriceRow.price_minor)
-                .join(ProductRow, ProductRow.id == VariantRow.product_id)
-                .outerjoin(MemberPriceRow, member_price)
-                .where(VariantRow.id == variant_id, VariantRow.brand_id == brand_id,
-                       VariantRow.active == sa.true(), ProductRow.active == sa.true()))
-        row = (await self.session.execute(stmt)).first()
-        return PricedVariant(*row) if row is not None else None
-
     async def redeem_coupon(self, coupon_id: int, member_id: int, at: datetime) -> bool:
         # PostgreSQL: a second redeemer waits for the first's row lock, then re-reads
         # redeemed_at, finds it set and updates nothing. SQLite: one writer at a time.
