@@ -23,12 +23,13 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from commerce.bots import Role
 from commerce.identity import Identity
-from commerce.model import Associate, Brand, Link, Member, Role, Store
 from commerce.order_moves import Moved
 from commerce.order_values import Delivery, OutOfStock
 from commerce.ordering import OrderRequest, confirm_stock, place_order
 from commerce.orders import Fulfilment, Payment
+from commerce.people import Associate, Brand, Link, Member, Store
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.tables.catalog import ProductRow, StockRow, VariantRow

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from commerce.bots import Role
 from commerce.identity import Identity
-from commerce.model import Associate, AssociateStatus, Link, Member, Role, Store
 from commerce.order_values import Order
 from commerce.orders import Actor
+from commerce.people import Associate, AssociateStatus, Link, Member, Store
 from commerce.ports.uow import UnitOfWork
 
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from commerce.bots import Role
 from commerce.identity import Identity
-from commerce.model import AssociateStatus, Coupon, Role
 from commerce.order_moves import (
     DEFAULT_POLICY,
     Details,
@@ -33,8 +33,10 @@ from commerce.orders import (
     Payment,
     compatible,
 )
+from commerce.people import AssociateStatus
 from commerce.ports.uow import UnitOfWork
 from commerce.pricing import priced_variant
+from commerce.rewards import Coupon
 
 MAX_QUANTITY = 99
 _CONTACT_LIMITS = {"contact_name": 200, "phone": 32, "address": 1000}

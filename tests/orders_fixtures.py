@@ -14,11 +14,13 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from commerce.bots import Role
 from commerce.identity import Identity
-from commerce.model import Associate, Coupon, HQOperator, Link, Member, RewardRule, Role
 from commerce.order_values import Delivery
 from commerce.ordering import OrderRequest
 from commerce.orders import Fulfilment, Payment
+from commerce.people import Associate, HQOperator, Link, Member
+from commerce.rewards import Coupon, RewardRule
 from storage.tables.catalog import MemberPriceRow, ProductRow, StockRow, VariantRow
 from storage.tables.orders import OrderEventRow, PointsEntryRow, StockHoldRow
 from storage.uow import Database

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from bot.runtime.settings import Settings, SettingsError, load_settings
-from commerce.brand_plan import BrandFileError
-from commerce.model import Associate, BotKind, Store
+from commerce.bots import BotKind
+from commerce.brand_document import BrandFileError
 from commerce.onboarding import OnboardingError
+from commerce.people import Associate, Store
 from commerce.ports.uow import UnitOfWork
 from storage.unavailable import DatabaseUnavailable
 

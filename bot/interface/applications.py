@@ -12,19 +12,42 @@ from telegram.ext import (
     filters,
 )
 
+from bot.interface.callbacks import (
+    AskStopChat,
+    ChatsPage,
+    ChooseAssociate,
+    ClaimEscalation,
+    ConsentChoice,
+    MemberAction,
+    MembersPage,
+    OpenChat,
+    PickAssociate,
+    PickStore,
+    RemoveTag,
+    ShowCard,
+    StopChat,
+    SwitchChoice,
+    SwitchTo,
+)
 from bot.interface.commands import Command, about, commands_of
-from bot.interface.callbacks import ChatsPage, ConsentChoice, OpenChat, PickAssociate, PickStore, ShowCard, SwitchChoice
 from bot.interface.context import AppData, StorelinkApplication, StorelinkContext
-from commerce.model import BotKind, Role
-from handlers import enrollment, errors, member, membership, qr, start, welcome
-from handlers import chats, leaderboard, relay
-from handlers import availability
-from bot.interface.callbacks import ClaimEscalation
-from handlers import workspace
-from handlers import member_controls
-from handlers import stale_buttons
-from bot.interface.callbacks import AskStopChat, ChooseAssociate, StopChat, SwitchTo
-from bot.interface.callbacks import MemberAction, MembersPage, RemoveTag
+from commerce.bots import BotKind, Role
+from handlers import (
+    availability,
+    chats,
+    enrollment,
+    errors,
+    leaderboard,
+    member,
+    member_controls,
+    membership,
+    qr,
+    relay,
+    stale_buttons,
+    start,
+    welcome,
+    workspace,
+)
 
 PRIVATE = filters.ChatType.PRIVATE
 GUEST, MEMBER, ASSOCIATE, HQ = Role.GUEST, Role.MEMBER, Role.ASSOCIATE, Role.HQ

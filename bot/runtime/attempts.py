@@ -36,7 +36,8 @@ from bot.runtime.chat_lease import Lease
 from bot.runtime.files import Files
 from bot.runtime.metrics import SEND_LATENCY, Metrics, started
 from bot.runtime.outcomes import Outcomes
-from commerce.model import BotKind, DeliveryProblem, OutboxMessage, OutboxStatus, SendLane
+from commerce.bots import BotKind
+from commerce.outbox import DeliveryProblem, OutboxMessage, OutboxStatus, SendLane
 from commerce.ports.backends import Deduplicator, RateLimiter
 from commerce.ports.uow import UnitOfWorkFactory
 

@@ -32,7 +32,8 @@ from bot.runtime.web import build_web_app, webhook_path
 from commerce.brand import ensure_brand
 from commerce.chats import notify_undelivered
 from commerce.membership import mark_unreachable
-from commerce.model import BotKind, OutboxMessage, OutboxStatus
+from commerce.bots import BotKind
+from commerce.outbox import OutboxMessage, OutboxStatus
 from commerce.ports.uow import Clock
 from commerce.sending import Reachability
 from storage.backends import Backends, SendLimits, open_backends

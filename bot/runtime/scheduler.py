@@ -29,7 +29,8 @@ from bot.runtime.hold_job import release_expired_holds
 from commerce import leaderboard_sends
 from commerce.leaderboard import local_date
 from commerce.leaderboard_sends import DailyRun
-from commerce.model import Brand, BotKind
+from commerce.bots import BotKind
+from commerce.people import Brand
 from commerce.ports.uow import Clock
 
 log = logging.getLogger("storelink.scheduler")

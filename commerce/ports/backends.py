@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from commerce.model import OutboxMessage
+from commerce.outbox import OutboxMessage
 
 if TYPE_CHECKING:  # commerce.sending uses these ports at run time
     from commerce.sending import Drop, Hold, Send
@@ -51,7 +51,7 @@ class WorkQueue(Protocol):
 
 
 class SendQueue(Protocol):
-    """The sender's jobs in lanes (commerce.model.SendLane), a durable queue each: taken
+    """The sender's jobs in lanes (commerce.outbox.SendLane), a durable queue each: taken
     lane by lane, so jobs of an earlier lane never wait behind a backlog of a later one,
     in this process or any other."""
 

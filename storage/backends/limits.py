@@ -51,7 +51,7 @@ class SendLimits:
     per_group_count: int = 20
     per_group_window: float = 60.0
     per_group_burst: int = 3
-    # Lanes (commerce.model.SendLane) share the bot's bucket, but each lane sees it this
+    # Lanes (commerce.outbox.SendLane) share the bot's bucket, but each lane sees it this
     # many free-rate messages fuller than the lane before it: a campaign saturating the
     # bucket leaves the notice lane lane_reserve messages of burst and the 1:1 lane twice
     # that, and whenever a more urgent lane asks, it wins the next slot. A lane never sees

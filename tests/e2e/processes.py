@@ -20,7 +20,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from commerce.model import Associate, Link, Member, Store
+from commerce.people import Associate, Link, Member, Store
 from storage.backends import SendLimits
 from tests.e2e.crash_sender import CONFIG_VARIABLE
 

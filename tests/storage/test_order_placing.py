@@ -9,12 +9,13 @@ import dataclasses
 
 import pytest
 
+from commerce.bots import Role
 from commerce.identity import Identity
-from commerce.model import Link, LinkReason, Role
 from commerce.order_moves import Moved
 from commerce.order_values import Delivery
 from commerce.ordering import NotPlaced, OrderRequest, Problem, place_order
 from commerce.orders import Action, Actor, Fulfilment, OrderStatus, Payment
+from commerce.people import Link, LinkReason
 from storage.tables.orders import OrderRow
 from storage.tables.rewards import CouponRow
 from storage.uow import Database

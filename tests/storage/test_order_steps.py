@@ -9,7 +9,6 @@ import secrets
 from datetime import timedelta
 
 from commerce.access import NotYours
-from commerce.model import Member
 from commerce.order_events import (
     ExternalEvent,
     NotAnEvent,
@@ -44,6 +43,7 @@ from commerce.orders import (
     Refused,
     Why,
 )
+from commerce.people import Member
 from commerce.points import TierThresholds
 from storage.tables.orders import OrderEventRow, PointsEntryRow
 from storage.uow import Database

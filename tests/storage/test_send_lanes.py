@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from commerce.model import SendLane
+from commerce.outbox import SendLane
 from storage.backends import Backends, SendLimits
 
 CONVERSATION, NOTICE, BULK = SendLane.CONVERSATION, SendLane.NOTICE, SendLane.BULK

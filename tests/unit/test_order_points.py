@@ -9,10 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from commerce.access import sees_order
+from commerce.bots import Role
 from commerce.identity import Identity
-from commerce.model import Associate, AssociateStatus, HQOperator, Member, Role
 from commerce.order_values import Order, PointsEntry, PointsReason
 from commerce.orders import Fulfilment, OrderStatus, Payment
+from commerce.people import Associate, AssociateStatus, HQOperator, Member
 from commerce.points import PointsPolicy, TierThresholds, earned, reversal
 
 T = datetime(2025, 3, 1, tzinfo=UTC)

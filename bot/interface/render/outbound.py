@@ -28,7 +28,7 @@ from bot.runtime.albums import (
 from commerce import lengths
 from commerce import messages as m
 from commerce.escalation import Refusal
-from commerce.model import Brand
+from commerce.people import Brand
 
 
 class OutboundRenderer:
