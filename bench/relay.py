@@ -2,7 +2,7 @@
 sandbox: one storelink process on PostgreSQL + Redis, beside a bare python-telegram-bot
 echo bot measured in the same run against the same sandbox.
 
-    python -m bench.relay [--rate 100] [--seconds 20] [--associates 250] [--members 1000]
+    python -m bench.relay [--rate 100] [--seconds 20] [--associates 250] [--members 1000] [--sandbox-port 0]
         [--database-url postgresql+asyncpg://...] [--redis-url redis://...]
 
 Latency is sandbox time to sandbox time: from the sandbox storing the member's message to
@@ -48,8 +48,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
+from bench.places import Schema, delete_namespace, new_namespace
 from bot.sandbox import Sandbox
 from storage.backends import SendLimits
 
@@ -246,38 +245,6 @@ def _now():
     return SystemClock().now()
 
 
-class Schema:
-    """A schema of the bench's own on the PostgreSQL server, dropped afterwards."""
-
-    def __init__(self, server_url: str) -> None:
-        from sqlalchemy.engine import make_url
-
-        self.server_url, self.name = server_url, f"bench_{secrets.token_hex(4)}"
-        self.url = make_url(server_url).update_query_dict({"schema": self.name}).render_as_string(hide_password=False)
-
-    async def run(self, ddl: str) -> None:
-        from storage.engine import make_engine
-
-        engine = make_engine(self.server_url)
-        try:
-            async with engine.begin() as conn:
-                await conn.execute(sa.text(ddl))
-        finally:
-            await engine.dispose()
-
-
-async def delete_namespace(redis_url: str, namespace: str) -> None:
-    from redis.asyncio import Redis
-
-    redis = Redis.from_url(redis_url)
-    try:
-        keys = [key async for key in redis.scan_iter(f"{namespace}:*")]
-        if keys:
-            await redis.delete(*keys)
-    finally:
-        await redis.aclose()
-
-
 # --- the run ------------------------------------------------------------------------------------
 
 
@@ -304,11 +271,11 @@ async def _with_cpu(bot: BotProcess, phase: Awaitable[Result]) -> Result:
 
 async def main(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING)
-    sandbox = Sandbox(port=0)
+    sandbox = Sandbox(port=args.sandbox_port)
     sandbox.limits.per_chat_rate, sandbox.limits.per_chat_burst = LIMITS.per_chat_rate, LIMITS.per_chat_burst
     sandbox.limits.global_rate = sandbox.limits.paid_rate = LIMITS.global_rate
     await sandbox.start()
-    schema, namespace = Schema(args.database_url), f"bench{secrets.token_hex(4)}"
+    schema, namespace = Schema(args.database_url), new_namespace()
     await schema.run(f'CREATE SCHEMA "{schema.name}"')
     try:
         with tempfile.TemporaryDirectory() as workdir:
@@ -376,6 +343,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--members", type=int, default=1000)
     parser.add_argument("--database-url", default=os.environ.get("STORELINK_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--redis-url", default=os.environ.get("STORELINK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
+    parser.add_argument("--sandbox-port", type=int, default=0, help="the sandbox's port (default: any free one)")
     parser.add_argument("--serve", choices=["storelink", "echo"], help=argparse.SUPPRESS)  # a bot's own process
     return parser.parse_args(argv)
 

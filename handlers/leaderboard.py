@@ -10,6 +10,7 @@ from telegram import Update
 from bot.interface.context import StorelinkContext
 from bot.interface.render.base import text
 from bot.interface.render.leaderboard import Artist
+from bot.interface.staff import command_word, refuse_command
 from commerce.access import NotAllowed
 from commerce.bots import BotKind
 from commerce.leaderboard import parse_period
@@ -20,7 +21,7 @@ log = logging.getLogger("storelink.leaderboard")
 
 async def on_leaderboard(update: Update, ctx: StorelinkContext) -> None:
     """An associate gets their standing with their store's and the brand's top lists; HQ
-    gets the brand's; anyone else is told the command is not theirs. The images are drawn
+    gets the brand's; anyone else is told whom the command is for, with their own help. The images are drawn
     before the update's transaction, which only keeps and sends them."""
     services = ctx.services
     locale = services.locale(update)
@@ -32,7 +33,7 @@ async def on_leaderboard(update: Update, ctx: StorelinkContext) -> None:
                                   Artist(services.catalog), now)
     async with services.transaction(BotKind.ASSOCIATE, update) as tx:
         if isinstance(shown, NotAllowed):
-            await tx.reply(update, text(services.catalog.text(locale, "common.not_for_you")))
+            await refuse_command(tx, update, ctx.bot_data.commands, command_word(update))
         elif isinstance(shown, NoSuchPeriod):
             await tx.reply(update, text(services.catalog.text(locale, "leaderboard.usage")))
         else:

@@ -9,6 +9,7 @@ from telegram import Update
 from bot.interface.buttons import answer
 from bot.interface.callbacks import ConsentChoice
 from bot.interface.context import StorelinkContext
+from bot.interface.guests import refuse_guest
 from bot.interface.incoming import incoming_of
 from bot.interface.render.base import Outgoing, text
 from commerce.bots import BotKind
@@ -28,7 +29,10 @@ async def on_me(update: Update, ctx: StorelinkContext) -> None:
     views = services.member_views
     async with services.transaction(CONSUMER, update) as tx:
         card = await member_card(tx.uow, tx.brand, update.effective_user.id, services.clock.now())  # type: ignore[union-attr]
-        await tx.reply(update, views.card(card, locale) if card else text(views.t(locale, "member.not_a_member")))
+        if card is None:
+            await refuse_guest(tx, update, ctx)
+        else:
+            await tx.reply(update, views.card(card, locale))
     if update.callback_query:
         await answer(update.callback_query)
 
@@ -82,4 +86,7 @@ async def on_stop(update: Update, ctx: StorelinkContext) -> None:
     views = services.member_views
     async with services.transaction(CONSUMER, update) as tx:
         card = await set_consent(tx.uow, tx.brand, update.effective_user.id, kind="marketing", allowed=False, now=services.clock.now())  # type: ignore[union-attr]
-        await tx.reply(update, text(views.t(locale, "member_controls.stopped" if card else "member.not_a_member")))
+        if card is None:
+            await refuse_guest(tx, update, ctx)
+        else:
+            await tx.reply(update, text(views.t(locale, "member_controls.stopped")))

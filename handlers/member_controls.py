@@ -9,6 +9,7 @@ from telegram import Update
 from bot.interface.buttons import answer
 from bot.interface.callbacks import StopChat, SwitchTo
 from bot.interface.context import StorelinkContext, UpdateTransaction
+from bot.interface.guests import refuse_guest
 from bot.interface.render.base import text
 from bot.interface.render.controls import ControlsRenderer
 from commerce.bots import BotKind
@@ -42,7 +43,7 @@ async def on_switch(update: Update, ctx: StorelinkContext) -> None:
         elif isinstance(choices, NoStore):
             await tx.reply(update, text(views(tx).t(locale, "controls.no_store")))
         else:
-            await tx.reply(update, text(services.member_views.t(locale, "member.not_a_member")))
+            await refuse_guest(tx, update, ctx)
     await answer(update.callback_query)
 
 
@@ -76,7 +77,7 @@ async def on_ask_stop_chat(update: Update, ctx: StorelinkContext) -> None:
     async with services.transaction(CONSUMER, update) as tx:
         found = await current_associate(tx.uow, tx.brand, update.effective_user.id)  # type: ignore[union-attr]
         if found is None:
-            await tx.reply(update, text(services.member_views.t(locale, "member.not_a_member")))
+            await refuse_guest(tx, update, ctx)
         elif found[1] is None:
             await tx.reply(update, text(views(tx).t(locale, "controls.nothing_to_stop")))
         else:

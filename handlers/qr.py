@@ -11,7 +11,8 @@ from bot.images.poster_specs import poster_spec_for
 from bot.images.posters import render_poster
 from bot.interface.context import StorelinkContext
 from bot.interface.links import share_link
-from bot.interface.render.base import Outgoing, fit, text
+from bot.interface.render.base import Outgoing, fit
+from bot.interface.staff import command_word, refuse_command
 from commerce import lengths
 from commerce.access import NotAllowed, Staff
 from commerce.bots import BotKind
@@ -35,7 +36,7 @@ async def on_qr(update: Update, ctx: StorelinkContext) -> None:
     poster = await poster_for(services.uow, services.brand, update.effective_user.id, draw)  # type: ignore[union-attr]
     async with services.transaction(ASSOCIATE, update) as tx:
         if isinstance(poster, NotAllowed):
-            await tx.reply(update, text(t(locale, "qr.associates_only")))
+            await refuse_command(tx, update, ctx.bot_data.commands, command_word(update))
             return
         associate, store, brand, link = poster.staff.associate, poster.staff.store, poster.brand, poster.drawing.deep_link
         caption = t(locale, "qr.caption", associate=associate.display_name, brand=brand.name, code=associate.short_code, link=link)

@@ -9,7 +9,7 @@ from telegram import Update
 
 from bot.interface.context import StorelinkContext
 from bot.interface.incoming import incoming_of
-from bot.interface.staff import refuse_non_associate, staff_of
+from bot.interface.staff import refuse_command, staff_of
 from commerce.associate_replies import relay_associate_edit, reply_to_member, show_history
 from commerce.identity import identify
 from commerce.member_messages import relay_member_edit, relay_member_message
@@ -80,6 +80,6 @@ async def on_history(update: Update, ctx: StorelinkContext) -> None:
     async with services.transaction(ASSOCIATE, update) as tx:
         staff = await staff_of(tx, update)
         if staff is None:
-            await refuse_non_associate(tx, update, ctx.bot_data.commands, "/history")
+            await refuse_command(tx, update, ctx.bot_data.commands, "/history")
             return
         await show_history(tx.uow, tx.postbox, staff, incoming_of(message, services.locale(update)))

@@ -4,47 +4,34 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.interface.context import StorelinkContext
+from bot.interface.context import UpdateTransaction
 from bot.interface.render.base import text
-from commerce.bots import BotKind, Role
-from commerce.identity import identify
+from bot.interface.staff import argument, staff_command
+from commerce.access import Staff
 from commerce.welcome import WELCOME_LIMIT, set_welcome
 
-ASSOCIATE = BotKind.ASSOCIATE
 
-
-async def on_welcome(update: Update, ctx: StorelinkContext) -> None:
-    services = ctx.services
-    locale = services.locale(update)
-    views = services.member_views
-    message = update.effective_message
-    assert message is not None and update.effective_user is not None
-    # The text after the command, as typed: line breaks inside it are kept.
-    parts = (message.text or "").split(maxsplit=1)
-    argument = parts[1].strip() if len(parts) > 1 else ""
-    async with services.transaction(ASSOCIATE, update) as tx:
-        who = await identify(tx.uow, ASSOCIATE, services.brand.id, update.effective_user.id)  # type: ignore[arg-type]
-        associate = who.associate
-        if who.role is not Role.ASSOCIATE or associate is None:
-            await tx.reply(update, text(views.t(locale, "welcome.associates_only")))
-            return
-        store = who.store.name if who.store else ""
-        if not argument:
-            template = associate.welcome_text or tx.brand.welcome_text or views._raw(locale, "enroll.welcome_default")
-            await tx.reply(update, text(views.t(locale, "welcome.current", markup={"text": _preview(views, template, associate.display_name, store)})))
-            return
-        new = None if argument.lower() == "reset" else argument
-        problem = await set_welcome(tx.uow, associate, new, services.clock.now())
-        if problem is None and new is None:
-            await tx.reply(update, text(views.t(locale, "welcome.reset")))
-        elif problem is None:
-            await tx.reply(update, text(views.t(locale, "welcome.saved", markup={"text": _preview(views, new, associate.display_name, store)})))
-        elif problem.reason == "too_long":
-            await tx.reply(update, text(views.t(locale, "welcome.too_long", length=problem.detail, limit=WELCOME_LIMIT)))
-        elif problem.reason == "bad_placeholder":
-            await tx.reply(update, text(views.t(locale, "welcome.bad_placeholder", name=problem.detail)))
-        else:
-            await tx.reply(update, text(views.t(locale, "welcome.bad_braces")))
+@staff_command
+async def on_welcome(tx: UpdateTransaction, update: Update, staff: Staff, locale: str) -> None:
+    views = tx.member_views
+    associate, store = staff.associate, staff.store.name
+    new_text = argument(update)  # as typed after the command: line breaks inside it are kept
+    if not new_text:
+        template = associate.welcome_text or tx.brand.welcome_text or views._raw(locale, "enroll.welcome_default")
+        await tx.reply(update, text(views.t(locale, "welcome.current", markup={"text": _preview(views, template, associate.display_name, store)})))
+        return
+    new = None if new_text.lower() == "reset" else new_text
+    problem = await set_welcome(tx.uow, associate, new, tx.services.clock.now())
+    if problem is None and new is None:
+        await tx.reply(update, text(views.t(locale, "welcome.reset")))
+    elif problem is None:
+        await tx.reply(update, text(views.t(locale, "welcome.saved", markup={"text": _preview(views, new, associate.display_name, store)})))
+    elif problem.reason == "too_long":
+        await tx.reply(update, text(views.t(locale, "welcome.too_long", length=problem.detail, limit=WELCOME_LIMIT)))
+    elif problem.reason == "bad_placeholder":
+        await tx.reply(update, text(views.t(locale, "welcome.bad_placeholder", name=problem.detail)))
+    else:
+        await tx.reply(update, text(views.t(locale, "welcome.bad_braces")))
 
 
 def _preview(views, template: str, associate: str, store: str) -> str:  # noqa: ANN001

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
 from storage.engine import check_schema_name, make_engine, parse_url
+from storage.unavailable import explained
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -73,8 +74,14 @@ async def upgrade(database_url: str, *, schema: str | None = None, revision: str
 
 
 async def upgrade_engine(engine: AsyncEngine, *, schema: str | None = None, revision: str = "head") -> None:
-    if schema is not None:
-        await ensure_schema(engine, schema)
+    """Raises DatabaseUnavailable when the database cannot be reached as configured."""
+    with explained(engine.url):
+        if schema is not None:
+            await ensure_schema(engine, schema)
+        await _upgrade(engine, revision)
+
+
+async def _upgrade(engine: AsyncEngine, revision: str) -> None:
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             # Several processes may start at once; one migrates, the others wait and
@@ -99,8 +106,9 @@ async def current_revision(database_url: str, *, schema: str | None = None) -> s
 
 
 async def current_revision_of(engine: AsyncEngine) -> str | None:
-    async with engine.connect() as conn:
-        return await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+    with explained(engine.url):
+        async with engine.connect() as conn:
+            return await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
 
 
 async def ensure_schema(engine: AsyncEngine, schema: str) -> None:

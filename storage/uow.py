@@ -22,7 +22,9 @@ from commerce.ports.messaging import AlbumRepository, BlobRepository, Conversati
 from commerce.ports.people import AssociateRepository, AuditLog, BrandRepository, HQOperatorRepository, InviteRepository, LinkRepository, MemberRepository, StoreRepository
 from commerce.ports.rewards import RecruitmentRepository, RewardRepository, ScanRepository
 from commerce.ports.workspace import WorkspaceRepository
+from commerce.ports.orders import OrderRepository
 from commerce.ports.availability import AvailabilityRepository, EscalationRepository
+from commerce.ports.catalog import CatalogRepository, StockRepository
 from storage.engine import make_engine, parse_url
 from storage.migrate import upgrade_engine
 from storage.repositories.brand import SqlAssociateRepository, SqlBrandRepository, SqlHQOperatorRepository, SqlStoreRepository
@@ -35,7 +37,9 @@ from storage.repositories.rewards import SqlRecruitmentRepository, SqlRewardRepo
 from storage.repositories.albums import SqlAlbumRepository
 from storage.repositories.availability import SqlAvailabilityRepository, SqlEscalationRepository
 from storage.repositories.conversations import SqlConversationRepository
+from storage.repositories.catalog import SqlCatalogRepository, SqlStockRepository
 from storage.repositories.workspace import SqlWorkspaceRepository
+from storage.repositories.orders import SqlOrderRepository
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +69,9 @@ class SqlUnitOfWork:
     albums: AlbumRepository
     availability: AvailabilityRepository
     escalations: EscalationRepository
+    catalog: CatalogRepository
+    stock: StockRepository
+    orders: OrderRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -101,6 +108,9 @@ class SqlUnitOfWork:
         self.albums = SqlAlbumRepository(session)
         self.availability = SqlAvailabilityRepository(session)
         self.escalations = SqlEscalationRepository(session)
+        self.catalog = SqlCatalogRepository(session)
+        self.stock = SqlStockRepository(session)
+        self.orders = SqlOrderRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

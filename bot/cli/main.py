@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING
 import click
 
 from bot.cli.admin import register_admin_commands
+from bot.cli.catalog import register_catalog_commands
 from bot.cli.members import register_member_commands
 from bot.cli.support import DATABASE_EPILOG
 from bot.cli.support import settings as cli_settings
 from bot.runtime import logs
 from bot.runtime.settings import SettingsError
+from storage.unavailable import DatabaseUnavailable
 
 if TYPE_CHECKING:  # the runtime pulls in PTB, aiohttp and storage; commands import it when they run
     from bot.runtime.process import Options
@@ -34,6 +36,10 @@ def run_until_signal(start: Callable[[], Awaitable[object]], stop: Callable[[], 
             loop.add_signal_handler(sig, done.set)
         try:
             await start()
+        except DatabaseUnavailable as exc:  # said as it is: which database, and what to do
+            click.echo(f"storelink: {exc}", err=True)
+            await stop()
+            sys.exit(1)
         except Exception as exc:
             logging.getLogger("storelink").debug("start-up failed", exc_info=True)
             click.echo(f"storelink: could not start: {type(exc).__name__}: {exc}", err=True)
@@ -127,7 +133,7 @@ def demo(sandbox_port: int, http_port: int | None) -> None:
               help="The sandbox's URL. Default: the running demo's (var/demo.json), else http://127.0.0.1:8081.")
 def chat(username: str, bot_name: str | None, sandbox_url: str | None) -> None:
     """Chat in the terminal as a simulated person of the running demo."""
-    from bot.sandbox.terminal_chat import run_chat
+    from bot.sandbox.terminal.session import run_chat
 
     sys.exit(asyncio.run(run_chat(sandbox_url, username, bot_name)))
 
@@ -138,18 +144,25 @@ def db() -> None:
 
 
 @db.command("upgrade", short_help="Create the database, or bring its schema up to date.",
-            epilog="Creates the database when it is not there yet. " + DATABASE_EPILOG)
+            epilog="Creates a SQLite file when it is not there yet. A PostgreSQL database must exist "
+                   "(`createdb NAME`): this creates its tables. " + DATABASE_EPILOG)
 def db_upgrade() -> None:
-    """Apply all migrations to STORELINK_DATABASE_URL, creating the database if needed."""
+    """Apply all migrations to STORELINK_DATABASE_URL, creating the tables (and a SQLite file) if needed."""
+    from bot.cli.support import run as run_command
     from storage.migrate import current_revision, upgrade
 
     settings = cli_settings(require_tokens=False)
-    asyncio.run(upgrade(settings.database_url))
-    click.echo(f"database at revision {asyncio.run(current_revision(settings.database_url))}")
+
+    async def work() -> str | None:
+        await upgrade(settings.database_url)
+        return await current_revision(settings.database_url)
+
+    click.echo(f"database at revision {run_command(work)}")
 
 
 register_admin_commands(main)  # storelink brand ..., storelink sa ...
 register_member_commands(main)  # storelink member tier ...
+register_catalog_commands(main)  # storelink catalog import, storelink inventory import
 
 if __name__ == "__main__":
     main()

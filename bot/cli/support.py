@@ -22,6 +22,7 @@ from commerce.brand_document import BrandFileError
 from commerce.onboarding import OnboardingError
 from commerce.people import Associate, Store
 from commerce.ports.uow import UnitOfWork
+from storage.unavailable import DatabaseUnavailable
 
 if TYPE_CHECKING:  # storage pulls in SQLAlchemy and Alembic; commands import it when they run
     from storage.uow import Database
@@ -72,7 +73,7 @@ def run(work: Callable[[], Awaitable[T]]) -> T:
     except Problems as exc:
         for problem in exc.problems:
             click.echo(f"storelink: {problem}", err=True)
-    except (AdminError, OnboardingError) as exc:
+    except (AdminError, OnboardingError, DatabaseUnavailable) as exc:
         click.echo(f"storelink: {exc}", err=True)
     except Exception as exc:  # the database is down, a disk is full: say so, keep the trace for --log-level DEBUG
         log.debug("command failed", exc_info=True)

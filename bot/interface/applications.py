@@ -12,19 +12,42 @@ from telegram.ext import (
     filters,
 )
 
+from bot.interface.callbacks import (
+    AskStopChat,
+    ChatsPage,
+    ChooseAssociate,
+    ClaimEscalation,
+    ConsentChoice,
+    MemberAction,
+    MembersPage,
+    OpenChat,
+    PickAssociate,
+    PickStore,
+    RemoveTag,
+    ShowCard,
+    StopChat,
+    SwitchChoice,
+    SwitchTo,
+)
 from bot.interface.commands import Command, about, commands_of
-from bot.interface.callbacks import ChatsPage, ConsentChoice, OpenChat, PickAssociate, PickStore, ShowCard, SwitchChoice
-from bot.interface.context import AppData, Services, StorelinkApplication, StorelinkContext
+from bot.interface.context import AppData, StorelinkApplication, StorelinkContext
 from commerce.bots import BotKind, Role
-from handlers import enrollment, errors, member, membership, qr, start, welcome
-from handlers import chats, leaderboard, relay
-from handlers import availability
-from bot.interface.callbacks import ClaimEscalation
-from handlers import workspace
-from handlers import member_controls
-from handlers import stale_buttons
-from bot.interface.callbacks import AskStopChat, ChooseAssociate, StopChat, SwitchTo
-from bot.interface.callbacks import MemberAction, MembersPage, RemoveTag
+from handlers import (
+    availability,
+    chats,
+    enrollment,
+    errors,
+    leaderboard,
+    member,
+    member_controls,
+    membership,
+    qr,
+    relay,
+    stale_buttons,
+    start,
+    welcome,
+    workspace,
+)
 
 PRIVATE = filters.ChatType.PRIVATE
 GUEST, MEMBER, ASSOCIATE, HQ = Role.GUEST, Role.MEMBER, Role.ASSOCIATE, Role.HQ
@@ -33,14 +56,17 @@ RELAYED_MEDIA = (filters.PHOTO | filters.VOICE | filters.VIDEO | filters.Documen
                  | filters.LOCATION)
 
 
-def build_application(kind: BotKind, token: str, services: Services) -> StorelinkApplication:
-    """Updates reach the Application from our ingress (webhook or poller), never from PTB's
+def build_application(kind: BotKind, token: str, bot_api_url: str) -> StorelinkApplication:
+    """The Application of one bot, its handlers registered; the runtime attaches the
+    Services (`bot_data.services`) once both bots have said who they are (getMe).
+
+    Updates reach the Application from our ingress (webhook or poller), never from PTB's
     Updater: the ingress records each update durably before it is handled.
 
     Messages to people go through the outbox and the sender with limits shared by every
     process; the Application's own bot (AIORateLimiter, per process) serves the few direct
     calls that must answer at once, such as answerCallbackQuery."""
-    api = services.settings.bot_api_url
+    api = bot_api_url
     app: StorelinkApplication = (
         Application.builder()
         .token(token)
@@ -51,7 +77,6 @@ def build_application(kind: BotKind, token: str, services: Services) -> Storelin
         .updater(None)
         .build()
     )
-    app.bot_data.services = services
     app.bot_data.kind = kind
     for handler in HANDLERS[kind]:
         app.add_handler(handler)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -32,8 +33,12 @@ class AlreadyProcessed(Exception):
     """The update's effects were committed before (a redelivery): nothing to do."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Services:
+    """Everything handlers and jobs use, built complete once the bots have said who they
+    are (getMe), and never changed after: what changes while the bots run (the brand's
+    texts) is read from the database (`current_brand`), not patched in here."""
+
     settings: Settings
     uow: UnitOfWorkFactory
     backends: Backends
@@ -42,12 +47,12 @@ class Services:
     metrics: Metrics
     brand: Brand
     render: Renderer
+    # Telegram usernames of the two bots (from getMe at start-up), for deep links.
+    bot_usernames: Mapping[BotKind, str]
     # One statement with no transaction around it (Database.single_statement); None: uow.
     single_statement: UnitOfWorkFactory | None = None
     # Enrollment code keys: the first signs, all verify (rotation).
-    signing_keys: list[bytes] = field(default_factory=list)
-    # Telegram usernames of the two bots (from getMe at start-up), for deep links.
-    bot_usernames: dict[BotKind, str] = field(default_factory=dict)
+    signing_keys: tuple[bytes, ...] = ()
     # What a committed transaction tells the sender and the album flusher of this process.
     signals: Signals = field(default_factory=lambda: Signals())
 
@@ -178,7 +183,7 @@ class StorelinkContext(CallbackContext[ExtBot, dict, dict, AppData]):
     @property
     def services(self) -> Services:
         services = self.bot_data.services
-        assert services is not None, "Services are attached when the Application is built"
+        assert services is not None, "Services are attached before the Application starts"
         return services
 
     @property

@@ -44,11 +44,11 @@ async def staff_of(tx: UpdateTransaction, update: Update) -> Staff | None:
         return None
 
 
-async def refuse_non_associate(tx: UpdateTransaction, update: Update, commands: Sequence[Command], command: str) -> None:
-    """An associate's command from anyone else (HQ, a stranger, a deactivated associate):
-    whom it is for, and the sender's own help."""
+async def refuse_command(tx: UpdateTransaction, update: Update, commands: Sequence[Command], command: str) -> None:
+    """A staff-bot command from someone it is not for (HQ, a stranger, a deactivated
+    associate): whom it is for, as registered, and the sender's own help."""
     who = await sender_of(tx, update)
-    await tx.reply(update, tx.services.render.associates_only(who.role, tx.services.locale(update), commands, command))
+    await tx.reply(update, tx.services.render.not_theirs(ASSOCIATE, who.role, tx.services.locale(update), commands, command))
 
 
 def argument(update: Update) -> str:
@@ -76,7 +76,7 @@ def staff_command(body: Callable[[UpdateTransaction, Update, Staff, str], Awaita
         async with services.transaction(ASSOCIATE, update) as tx:
             staff = await staff_of(tx, update)
             if staff is None:
-                await refuse_non_associate(tx, update, ctx.bot_data.commands, command_word(update))
+                await refuse_command(tx, update, ctx.bot_data.commands, command_word(update))
                 return
             await body(tx, update, staff, locale)
 

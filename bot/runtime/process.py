@@ -8,6 +8,7 @@ import os
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from aiohttp import web
@@ -23,7 +24,7 @@ from bot.runtime.ingress import Ingress
 from bot.runtime.metrics import Metrics
 from bot.runtime.polling import Polling
 from bot.interface.render.base import Renderer
-from bot.runtime.scheduler import Scheduler, TimedJobs, daily_leaderboard, escalations
+from bot.runtime.scheduler import Scheduler, TimedJobs, daily_leaderboard, escalations, expired_holds
 from bot.runtime.sender import Sender
 from bot.runtime.settings import Settings
 from bot.runtime.stopping import Stopping
@@ -46,6 +47,10 @@ class Options:
     """How this process runs; tests and the demo change these, not the handlers."""
 
     clock: Clock = field(default_factory=SystemClock)
+    # The time of the people's side: handlers and the use cases and jobs they run (store
+    # hours, away, escalations, leaderboards); None: `clock`. Tests pin it to a day of the
+    # week while the sender, its leases and retries keep `clock`.
+    handler_clock: Clock | None = None
     limits: SendLimits = field(default_factory=SendLimits)
     serve_http: bool = True
     run_sender: bool = True
@@ -108,23 +113,26 @@ class Runtime:
             brand = await ensure_brand(uow, s.brand_name, s.default_locale, s.timezone)
             await uow.commit()
         catalog = Catalog.load()
+        # The bots first: getMe says their usernames, which Services carries (deep links).
+        for kind, token in self.tokens.items():
+            self.applications[kind] = app = build_application(kind, token, s.bot_api_url)
+            await app.initialize()
         self.services = services = Services(
             settings=s,
             uow=self.database.uow,
             backends=self.backends,
-            clock=o.clock,
+            clock=o.handler_clock or o.clock,
             catalog=catalog,
             metrics=self.metrics,
             brand=brand,
             render=Renderer(catalog, brand.name),
-            signing_keys=s.signing_keys(),
+            bot_usernames=MappingProxyType({kind: app.bot.username for kind, app in self.applications.items()}),
+            signing_keys=tuple(s.signing_keys()),
             single_statement=self.database.single_statement,
         )
-        for kind, token in self.tokens.items():
-            self.applications[kind] = app = build_application(kind, token, services)
-            await app.initialize()
+        for app in self.applications.values():
+            app.bot_data.services = services  # before start: no update is handled without them
             await app.start()
-            services.bot_usernames[kind] = app.bot.username
         if o.take_updates:  # the menus match /help (bot/interface/command_menus.py); delivery-only processes leave them be
             await publish_menus({kind: app.bot for kind, app in self.applications.items()},
                                 {kind: app.bot_data.commands for kind, app in self.applications.items()},
@@ -163,6 +171,7 @@ class Runtime:
         jobs = TimedJobs()
         jobs.add(daily_leaderboard(services))
         jobs.add(escalations(services))
+        jobs.add(expired_holds(services))
         return jobs
 
     async def _start_sender(self, services: Services) -> None:

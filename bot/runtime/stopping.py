@@ -122,7 +122,8 @@ class Stopping:
         runtime = self.runtime
         for app in runtime.applications.values():
             try:
-                await app.stop()
+                if app.running:  # a start that failed half-way initialised it without starting it
+                    await app.stop()
                 await app.shutdown()
             except (NetworkError, RuntimeError) as exc:
                 log.warning("closing a bot: %s", exc)

@@ -14,6 +14,7 @@ import yaml
 
 from bot.cli.brandfile import document_from_mapping, load_document
 from bot.runtime.clock import SystemClock
+from bot.sandbox.demo_catalog import import_demo_catalog, read_demo_catalog
 from bot.sandbox.demo_file import write_demo_file
 from bot.interface.links import start_link
 from bot.runtime.process import Options, Runtime
@@ -117,16 +118,22 @@ class Demo:
                 self.people[username] = await client.create_user(name, username=username, language_code=code)
 
     async def _load_brand(self, settings: Settings) -> None:
-        """The demo brand goes in the way `storelink brand load` loads one. The YAML names
-        staff by their sandbox username: their numeric ids replace those first."""
+        """The demo brand goes in the way `storelink brand load` loads one, its catalog and
+        stock as `storelink catalog import` and `inventory import` do. The YAML names staff
+        by their sandbox username: their numeric ids replace those first."""
         data = {section: value for section, value in self.data.items() if section != "shoppers"}
         for section in ("associates", "hq_operators"):
             data[section] = [{**row, "telegram": self.people[row["telegram"]]["id"]} for row in data.get(section) or []]
         document = document_from_mapping(data, self.source)
+        now = SystemClock().now()
+        catalog, pictures = await read_demo_catalog(now)  # assets/demo/catalog/, as `storelink catalog import` reads it
         database = await Database.open(settings.database_url)
         try:
             async with database.uow() as uow:
-                await load_document(uow, document, settings=settings, now=SystemClock().now(), actor="demo")
+                await load_document(uow, document, settings=settings, now=now, actor="demo")
+                brand = await uow.brands.first()
+                assert brand is not None and brand.id is not None
+                await import_demo_catalog(uow, brand.id, catalog, pictures, now)
                 await uow.commit()
         finally:
             await database.dispose()

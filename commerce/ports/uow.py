@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol, Self
 
 from commerce.ports.availability import AvailabilityRepository, EscalationRepository
+from commerce.ports.catalog import CatalogRepository, StockRepository
 from commerce.ports.messaging import (
     AlbumRepository,
     BlobRepository,
@@ -14,6 +15,7 @@ from commerce.ports.messaging import (
     InboxRepository,
     OutboxRepository,
 )
+from commerce.ports.orders import OrderRepository
 from commerce.ports.people import (
     AssociateRepository,
     AuditLog,
@@ -64,6 +66,9 @@ class UnitOfWork(Protocol):
     albums: AlbumRepository
     availability: AvailabilityRepository
     escalations: EscalationRepository
+    catalog: CatalogRepository
+    stock: StockRepository
+    orders: OrderRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *exc: object) -> None: ...

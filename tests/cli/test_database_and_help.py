@@ -9,11 +9,13 @@ come from, and what a command needs; a command with several problems says all of
 from __future__ import annotations
 
 import secrets
+import socket
 from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner
+from sqlalchemy.engine import make_url
 
 from bot.cli.main import main
 
@@ -29,8 +31,10 @@ def storelink(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
         monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)  # no .env of the developer's; var/ stays in tmp_path
 
-    def run(*args: str, database: Path, tokens: bool = False):
-        env = {"STORELINK_DATABASE_URL": f"sqlite+aiosqlite:///{database}", "STORELINK_SIGNING_KEY": secrets.token_urlsafe(32),
+    def run(*args: str, database: Path | str, tokens: bool = False):
+        """`database`: a SQLite file, or a database URL as written."""
+        url = database if isinstance(database, str) else f"sqlite+aiosqlite:///{database}"
+        env = {"STORELINK_DATABASE_URL": url, "STORELINK_SIGNING_KEY": secrets.token_urlsafe(32),
                **(TOKENS if tokens else {})}
         return CliRunner().invoke(main, ["--log-level", "WARNING", *args], env=env)
 
@@ -50,6 +54,53 @@ def test_a_mistyped_sqlite_path_is_named_and_creates_nothing(storelink, tmp_path
     assert f"storelink: no database at {typo.resolve()} (STORELINK_DATABASE_URL)" in result.stderr
     assert "Traceback" not in result.output and "no brand is loaded" not in result.output
     assert not typo.parent.exists(), "neither the file nor its folder is made"
+
+
+COMMANDS_ON_POSTGRES = [["db", "upgrade"], ["brand", "load", "brand.csv"], ["sa", "list"], ["member", "tier", "1", "Gold"], ["run"]]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("command", COMMANDS_ON_POSTGRES)
+def test_a_postgresql_database_that_does_not_exist_is_named_with_what_to_do(storelink, tmp_path, postgres_url, command):
+    (tmp_path / "brand.csv").write_text(BRAND_CSV)
+    name, password = f"storelink_missing_{secrets.token_hex(4)}", f"pw{secrets.token_hex(8)}"
+    url = make_url(postgres_url).set(database=name, password=password)
+    host, port, user = url.host, url.port or 5432, url.username
+
+    result = storelink(*command, database=url.render_as_string(hide_password=False), tokens=True)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f'storelink: there is no database "{name}" on the PostgreSQL server at {host}:{port} (STORELINK_DATABASE_URL): '
+        f"create it first, e.g. `createdb -h {host} -p {port} -U {user} {name}`; then `storelink db upgrade` creates its tables"]
+    assert password not in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["sa", "list"], ["run"]])
+def test_a_postgresql_server_that_does_not_answer_or_refuses_the_user_is_named(storelink, postgres_url, command):
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    real = make_url(postgres_url)
+    nobody = real.set(username=f"nobody_{secrets.token_hex(3)}", password="pw-secret-1")
+
+    refused = storelink(*command, database=real.set(host="127.0.0.1", port=closed_port).render_as_string(hide_password=False),
+                        tokens=True)
+    unknown_user = storelink(*command, database=nobody.render_as_string(hide_password=False), tokens=True)
+
+    assert refused.exit_code == 1 and unknown_user.exit_code == 1
+    assert refused.stderr.splitlines() == [
+        f'storelink: cannot reach the PostgreSQL server at 127.0.0.1:{closed_port} for database "{real.database}" '
+        "(connection refused; STORELINK_DATABASE_URL): check the host and port, and that the server is running"]
+    assert unknown_user.stderr.splitlines() == [
+        f'storelink: the PostgreSQL server at {real.host}:{real.port or 5432} refused user "{nobody.username}" for database '
+        f'"{real.database}" (STORELINK_DATABASE_URL): check the user name and password, or create the user']
+    assert "pw-secret-1" not in unknown_user.output and "Traceback" not in refused.output + unknown_user.output
+
+
+def test_db_upgrade_says_a_postgresql_database_must_be_created_first():
+    assert "A PostgreSQL database must exist (`createdb NAME`): this creates its tables." in help_of("db", "upgrade")
 
 
 @pytest.mark.parametrize("command", [["db", "upgrade"], ["brand", "load", "brand.csv"]])

@@ -18,7 +18,7 @@ from telegram import Bot, BotCommandScopeChat
 
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.demo import Demo
-from bot.sandbox.terminal_chat import TerminalChat
+from bot.sandbox.terminal.chat import TerminalChat
 from tests.e2e.conftest import free_port
 
 pytestmark = pytest.mark.asyncio

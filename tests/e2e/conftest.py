@@ -12,6 +12,7 @@ import secrets
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,20 @@ async def eventually(condition: Callable[[], Awaitable[bool]], what: str, timeou
         await asyncio.sleep(0.02)
 
 
+class Clock:
+    """The time handlers see: the real time until a test pins it (`set`), as a test of
+    store hours or escalations does; the sender keeps the real clock (Options.handler_clock)."""
+
+    def __init__(self) -> None:
+        self.at: datetime | None = None
+
+    def now(self) -> datetime:
+        return self.at or datetime.now(UTC)
+
+    def set(self, at: datetime) -> None:
+        self.at = at
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -60,6 +75,12 @@ class Stack:
     @property
     def metrics(self):
         return self.runtime.metrics
+
+    @property
+    def clock(self) -> Clock:
+        """The handlers' clock, for a test to pin."""
+        assert isinstance(self.options.handler_clock, Clock)
+        return self.options.handler_clock
 
     async def person(self, first_name: str = "Alice", *, language_code: str = "en") -> int:
         user = await self.people.create_user(first_name, username=f"{first_name.lower()}{secrets.token_hex(2)}", language_code=language_code)
@@ -142,7 +163,7 @@ class _stack:  # noqa: N801
             overrides["webhook_secret"] = secrets.token_urlsafe(24)
         # The daily jobs run on the real clock; tests call them with an injected time instead.
         options = Options(limits=self.limits, namespace=namespace, sender_backoff=0.02, recover_every=1.0, run_scheduler=False,
-                          **self.option_changes)
+                          handler_clock=Clock(), **self.option_changes)
         runtime = Runtime(load_settings(_env_file=None, **overrides), options)
         await runtime.start()
         people = SandboxClient(sandbox.url)

@@ -14,7 +14,7 @@ import asyncio
 import io
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -27,6 +27,9 @@ from commerce.codes import make_short_code, sign_enrollment_code
 from commerce.outbox import OutboxStatus
 from commerce.people import Associate, AssociateStatus, Link, Member, Store
 from commerce.rewards import Coupon, RewardRule, Scan
+
+if TYPE_CHECKING:
+    from tests.e2e.conftest import Clock
 
 STORE_NAME = "Shanghai Xintiandi"
 HEADER_OF = "💬 {name} · " + STORE_NAME
@@ -89,19 +92,6 @@ async def set_status(stack, associate: Associate, status: AssociateStatus) -> No
         await uow.commit()
 
 
-class Clock:
-    """The runtime's clock, moved by the test."""
-
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def now(self) -> datetime:
-        return self.at
-
-    def set(self, at: datetime) -> None:
-        self.at = at
-
-
 @dataclass
 class Team:
     shop: Shop
@@ -116,8 +106,8 @@ class Team:
 
 async def open_team(stack, at: datetime) -> Team:
     """The shop in Shanghai with its hours, Lina as its manager and Carol signed in too."""
-    clock = Clock(at)
-    stack.runtime.services.clock = clock
+    clock = stack.clock
+    clock.set(at)
     shop = await open_shop(stack, reward=False)
     carol_user = await stack.person("Carol")
     async with stack.runtime.services.uow() as uow:

@@ -2,7 +2,7 @@
 
 Given the enrollment tests' store (Bob and Lina) in Shanghai, open Mon-Sat 10:00-22:00,
 with Carol on the team too and Lina its manager. Members write to Bob. The clock is
-injected (services.clock): messages are stamped with it and the escalation job is called
+injected (the stack's handler clock): messages are stamped with it and the escalation job is called
 with it, the way the scheduler would call it every minute.
 Both stacks run every test (SQLite + in-process backends, PostgreSQL + Redis).
 """

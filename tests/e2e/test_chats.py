@@ -191,4 +191,4 @@ async def test_stop_speaks_chinese_to_a_chinese_member_and_politely_refuses_a_st
     refusal = await stack.reply_to(stranger, stack.consumer_bot, "/stop")
 
     assert "不再收到" in confirmation["text"]
-    assert "not a member yet" in refusal["text"]
+    assert refusal["text"].startswith("/stop is for members.\n\nMaison Test")

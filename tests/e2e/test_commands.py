@@ -137,3 +137,51 @@ async def test_hq_and_strangers_are_told_whom_a_workspace_or_availability_comman
         assert len(said) == 1, said
         assert said[0]["text"].startswith(f"{name} is for store associates.\n\n{title}")
         assert ("help", "what you can do here") in help_lines(said[0])
+
+
+@pytest.mark.parametrize("command", ["/qr", "/welcome", "/welcome Hi {member}"])
+async def test_hq_and_strangers_are_told_qr_and_welcome_are_for_associates_with_their_help(stack, command):
+    shop = await open_shop(stack)
+    hq, stranger = await hq_operator(stack), await stack.person("Sam")
+    name = command.split()[0]
+
+    for user, title in ((hq, "Maison Test staff bot — HQ"), (stranger, "Maison Test staff bot")):
+        said = await answers(stack, user, stack.associate_bot, command)
+
+        assert len(said) == 1, said
+        assert said[0]["text"].startswith(f"{name} is for store associates.\n\n{title}")
+        assert ("help", "what you can do here") in help_lines(said[0])
+    async with stack.runtime.services.uow() as uow:
+        assert (await uow.associates.get(shop.bob.id)).welcome_text is None
+
+
+async def test_a_stranger_is_told_leaderboard_is_for_associates_and_hq_with_their_help(stack):
+    stranger = await stack.person("Sam")
+
+    said = await answers(stack, stranger, stack.associate_bot, "/leaderboard week")
+
+    assert len(said) == 1 and said[0]["kind"] == "text", said
+    assert said[0]["text"].startswith("/leaderboard is for store associates and HQ operators.\n\nMaison Test staff bot\n")
+    assert "invite link" in said[0]["text"] and "leaderboard" not in dict(help_lines(said[0]))
+
+
+@pytest.mark.parametrize("command", ["/me", "/switch", "/stopchat", "/stop"])
+async def test_a_guest_is_told_a_members_command_is_for_members_with_the_guests_help(stack, command):
+    guest = await stack.person("Gus")
+
+    said = await answers(stack, guest, stack.consumer_bot, command)
+
+    assert len(said) == 1, said
+    assert said[0]["text"].startswith(f"{command} is for members.\n\nMaison Test — your personal shopping assistant.")
+    assert [name for name, _ in help_lines(said[0])] == ["start", "help"]
+    assert said[0]["text"].endswith("send the short code printed under it.")
+
+
+async def test_the_refusal_speaks_the_senders_language(stack):
+    guest, stranger = await stack.person("Mei", language_code="zh-hans"), await stack.person("Wei", language_code="zh-hans")
+
+    me = await answers(stack, guest, stack.consumer_bot, "/me")
+    leaderboard = await answers(stack, stranger, stack.associate_bot, "/leaderboard")
+
+    assert me[0]["text"].startswith("/me 仅供会员使用。\n\n")
+    assert leaderboard[0]["text"].startswith("/leaderboard 仅供门店导购和总部人员使用。\n\n")

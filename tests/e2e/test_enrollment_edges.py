@@ -423,14 +423,14 @@ async def test_a_member_or_a_deactivated_associate_cannot_set_a_welcome(stack):
 
     refusal = await stack.reply_to(alice, stack.associate_bot, "/welcome Hi {member}, buy now")
 
-    assert refusal["text"] == "Only associates have a welcome message."
+    assert refusal["text"].startswith("/welcome is for store associates.\n\nMaison Test staff bot")
     async with stack.runtime.services.uow() as uow:
         assert (await uow.associates.get(shop.bob.id)).welcome_text is None
         assert [e for e in await uow.audit.recent(50) if e.action == "associate.welcome_changed"] == []
 
     await set_status(stack, shop.lina, AssociateStatus.DEACTIVATED)
     refusal = await stack.reply_to(shop.lina_user, stack.associate_bot, "/welcome Hi {member}")
-    assert refusal["text"] == "Only associates have a welcome message."
+    assert refusal["text"].startswith("/welcome is for store associates.\n\nMaison Test staff bot")
     async with stack.runtime.services.uow() as uow:
         assert (await uow.associates.get(shop.lina.id)).welcome_text is None
 

@@ -1,10 +1,13 @@
 """/qr: the associate's poster arrives in the associate bot and its QR opens their link."""
 
+import dataclasses
 import io
 
+import pytest
 import zxingcpp
 from PIL import Image
 
+from commerce.bots import BotKind
 from commerce.codes import make_short_code, sign_enrollment_code
 from commerce.people import Associate, Store
 
@@ -50,4 +53,16 @@ async def test_a_second_qr_reuses_the_uploaded_file(stack):
 async def test_qr_is_refused_to_people_who_are_not_associates(stack):
     stranger = await stack.person("Sam")
     reply = await stack.reply_to(stranger, stack.associate_bot, "/qr")
-    assert reply["text"] == "Only associates have a personal QR code."
+    assert reply["text"].startswith("/qr is for store associates.\n\nMaison Test staff bot")
+
+
+async def test_the_services_know_both_bots_from_the_start_and_never_change(stack):
+    services = stack.runtime.services
+
+    assert dict(services.bot_usernames) == {BotKind.CONSUMER: stack.consumer_bot, BotKind.ASSOCIATE: stack.associate_bot}
+    with pytest.raises(TypeError):
+        services.bot_usernames[BotKind.CONSUMER] = "another_bot"  # type: ignore[index]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        services.brand = None  # type: ignore[misc]
+    for app in stack.runtime.applications.values():
+        assert app.bot_data.services is services

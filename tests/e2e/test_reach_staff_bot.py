@@ -27,7 +27,6 @@ from storage.backends import SendLimits
 from tests.e2e.scenario import (
     MONDAY_NOON,
     STORE_NAME,
-    Clock,
     Shop,
     buttons,
     command,
@@ -87,9 +86,8 @@ async def in_shanghai(stack, shop: Shop) -> None:
 
 
 async def test_only_teammates_who_opened_the_staff_bot_get_cards_and_the_owner_hears_the_truth(stack):
-    clock = Clock(MONDAY_NOON)
-    services = stack.runtime.services
-    services.clock = clock
+    clock, services = stack.clock, stack.runtime.services
+    clock.set(MONDAY_NOON)
     shop = await open_shop(stack, reward=False)
     await in_shanghai(stack, shop)
     await set_status(stack, shop.lina, AssociateStatus.DEACTIVATED)  # Carol is the only teammate left

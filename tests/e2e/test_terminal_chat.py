@@ -7,14 +7,18 @@ nothing sent."""
 from __future__ import annotations
 
 import asyncio
+import os
+import pty
 import re
+import termios
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import pytest
 
-from bot.sandbox.terminal_chat import TerminalChat
+from bot.sandbox.terminal.chat import TerminalChat
+from bot.sandbox.terminal.keyboard import Keyboard
 from tests.e2e.scenario import enrol, open_shop, settle, wait_for_text
 
 pytestmark = pytest.mark.asyncio
@@ -133,3 +137,70 @@ async def test_files_two_people_receive_under_the_same_message_number_are_both_k
     assert pictures[0] != pictures[1]
     assert sorted(Path(path).read_bytes() for path in printed) == sorted(pictures), "each poster kept, at the path printed"
     assert sorted(Path(path).name.split("-")[0] for path in printed) == ["bob", "lina"]
+
+
+async def test_a_chat_started_again_does_not_save_its_pictures_again(stack, capsys, tmp_path, monkeypatch):
+    """Every start shows the chat's history again; its pictures are on disk already."""
+    monkeypatch.chdir(tmp_path)
+    shop = await open_shop(stack)
+    saved = tmp_path / "var" / "chat"
+    async with terminal(stack, shop.bob_user, stack.associate_bot, "bob") as bob:
+        await bob.act("/qr")
+        poster = await stack.people.wait_for(shop.bob_user, stack.associate_bot, lambda m: m["kind"] == "photo")
+        await until(lambda: saved.is_dir() and len(list(saved.iterdir())) == 1)
+    first = capsys.readouterr().out
+    assert f"saved #{poster['message_id']} as " in first
+
+    printed: list[str] = []
+
+    def said(words: str) -> bool:
+        printed.append(capsys.readouterr().out)
+        return words in "".join(printed)
+
+    async with terminal(stack, shop.bob_user, stack.associate_bot, "bob"):
+        await until(lambda: said(f"#{poster['message_id']} is saved as var/chat/bob-"))
+
+    assert "saved #" not in "".join(printed)
+    assert [p.name for p in saved.iterdir()] == [f"bob-{stack.associate_bot}-{poster['message_id']}.png"]
+
+
+@contextmanager
+def typed_on_a_terminal():
+    """A pseudo-terminal as the chat's keyboard, in its usual line-edited mode."""
+    typist, screen = pty.openpty()
+    attributes = termios.tcgetattr(screen)
+    attributes[3] &= ~termios.ECHO  # nobody reads the echo here
+    termios.tcsetattr(screen, termios.TCSANOW, attributes)
+    stream = open(screen, "rb", buffering=0)  # noqa: SIM115
+    try:
+        yield typist, Keyboard(stream)
+    finally:
+        stream.close()
+        os.close(typist)
+
+
+async def test_a_long_text_is_sent_whole_with_paste_and_never_cut(stack, capsys):
+    shop = await open_shop(stack)
+    alice = await stack.person("Alice")
+    await enrol(stack, shop, alice, shop.bob)
+    long_text = "请问这条围巾有海军蓝色的M码吗？" * 100  # 1,600 characters, 4,800 bytes: past a terminal's line
+    with typed_on_a_terminal() as (typist, keyboard):
+        chat = TerminalChat(stack.people, alice, stack.consumer_bot, keyboard=keyboard)
+        typing = asyncio.create_task(chat.run())
+        await settle(stack)
+        before = len(await stack.people.transcript(alice, stack.consumer_bot))
+
+        os.write(typist, long_text.encode() + b"\n")  # typed as one line: the terminal keeps 4,095 bytes of it
+        await until(lambda: "limit of 4095 bytes" in capsys.readouterr().out)
+        await settle(stack)
+        assert len(await stack.people.transcript(alice, stack.consumer_bot)) == before, "nothing was sent"
+
+        os.write(typist, b"/paste\n")
+        await until(lambda: not termios.tcgetattr(keyboard.stream.fileno())[3] & termios.ICANON)
+        os.write(typist, long_text.encode() + b"\n.\n/quit\n")
+        await asyncio.wait_for(typing, 10)
+
+    relayed = await wait_for_text(stack, shop.bob_user, stack.associate_bot, long_text[-40:])
+    assert long_text in relayed["text"]
+    sent = [m for m in await stack.people.transcript(alice, stack.consumer_bot) if m["sender"] != "bot"]
+    assert sent[-1]["text"] == long_text

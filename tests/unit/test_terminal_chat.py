@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from bot.sandbox.demo import _pad
-from bot.sandbox.terminal_chat import (Album, Edit, File, Keys, Location, Photo, Press, Reply, Scan, Text, Unclear, in_albums, parse_line,
-                               render_album, render_message, sample_picture, save_received)
+from bot.sandbox.terminal.files import sample_picture, save_received
+from bot.sandbox.terminal.screen import in_albums, render_album, render_message
+from bot.sandbox.terminal.words import Album, Edit, File, Keys, Location, Paste, Photo, Press, Reply, Scan, Text, Unclear, parse_line
 
 
 @pytest.mark.parametrize(("line", "action"), [
@@ -33,6 +34,8 @@ from bot.sandbox.terminal_chat import (Album, Edit, File, Keys, Location, Photo,
     ("/scan https://t.me/MaisonLumiereBot?start=e1abc-_Z", Scan("e1abc-_Z")),
     ("/scan https://t.me/MaisonLumiereBot", Scan("")),
     ("/keys", Keys()),
+    ("/paste", Paste()),
+    ("/paste this", Text("/paste this")),
     ("/me", Text("/me")),
     ("/tag vip", Text("/tag vip")),
     ("3 scarves please", Text("3 scarves please")),
@@ -120,12 +123,23 @@ def test_the_readme_says_what_a_terminal_reply_can_carry():
 
 
 def test_a_received_file_is_saved_under_a_name_of_its_own(tmp_path: Path):
-    bobs = save_received(tmp_path, "bob", "MaisonStaffBot", 4, ".png", b"Bob's poster")
-    linas = save_received(tmp_path, "lina", "MaisonStaffBot", 4, ".png", b"Lina's poster")
-    again = save_received(tmp_path, "bob", "MaisonStaffBot", 4, ".png", b"Bob's poster, a new demo")
+    bobs, _ = save_received(tmp_path, "bob", "MaisonStaffBot", 4, ".png", b"Bob's poster")
+    linas, _ = save_received(tmp_path, "lina", "MaisonStaffBot", 4, ".png", b"Lina's poster")
+    again, _ = save_received(tmp_path, "bob", "MaisonStaffBot", 4, ".png", b"Bob's poster, a new demo")
 
     assert (bobs.name, linas.name, again.name) == ("bob-MaisonStaffBot-4.png", "lina-MaisonStaffBot-4.png", "bob-MaisonStaffBot-4-2.png")
     assert [path.read_bytes() for path in (bobs, linas, again)] == [b"Bob's poster", b"Lina's poster", b"Bob's poster, a new demo"]
+
+
+def test_a_file_already_saved_is_not_saved_again_when_the_history_is_shown_again(tmp_path: Path):
+    first = save_received(tmp_path, "bob", "MaisonStaffBot", 4, ".png", b"Bob's poster")
+    other = save_received(tmp_path, "bob", "MaisonStaffBot", 4, ".png", b"a new demo's #4")
+    first_again = save_received(tmp_path, "bob", "MaisonStaffBot", 4, ".png", b"Bob's poster")
+    other_again = save_received(tmp_path, "bob", "MaisonStaffBot", 4, ".png", b"a new demo's #4")
+
+    assert first_again == (first[0], False) and other_again == (other[0], False)
+    assert first[1] and other[1] and other[0].name == "bob-MaisonStaffBot-4-2.png"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bob-MaisonStaffBot-4-2.png", "bob-MaisonStaffBot-4.png"]
 
 
 @given(st.lists(st.tuples(st.text(max_size=20), st.sampled_from(["MaisonLumiereBot", "MaisonStaffBot"]), st.integers(1, 3),
@@ -133,7 +147,12 @@ def test_a_received_file_is_saved_under_a_name_of_its_own(tmp_path: Path):
 def test_saved_files_stay_in_their_folder_and_never_replace_one_another(received: list[tuple[str, str, int, str]]):
     with tempfile.TemporaryDirectory() as directory:
         folder = Path(directory) / "chat"
-        paths = [save_received(folder, person, bot, number, suffix, f"file {n}".encode())
+        saved = [save_received(folder, person, bot, number, suffix, f"file {n}".encode())
                  for n, (person, bot, number, suffix) in enumerate(received)]
-        assert all(path.parent == folder for path in paths)
+        paths = [path for path, _ in saved]
+        assert all(path.parent == folder for path in paths) and all(new for _, new in saved)
         assert [path.read_bytes() for path in paths] == [f"file {n}".encode() for n in range(len(received))]
+        again = [save_received(folder, person, bot, number, suffix, f"file {n}".encode())
+                 for n, (person, bot, number, suffix) in enumerate(received)]
+        assert again == [(path, False) for path in paths]
+        assert len(list(folder.iterdir())) == len(received)

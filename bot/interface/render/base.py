@@ -93,10 +93,15 @@ class Renderer:
         lead = self.catalog.text(locale, "help.unknown", command=command) + "\n"
         return self.help(bot, role, locale, commands, lead)
 
-    def associates_only(self, role: Role, locale: str, commands: Sequence[Command], command: str) -> Outgoing:
-        """A staff command someone other than an active associate sent: why not, and what they can do."""
-        lead = self.catalog.text(locale, "help.associates_only", command=command) + "\n"
-        return self.help(BotKind.ASSOCIATE, role, locale, commands, lead)
+    def not_theirs(self, bot: BotKind, role: Role, locale: str, commands: Sequence[Command], command: str) -> Outgoing:
+        """A command `role` may not use, in either bot: whom it is for (the roles it is
+        registered for), then the sender's own help. Every refused command says it so."""
+        name = command.removeprefix("/")
+        roles = next((c.about.keys() for c in commands if c.name == name), ())
+        audience = "_".join(r.value for r in (Role.MEMBER, Role.ASSOCIATE, Role.HQ) if r in roles) or "associate"
+        lead = self.catalog.text(locale, "help.not_theirs", command=command,
+                                 audience=self.catalog.text(locale, f"help.for_{audience}")) + "\n"
+        return self.help(bot, role, locale, commands, lead)
 
 
 # (bot, role) -> the catalog keys of the help's title and of its closing line (or None).
