@@ -60,6 +60,8 @@ async def test_an_invoice_arrives_in_the_chat_with_its_pay_button(
     assert entry["kind"] == "invoice" and entry["message_id"] == sent.message_id
     assert entry["invoice"] == {"title": "Silk scarf", "description": "Navy, 90 x 90 cm", "start_parameter": "scarf",
                                 "currency": "CNY", "total_amount": 130_000, "paid": False}
+    with pytest.raises(telegram.error.BadRequest, match="Message can't be copied"):
+        await brand.copy_message(ada["id"], ada["id"], sent.message_id)
 
 
 @pytest.mark.parametrize(
