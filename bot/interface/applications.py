@@ -13,6 +13,7 @@ from telegram.ext import (
 )
 
 from bot.interface.commands import Command, about, commands_of
+from bot.runtime.transport import bot_requests
 from bot.interface.callbacks import ChatsPage, ConsentChoice, OpenChat, PickAssociate, PickStore, ShowCard, SwitchChoice
 from bot.interface.context import AppData, Services, StorelinkApplication, StorelinkContext
 from commerce.model import BotKind, Role
@@ -41,9 +42,12 @@ def build_application(kind: BotKind, token: str, services: Services) -> Storelin
     process; the Application's own bot (AIORateLimiter, per process) serves the few direct
     calls that must answer at once, such as answerCallbackQuery."""
     api = services.settings.bot_api_url
+    requests = bot_requests(services.settings.bot_transport)
     app: StorelinkApplication = (
         Application.builder()
         .token(token)
+        .request(requests["request"])
+        .get_updates_request(requests["get_updates_request"])
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .context_types(ContextTypes(context=StorelinkContext, bot_data=AppData))

@@ -27,6 +27,7 @@ from bot.runtime.scheduler import Scheduler, TimedJobs, daily_leaderboard, escal
 from bot.runtime.sender import Sender
 from bot.runtime.settings import Settings
 from bot.runtime.stopping import Stopping
+from bot.runtime.transport import bot_requests
 from bot.runtime.web import build_web_app, webhook_path
 from commerce.brand import ensure_brand
 from commerce.chats import notify_undelivered
@@ -167,7 +168,9 @@ class Runtime:
     async def _start_sender(self, services: Services) -> None:
         assert self.database and self.backends
         api = self.settings.bot_api_url
-        bots = {kind: Bot(token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot") for kind, token in self.tokens.items()}
+        transport = self.settings.bot_transport
+        bots = {kind: Bot(token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot", **bot_requests(transport))
+                for kind, token in self.tokens.items()}
         for bot in bots.values():
             await bot.initialize()
         self.sender = Sender(
