@@ -3,8 +3,8 @@
 A call without files is a urlencoded form of JSON-encoded values; a call with files is a
 multipart/form-data body whose parts carry no Content-Type except the files' (as httpx
 writes them), and whose names are escaped as browsers do (HTML5: a quote and control
-characters percent-encoded, the rest, UTF-8 included, as is), so a document keeps the file
-name it was sent with whichever transport sends it.
+characters percent-encoded, the rest, UTF-8 included, as is): a document's file name
+arrives the same whichever transport sends it.
 
 aiohttp has no write timeout; httpx bounds each socket write. A large body is therefore
 written in slices, each of which must leave within the write timeout: a stalled upload
@@ -24,7 +24,9 @@ from telegram._utils.types import UploadFileDict
 
 FORM = "application/x-www-form-urlencoded"
 SLICE = 64 * 1024  # aiohttp waits for the socket to drain past this much buffered data
-_ESCAPED = re.compile(r'["\\\x00-\x1f]')
+# What browsers escape in form names (HTML5), and backslashes; ESC is left as it is, as httpx
+# leaves it, so that both transports send the same bytes for any name.
+_ESCAPED = re.compile(r'["\\\x00-\x1a\x1c-\x1f]')
 
 
 def _escape(value: str) -> str:
