@@ -9,10 +9,12 @@ import io
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, Self
 
+import aiohttp
 import pytest
 import telegram
+from aiohttp import web
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -347,3 +349,70 @@ async def test_any_file_name_arrives_the_same_through_either_transport(people: S
     finally:
         for bot in bots.values():
             await bot.shutdown()
+
+
+# --- proxies ----------------------------------------------------------------------------------
+
+
+class ForwardProxy:
+    """A plain HTTP forward proxy: takes absolute-form requests, passes them on, notes the
+    Bot API method of each (never the URL, which holds the token)."""
+
+    def __init__(self) -> None:
+        self.methods: list[str] = []
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
+
+    async def forward(self, request: web.Request) -> web.Response:
+        assert request.url.is_absolute() and self._session is not None
+        self.methods.append(request.url.path.rsplit("/", 1)[-1])
+        headers = {k: v for k, v in request.headers.items() if k.lower() in ("content-type", "user-agent")}
+        async with self._session.request(request.method, request.url, data=await request.read(), headers=headers) as answer:
+            return web.Response(body=await answer.read(), status=answer.status, content_type=answer.content_type)
+
+    async def __aenter__(self) -> Self:
+        app = web.Application(client_max_size=64 * MB)
+        app.router.add_route("*", "/{tail:.*}", self.forward)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        self._session = aiohttp.ClientSession()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._runner is not None and self._session is not None
+        await self._session.close()
+        await self._runner.cleanup()
+
+
+async def test_calls_and_uploads_go_through_the_proxy_given(people: SandboxClient, connect: MakeBot) -> None:
+    async with ForwardProxy() as proxy:
+        bot = await connect(proxy=proxy.url)
+        user = await people.create_user("Di", username="di")
+        await people.send_text(user["id"], BRAND, "/start")
+
+        sent = await bot.send_document(user["id"], os.urandom(MB), filename="list.bin")
+        downloaded = await (await bot.get_file(sent.document.file_id)).download_as_bytearray()
+
+    assert proxy.methods[:2] == ["getMe", "sendDocument"]
+    assert len(downloaded) == MB
+    assert proxy.methods[-1].endswith(".bin")  # the download went through it too
+
+
+async def test_the_environments_proxy_is_used_unless_no_proxy_names_the_host(
+    connect: MakeBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    async with ForwardProxy() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        through = await connect("proxied_bot")
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        direct = await connect("direct_bot")
+        await through.get_me()
+        await direct.get_me()
+
+    assert proxy.methods == ["getMe", "getMe"]  # proxied_bot's initialize() and call, none of direct_bot's

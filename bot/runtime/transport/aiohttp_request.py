@@ -20,6 +20,7 @@ error whose text shows the URL is reported by its class name only.
 from __future__ import annotations
 
 import asyncio
+import urllib.request
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -44,8 +45,8 @@ class RequestFailed(Exception):
 
 
 class AiohttpRequest(BaseRequest):
-    __slots__ = ("_connect_timeout", "_defaults", "_media_write_timeout", "_pool_size", "_pool_timeout", "_proxy",
-                 "_read_timeout", "_session", "_slots", "_write_timeout")
+    __slots__ = ("_connect_timeout", "_defaults", "_env_proxies", "_media_write_timeout", "_pool_size", "_pool_timeout",
+                 "_proxy", "_read_timeout", "_session", "_slots", "_write_timeout")
 
     def __init__(
         self,
@@ -68,7 +69,8 @@ class AiohttpRequest(BaseRequest):
         self._read_timeout, self._write_timeout = read_timeout, write_timeout
         self._connect_timeout, self._pool_timeout = connect_timeout, pool_timeout
         self._media_write_timeout = media_write_timeout
-        self._proxy = proxy  # None: HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment, as httpx does
+        self._proxy = proxy  # None: HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY, as httpx reads them
+        self._env_proxies: dict[str, str | None] = {}  # per scheme://host: the proxy the environment names
         self._defaults = aiohttp.ClientTimeout(total=None, connect=connect_timeout, sock_read=read_timeout)
         self._session: aiohttp.ClientSession | None = None
         self._slots = asyncio.Semaphore(connection_pool_size)
@@ -85,9 +87,14 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             self._slots = asyncio.Semaphore(self._pool_size)  # bound to this event loop from its first wait
             connector = aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=0)
+            # No trust_env: aiohttp would then read the proxy variables and ~/.netrc in a thread
+            # on every request (two thread hops per call); _proxy_for reads them once per host.
+            # No cookies: the Bot API sets none.
             self._session = aiohttp.ClientSession(
-                connector=connector, headers={"User-Agent": self.USER_AGENT}, timeout=self._defaults, trust_env=True,
+                connector=connector, headers={"User-Agent": self.USER_AGENT}, timeout=self._defaults,
+                cookie_jar=aiohttp.DummyCookieJar(),
             )
+            self._env_proxies.clear()
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -122,7 +129,7 @@ class AiohttpRequest(BaseRequest):
                                             sock_read=_given(read_timeout, self._read_timeout))
         await self._take_slot(_given(pool_timeout, self._pool_timeout))
         try:
-            async with session.request(method, url, data=data, timeout=timeout, proxy=self._proxy) as response:
+            async with session.request(method, url, data=data, timeout=timeout, proxy=self._proxy_for(url)) as response:
                 return response.status, await response.read()
         except aiohttp.ConnectionTimeoutError as exc:
             raise TimedOut("Timed out: no connection to the Bot API in time; the request was not sent") \
@@ -135,6 +142,17 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(_describe(exc, url)) from _failed(exc, url)
         finally:
             self._slots.release()
+
+    def _proxy_for(self, url: str) -> str | None:
+        if self._proxy is not None:
+            return self._proxy
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self._env_proxies:
+            proxies = urllib.request.getproxies()
+            bypass = parts.hostname is None or urllib.request.proxy_bypass(parts.hostname)
+            self._env_proxies[origin] = None if bypass else proxies.get(parts.scheme) or proxies.get("all")
+        return self._env_proxies[origin]
 
     async def _take_slot(self, pool_timeout: float | None) -> None:
         if not self._slots.locked():
