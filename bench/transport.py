@@ -10,6 +10,7 @@ falls on both alike; the report gives the median round of each. CPU ms per call 
 time.process_time() of this process over the calls (PTB building the request and reading
 the answer included: that is what a call costs a bot); calls/s is wall time, so it moves
 with the sandbox and with whatever else runs on the machine, the CPU cost much less.
+--concurrency applies to sendMessage; getUpdates is polled one call at a time, as a poller does.
 """
 
 from __future__ import annotations
@@ -96,7 +97,8 @@ async def main(args: argparse.Namespace) -> None:
             for _ in range(args.rounds):
                 for method in ("sendMessage", "getUpdates"):
                     for transport, bot in bots.items():
-                        sample = await measure(bot, method, user["id"], args.calls, args.concurrency)
+                        concurrency = args.concurrency if method == "sendMessage" else 1  # one poll at a time, as a poller
+                        sample = await measure(bot, method, user["id"], args.calls, concurrency)
                         samples.setdefault((method, transport), []).append(sample)
             for bot in bots.values():
                 await bot.shutdown()
