@@ -31,6 +31,7 @@ from bot.interface.callbacks import (
 )
 from bot.interface.commands import Command, about, commands_of
 from bot.interface.context import AppData, StorelinkApplication, StorelinkContext
+from bot.runtime.transport import bot_requests
 from commerce.bots import BotKind, Role
 from handlers import (
     availability,
@@ -56,7 +57,7 @@ RELAYED_MEDIA = (filters.PHOTO | filters.VOICE | filters.VIDEO | filters.Documen
                  | filters.LOCATION)
 
 
-def build_application(kind: BotKind, token: str, bot_api_url: str) -> StorelinkApplication:
+def build_application(kind: BotKind, token: str, bot_api_url: str, transport: str = "aiohttp") -> StorelinkApplication:
     """The Application of one bot, its handlers registered; the runtime attaches the
     Services (`bot_data.services`) once both bots have said who they are (getMe).
 
@@ -67,9 +68,12 @@ def build_application(kind: BotKind, token: str, bot_api_url: str) -> StorelinkA
     process; the Application's own bot (AIORateLimiter, per process) serves the few direct
     calls that must answer at once, such as answerCallbackQuery."""
     api = bot_api_url
+    requests = bot_requests(transport)
     app: StorelinkApplication = (
         Application.builder()
         .token(token)
+        .request(requests["request"])
+        .get_updates_request(requests["get_updates_request"])
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .context_types(ContextTypes(context=StorelinkContext, bot_data=AppData))

@@ -26,7 +26,6 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-import httpx
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBUserWarning
@@ -36,6 +35,7 @@ from bot.runtime.chat_lease import Lease
 from bot.runtime.files import Files
 from bot.runtime.metrics import SEND_LATENCY, Metrics, started
 from bot.runtime.outcomes import Outcomes
+from bot.runtime.transport import never_sent
 from commerce.bots import BotKind
 from commerce.outbox import DeliveryProblem, OutboxMessage, OutboxStatus, SendLane
 from commerce.ports.backends import Deduplicator, RateLimiter
@@ -214,10 +214,9 @@ def _retry_after(exc: RetryAfter) -> float:
 def may_have_arrived(exc: NetworkError) -> bool:
     """A 5xx is an answer: Telegram did not take the call. A timeout or a connection lost
     after the request left is not: the message may be in the chat already."""
-    cause = exc.__cause__
-    if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+    if never_sent(exc):
         return False  # the request never left this process
-    return isinstance(exc, TimedOut) or cause is not None
+    return isinstance(exc, TimedOut) or exc.__cause__ is not None
 
 
 class Doubt:

@@ -28,6 +28,7 @@ from bot.runtime.scheduler import Scheduler, TimedJobs, daily_leaderboard, escal
 from bot.runtime.sender import Sender
 from bot.runtime.settings import Settings
 from bot.runtime.stopping import Stopping
+from bot.runtime.transport import bot_requests
 from bot.runtime.web import build_web_app, webhook_path
 from commerce.brand import ensure_brand
 from commerce.chats import notify_undelivered
@@ -115,7 +116,7 @@ class Runtime:
         catalog = Catalog.load()
         # The bots first: getMe says their usernames, which Services carries (deep links).
         for kind, token in self.tokens.items():
-            self.applications[kind] = app = build_application(kind, token, s.bot_api_url)
+            self.applications[kind] = app = build_application(kind, token, s.bot_api_url, s.bot_transport)
             await app.initialize()
         self.services = services = Services(
             settings=s,
@@ -177,7 +178,9 @@ class Runtime:
     async def _start_sender(self, services: Services) -> None:
         assert self.database and self.backends
         api = self.settings.bot_api_url
-        bots = {kind: Bot(token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot") for kind, token in self.tokens.items()}
+        transport = self.settings.bot_transport
+        bots = {kind: Bot(token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot", **bot_requests(transport))
+                for kind, token in self.tokens.items()}
         for bot in bots.values():
             await bot.initialize()
         self.sender = Sender(
