@@ -57,10 +57,15 @@ class Rule:
     tolerance_us: int
 
     @classmethod
-    def of(cls, rate: float, burst: int) -> Rule:
+    def of(cls, rate: float, burst: int, slack: float = 0.0) -> Rule:
         # Rounding the interval up keeps the limiter on the safe side of the rate.
         interval_us = math.ceil(MICROS / rate)
-        return cls(interval_us=interval_us, tolerance_us=burst * interval_us)
+        return cls(interval_us=interval_us, tolerance_us=_short_of(burst * interval_us, interval_us, slack))
+
+
+def _short_of(tolerance_us: int, interval_us: int, slack: float) -> int:
+    """The tolerance less the slack, never below one message."""
+    return max(interval_us, tolerance_us - round(slack * MICROS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +96,12 @@ class SendLimits:
     # How far ahead (in free-rate messages) a lane after the first may reserve slots
     # beyond what it may send now; see the module's docstring.
     lane_horizon: int = 5
+    # Seconds every bucket stays short of Telegram's: a request reaches Telegram sooner or
+    # later after its slot (a busy event loop, requests queued for the HTTP client's
+    # connections: 100 ms and more measured against the sandbox), and a bucket filled to
+    # the microsecond turns that jitter into 429s. The last message of a burst waits this
+    # long; the steady pace after it is the same.
+    slack: float = 0.2
 
     def __post_init__(self) -> None:
         for name in ("global_rate", "per_chat_rate", "paid_rate", "per_group_window"):
@@ -101,13 +112,13 @@ class SendLimits:
                 raise ValueError(f"{name} must be at least 1")
         if self.per_group_count < self.per_group_burst:
             raise ValueError("per_group_count must be at least per_group_burst")
-        if self.lane_reserve < 0 or self.lane_horizon < 0:
+        if self.lane_reserve < 0 or self.lane_horizon < 0 or self.slack < 0:
             raise ValueError("lane_reserve and lane_horizon must not be negative")
 
     def bot_rule(self, *, paid: bool, lane: int = 0) -> Rule:
         """The bot bucket as a lane sees it: the same interval (a message costs the same
         whoever sends it), less tolerance the later the lane."""
-        rule = Rule.of(self.paid_rate, self.paid_burst) if paid else Rule.of(self.global_rate, self.global_burst)
+        rule = Rule.of(self.paid_rate, self.paid_burst, self.slack) if paid else Rule.of(self.global_rate, self.global_burst, self.slack)
         reserve_us = lane * self.lane_reserve * Rule.of(self.global_rate, self.global_burst).interval_us
         return Rule(rule.interval_us, max(rule.interval_us, rule.tolerance_us - reserve_us))
 
@@ -117,7 +128,7 @@ class SendLimits:
 
     def chat_rule(self) -> Rule:
         # Paid broadcast does not lift the per-chat limit.
-        return Rule.of(self.per_chat_rate, self.per_chat_burst)
+        return Rule.of(self.per_chat_rate, self.per_chat_burst, self.slack)
 
     def group_rule(self) -> Rule:
         """The group bucket's shape. A GCRA bucket lets `burst` messages go at once and then
@@ -127,7 +138,7 @@ class SendLimits:
         per_group_count a window)."""
         spaced = self.per_group_count - self.per_group_burst + 1
         interval_us = math.ceil(self.per_group_window * MICROS / spaced)
-        return Rule(interval_us=interval_us, tolerance_us=self.per_group_burst * interval_us)
+        return Rule(interval_us=interval_us, tolerance_us=_short_of(self.per_group_burst * interval_us, interval_us, self.slack))
 
 
 def is_group(chat_id: int | None) -> bool:

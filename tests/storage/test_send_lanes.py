@@ -86,7 +86,7 @@ async def test_a_dead_consumers_jobs_are_reclaimed_earlier_lanes_first(backends:
 # 10 a second, a burst of 6; each lane sees the bucket 2 messages fuller than the one
 # before it: bulk may send 2 at once, notices 4, 1:1 the whole 6. Notices and bulk may
 # reserve 1 slot past that; 1:1 as far as it must.
-LANES = SendLimits(global_rate=10, global_burst=6, per_chat_rate=10, per_chat_burst=3, lane_reserve=2, lane_horizon=1)
+LANES = SendLimits(global_rate=10, global_burst=6, per_chat_rate=10, per_chat_burst=3, lane_reserve=2, lane_horizon=1, slack=0)
 INTERVAL, CALLS = 0.1, 0.02
 
 
@@ -134,7 +134,7 @@ async def test_the_first_lane_wins_the_next_slot_whoever_waits(connect_backends)
 
 async def test_a_reply_queues_behind_no_more_than_the_horizon_of_a_later_lanes_reservations(connect_backends):
     # No reserve at all: the lanes see the same bucket, and bulk may reserve 3 ahead.
-    limits = SendLimits(global_rate=10, global_burst=6, per_chat_rate=10, per_chat_burst=3, lane_reserve=0, lane_horizon=3)
+    limits = SendLimits(global_rate=10, global_burst=6, per_chat_rate=10, per_chat_burst=3, lane_reserve=0, lane_horizon=3, slack=0)
     limiter = (await connect_backends(limits)).limiter
     bulk = await answers(limiter, BULK, 1000)
 
