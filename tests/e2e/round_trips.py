@@ -13,7 +13,8 @@ The side is told by the task doing the work, by its outermost coroutine:
 - inbound: the poller (getUpdates, recording the update) and an update's handling;
 - sending: the delivery of a chat's job, and the sender loop's read of the queue when it
   brought jobs (its idle reads, sweeps and reclaims are periodic, not per message);
-- other: the periodic loops (recovery sweeps, album sweeps); reported, not budgeted.
+- other: the periodic loops (recovery sweeps, album sweeps) and the test's own polling;
+  reported, not budgeted.
 """
 
 from __future__ import annotations
@@ -56,10 +57,11 @@ class Side:
     statements: list[str] = dataclasses.field(default_factory=list)
     operations: list[str] = dataclasses.field(default_factory=list)
     commands: list[str] = dataclasses.field(default_factory=list)  # Redis round trips
+    transactions: list[str] = dataclasses.field(default_factory=list)  # BEGIN and COMMIT
 
     def report(self, name: str) -> str:
-        counts = (f"{name}: {len(self.statements)} database statements, {len(self.commands)} Redis commands, "
-                  f"{len(self.operations)} backend operations")
+        counts = (f"{name}: {len(self.statements)} database statements (+ {len(self.transactions)} BEGIN/COMMIT), "
+                  f"{len(self.commands)} Redis commands, {len(self.operations)} backend operations")
         lines = [counts]
         lines += [f"  db    {s}" for s in self.statements]
         lines += [f"  redis {c}" for c in self.commands]
@@ -83,6 +85,14 @@ class Tally:
 
     def watch(self, engine: Any) -> None:
         event.listen(engine.sync_engine, "before_cursor_execute", self._statement)
+        # BEGIN and COMMIT are round trips on PostgreSQL without being statements SQLAlchemy
+        # executes (SQLite's BEGIN IMMEDIATE is one, and is counted above).
+        event.listen(engine.sync_engine, "begin", lambda _conn: self._transaction("BEGIN"))
+        event.listen(engine.sync_engine, "commit", lambda _conn: self._transaction("COMMIT"))
+
+    def _transaction(self, what: str) -> None:
+        where = side()
+        self.sides["other" if where == "loop" else where].transactions.append(what)
 
     def _statement(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         where = side()
@@ -158,13 +168,7 @@ class _Counted:
         return call
 
 
-def _summary(statement: str) -> str:
-    """The statement's verb and its first table, enough to say where it comes from."""
-    words = " ".join(statement.split()).split(" ")
-    verb = words[0].upper()
-    for keyword in ("INTO", "FROM", "UPDATE"):
-        if keyword in (w.upper() for w in words):
-            index = [w.upper() for w in words].index(keyword)
-            if index + 1 < len(words):
-                return f"{verb} {words[index + 1].strip('()')}" + (" (WITH ...)" if verb == "WITH" else "")
-    return " ".join(words[:4])
+def _summary(statement: str, width: int = 110) -> str:
+    """The statement on one line, cut short: enough to say where it comes from."""
+    line = " ".join(statement.split())
+    return line if len(line) <= width else line[:width] + " ..."
