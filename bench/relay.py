@@ -211,7 +211,7 @@ async def seed(database_url: str, sandbox: Sandbox, associates: int, members: in
     """A store with its associates, each with members/associates members linked to them:
     straight into the database (enrolling a thousand members is not what is measured).
     Associates have started the associate bot, as they do on their first day."""
-    from commerce.model import Associate, Link, Member, Store
+    from commerce.people import Associate, Link, Member, Store
     from storage.uow import Database
 
     world = sandbox.world

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from commerce.bots import Role
 from commerce.catalog import CatalogItem
 from commerce.identity import Identity
-from commerce.model import Associate, AssociateStatus, Link, Member, Role, Store
+from commerce.order_values import Order
+from commerce.orders import Actor
+from commerce.people import Associate, AssociateStatus, Link, Member, Store
 from commerce.ports.uow import UnitOfWork
 
 
@@ -81,6 +84,40 @@ def is_manager(associate: Associate) -> bool:
 def may_see_leaderboard(who: Identity) -> bool:
     """Associates see their standing, HQ the brand's; members and strangers nothing."""
     return who.role in (Role.ASSOCIATE, Role.HQ)
+
+
+def sees_order(who: Identity, order: Order) -> bool:
+    """A member sees their own orders; an active associate the orders attributed to them,
+    and a store manager every order of their store; HQ every order of the brand."""
+    if who.role is Role.MEMBER:
+        return who.member is not None and who.member.id is not None and who.member.id == order.member_id
+    if who.role is Role.ASSOCIATE:
+        associate = who.associate
+        if associate is None or associate.id is None or associate.status is not AssociateStatus.ACTIVE:
+            return False
+        return associate.id == order.associate_id or (is_manager(associate) and associate.store_id == order.store_id)
+    if who.role is Role.HQ:
+        return who.hq is not None and who.hq.brand_id == order.brand_id
+    return False
+
+
+def order_actor(who: Identity) -> tuple[Actor, int | None] | None:
+    """Who acts on an order, as its events record them; strangers are nobody."""
+    if who.role is Role.MEMBER and who.member is not None:
+        return Actor.MEMBER, who.member.id
+    if who.role is Role.ASSOCIATE and who.associate is not None:
+        return Actor.ASSOCIATE, who.associate.id
+    if who.role is Role.HQ and who.hq is not None:
+        return Actor.HQ, who.hq.id
+    return None
+
+
+async def access_order(uow: UnitOfWork, who: Identity, order_id: int) -> Order:
+    """The order, if the person may see it; NotYours otherwise (no such order looks the same)."""
+    order = await uow.orders.get(order_id)
+    if order is None or not sees_order(who, order):
+        raise NotYours()
+    return order
 
 
 # --- the catalog in the chats: browsing, picks, a member's questions about a product ----------

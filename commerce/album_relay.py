@@ -12,7 +12,9 @@ from datetime import datetime, timedelta
 from commerce.albums import (AlbumKey, ClaimedAlbum, NotYet, album_position, claim_album, hold_item, is_groupable, media_groups,
                              recaption_held)
 from commerce.messages import AlbumItemEdited, AlbumRelayed, Incoming, Outbound, Postbox
-from commerce.model import Associate, BotKind, Direction, Member, MessageKind
+from commerce.bots import BotKind
+from commerce.conversations import Direction, MessageKind
+from commerce.people import Associate, Member
 from commerce.ports.uow import UnitOfWork
 from commerce.relay import EditCopy, record_message
 from commerce.workspace import header_tags

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from commerce import lengths
-from commerce.model import Associate, BotKind, ConversationMessage, Direction, Member, MessageKind, Store
+from commerce.bots import BotKind
+from commerce.conversations import ConversationMessage, Direction, MessageKind
+from commerce.people import Associate, Member, Store
 from commerce.ports.uow import UnitOfWork
 from commerce.relay import record_message
 

@@ -19,7 +19,10 @@ from commerce.focus import message_without_reply
 from commerce.workspace_values import FocusMode
 from commerce.member_messages import edit_copy
 from commerce.messages import ClaimFirstNotice, History, Incoming, Outbound, Postbox, RelayedOut, Said
-from commerce.model import Associate, BotKind, Direction, Member, OutboxMessage
+from commerce.bots import BotKind
+from commerce.conversations import Direction
+from commerce.outbox import OutboxMessage
+from commerce.people import Associate, Member
 from commerce.ports.uow import UnitOfWork
 from commerce.relay import (
     MemberPaused,

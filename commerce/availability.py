@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from commerce.hours import ALWAYS, HoursError, WeeklyHours, next_opening, parse_hours
-from commerce.model import Associate, Brand, Member, Store
+from commerce.people import Associate, Brand, Member, Store
 
 if TYPE_CHECKING:  # annotations only: the unit of work's ports name this module's values
     from commerce.ports.uow import UnitOfWork

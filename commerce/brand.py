@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from commerce.model import Brand
+from commerce.people import Brand
 from commerce.ports.uow import UnitOfWork
 
 

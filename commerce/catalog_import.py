@@ -19,7 +19,7 @@ from datetime import datetime
 from commerce.catalog import CatalogItem, Product, Variant
 from commerce.catalog_plan import CatalogPlan, InventoryPlan, ProductSpec, VariantSpec
 from commerce.import_cells import Problem, raise_problems
-from commerce.model import Blob
+from commerce.outbox import Blob
 from commerce.ports.uow import UnitOfWork
 
 Progress = Callable[[int], None]  # told how many more records are done

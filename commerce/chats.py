@@ -12,20 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from commerce.access import NotYours, own_member
+from commerce.bots import BotKind
+from commerce.conversations import ChatSummary, ConversationMessage, Direction
 from commerce.messages import NotDelivered, Outbound, Postbox
-from commerce.model import (
-    Associate,
-    AssociateStatus,
-    BotKind,
-    ChatSummary,
-    ConversationMessage,
-    DeliveryProblem,
-    Direction,
-    Member,
-    OutboxMessage,
-    OutboxPurpose,
-    OutboxStatus,
-)
+from commerce.outbox import DeliveryProblem, OutboxMessage, OutboxPurpose, OutboxStatus
+from commerce.people import Associate, AssociateStatus, Member
 from commerce.ports.uow import UnitOfWork
 from commerce.relay import history, writer_names
 

@@ -14,7 +14,9 @@ from datetime import datetime
 from commerce.availability import EscalationStatus, NoticeKind
 from commerce.escalation import Claimed, ClaimRefused, after_answer, claim, remember
 from commerce.messages import CardClaimed, CardClosed, CardTaken, Content, EscalationAnswered, Outbound, Postbox
-from commerce.model import Associate, AssociateStatus, BotKind, Member, OutboxPurpose
+from commerce.bots import BotKind
+from commerce.outbox import OutboxPurpose
+from commerce.people import Associate, AssociateStatus, Member
 from commerce.ports.uow import UnitOfWork
 from commerce.relay import member_history
 

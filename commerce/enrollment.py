@@ -13,20 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from commerce.codes import normalise_short_code, verify_enrollment_code
-from commerce.model import (
+from commerce.people import (
     Associate,
     AssociateStatus,
     AuditEntry,
     Brand,
-    Coupon,
     Link,
     LinkReason,
     Member,
-    Scan,
-    ScanOutcome,
     Store,
 )
 from commerce.ports.uow import DuplicateError, UnitOfWork
+from commerce.rewards import Coupon, Scan, ScanOutcome
 
 COUPON_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 

@@ -22,17 +22,8 @@ from zoneinfo import ZoneInfo
 from commerce.access import is_manager
 from commerce.availability import UNANSWERED, Escalation, EscalationNotice, EscalationStatus, NoticeKind, Waiting
 from commerce.hours import ALWAYS, HoursError, WeeklyHours, is_open, open_seconds, parse_hours
-from commerce.model import (
-    Associate,
-    AssociateStatus,
-    Brand,
-    ConversationMessage,
-    Direction,
-    Link,
-    Member,
-    MessageKind,
-    Store,
-)
+from commerce.conversations import ConversationMessage, Direction, MessageKind
+from commerce.people import Associate, AssociateStatus, Brand, Link, Member, Store
 from commerce.ports.uow import DuplicateError, UnitOfWork
 from commerce.relay import MemberPaused, NotYourMember, ReplyTo
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Awaitable, Callable, Iterable
 
-from commerce.model import BotKind, OutboxMessage, SendLane
+from commerce.bots import BotKind
+from commerce.outbox import OutboxMessage, SendLane
 from commerce.ports.messaging import NotifySender
 from commerce.ports.uow import UnitOfWorkFactory
 

@@ -15,7 +15,9 @@ from commerce.access import NotYours, Staff
 from commerce.album_relay import first_of_album
 from commerce.workspace_values import FocusMode
 from commerce.messages import Incoming, NoteAnswered, Outbound, Postbox, Said, TagAnswered, TagsAndNotesShown
-from commerce.model import Associate, BotKind, Member, MessageKind
+from commerce.bots import BotKind
+from commerce.conversations import MessageKind
+from commerce.people import Associate, Member
 from commerce.ports.uow import UnitOfWork
 from commerce.relay import MemberPaused, ReplyRoute, ReplyTo
 from commerce.workspace import Focused, FocusLost, NoteAdded, TagDone, TooManyTags, add_note, add_tag, current_focus, focus_on, tags_and_notes

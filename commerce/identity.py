@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from commerce.availability import Availability
-from commerce.model import Associate, AssociateStatus, BotKind, HQOperator, Link, Member, Role, Store
+from commerce.bots import BotKind, Role
+from commerce.people import Associate, AssociateStatus, HQOperator, Link, Member, Store
 from commerce.ports.uow import UnitOfWork
 
 

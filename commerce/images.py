@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from commerce.model import Blob
+from commerce.outbox import Blob
 from commerce.ports.uow import UnitOfWork
 
 

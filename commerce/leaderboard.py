@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from commerce.model import Associate, AssociateStatus, Brand, Store
+from commerce.people import Associate, AssociateStatus, Brand, Store
 from commerce.ports.uow import UnitOfWork
 
 TOP_N = 10  # rows in a brand's or a store's ranking image

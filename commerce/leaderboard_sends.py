@@ -16,11 +16,13 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from commerce.access import NotAllowed, may_see_leaderboard
+from commerce.bots import BotKind, Role
 from commerce.identity import identify
 from commerce.images import Picture, keep_image
 from commerce.leaderboard import Board, Period, load_board, local_date
 from commerce.messages import Outbound, PictureShown, Postbox, StandingLine
-from commerce.model import AssociateStatus, BotKind, Brand, OutboxPurpose, Role
+from commerce.outbox import OutboxPurpose
+from commerce.people import AssociateStatus, Brand
 from commerce.ports.uow import UnitOfWork, UnitOfWorkFactory
 
 ASSOCIATE = BotKind.ASSOCIATE

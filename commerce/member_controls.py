@@ -18,7 +18,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from commerce.model import Associate, AuditEntry, Brand, Link, LinkReason, Member, Store
+from commerce.people import (
+    Associate,
+    AuditEntry,
+    Brand,
+    Link,
+    LinkReason,
+    Member,
+    Store,
+)
 from commerce.ports.uow import UnitOfWork
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from commerce.workspace_values import BadFilter, MemberFilter, filter_digest, parse_filter
-from commerce.model import Associate
+from commerce.people import Associate
 from commerce.ports.uow import UnitOfWork
 from commerce.workspace import MemberListPage, members_page
 

@@ -19,6 +19,8 @@ from commerce.album_relay import (
     recaption_held_item,
 )
 from commerce.availability import Available, auto_reply_for, presence
+from commerce.bots import BotKind, Role
+from commerce.conversations import Direction, MessageKind
 from commerce.identity import Identity, identify
 from commerce.membership import attach_phone
 from commerce.messages import (
@@ -32,16 +34,7 @@ from commerce.messages import (
     RelayedIn,
     Said,
 )
-from commerce.model import (
-    Associate,
-    BotKind,
-    Brand,
-    Direction,
-    Member,
-    MessageKind,
-    Role,
-    Store,
-)
+from commerce.people import Associate, Brand, Member, Store
 from commerce.ports.uow import UnitOfWork
 from commerce.relay import (
     ChatPaused,

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from commerce.model import Associate, AuditEntry, Brand, Coupon, Member, Store
+from commerce.people import Associate, AuditEntry, Brand, Member, Store
 from commerce.ports.uow import UnitOfWork
+from commerce.rewards import Coupon
 
 
 @dataclass(frozen=True, slots=True)

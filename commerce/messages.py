@@ -18,7 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from commerce.model import Associate, BotKind, ConversationMessage, Member, MessageKind, OutboxMessage, OutboxPurpose, Store
+from commerce.bots import BotKind
+from commerce.conversations import ConversationMessage, MessageKind
+from commerce.outbox import OutboxMessage, OutboxPurpose
+from commerce.people import Associate, Member, Store
 
 if TYPE_CHECKING:  # these modules speak of messages too: imported for the types only
     from commerce.albums import AlbumItem

@@ -23,19 +23,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from commerce.brand_plan import AssociateSpec, BrandFileError, BrandPlan, BrandSpec, HQSpec, RewardSpec, StoreSpec
+from commerce.brand_document import BrandFileError
+from commerce.brand_specs import AssociateSpec, BrandPlan, BrandSpec, HQSpec, RewardSpec, StoreSpec
 from commerce.codes import make_short_code, normalise_short_code
 from commerce.ids import parse_row_id
-from commerce.model import (
-    Associate,
-    AssociateInvite,
-    AssociateStatus,
-    AuditEntry,
-    Brand,
-    HQOperator,
-    RewardRule,
-    Store,
-)
+from commerce.people import Associate, AssociateInvite, AssociateStatus, AuditEntry, Brand, HQOperator, Store
+from commerce.rewards import RewardRule
 from commerce.ports.uow import DuplicateError, UnitOfWork
 
 INVITE_VALIDITY = timedelta(days=7)

@@ -15,10 +15,12 @@ from datetime import datetime
 
 from commerce import lengths
 from commerce.access import NotYours, Staff, own_member
+from commerce.bots import BotKind
 from commerce.catalog import CatalogItem
 from commerce.chats import ChatListPage, chats_page
+from commerce.conversations import Direction, MessageKind
 from commerce.messages import Outbound, Postbox
-from commerce.model import Associate, BotKind, Direction, Member, MessageKind, Store
+from commerce.people import Associate, Member, Store
 from commerce.ports.uow import UnitOfWork
 from commerce.relay import MemberPaused, record_message
 from commerce.shelf import (

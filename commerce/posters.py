@@ -13,9 +13,10 @@ from datetime import datetime
 from typing import Generic, TypeVar
 
 from commerce.access import NotAllowed, Staff, access_staff
+from commerce.bots import BotKind
 from commerce.identity import identify
 from commerce.images import keep_image
-from commerce.model import BotKind, Brand
+from commerce.people import Brand
 from commerce.ports.uow import UnitOfWork, UnitOfWorkFactory
 
 Drawing = TypeVar("Drawing")

@@ -13,17 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from commerce.access import owns
+from commerce.conversations import ConversationMessage, Direction, MessageKind
 from commerce.identity import Identity
 from commerce.messages import History
-from commerce.model import (
-    Associate,
-    ConversationMessage,
-    Direction,
-    Link,
-    Member,
-    MessageKind,
-    Store,
-)
+from commerce.people import Associate, Link, Member, Store
 from commerce.ports.uow import UnitOfWork
 
 HISTORY_SIZE = 20  # messages of a member's conversation shown at once

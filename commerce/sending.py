@@ -22,7 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from commerce.model import BotKind, OutboxMessage, OutboxStatus
+from commerce.bots import BotKind
+from commerce.outbox import OutboxMessage, OutboxStatus
 from commerce.ports.uow import UnitOfWorkFactory
 
 

@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from commerce.access import offers
 from commerce.catalog import CatalogItem, Variant, fold, search_words
-from commerce.model import Store
+from commerce.people import Store
 from commerce.ports.uow import UnitOfWork
 
 PAGE_SIZE = 8  # products per page of a listing

@@ -16,10 +16,12 @@ from datetime import datetime
 from enum import StrEnum
 
 from commerce.access import NotAllowed, shopper
+from commerce.bots import BotKind
 from commerce.catalog import CatalogItem
+from commerce.conversations import Direction, MessageKind
 from commerce.identity import Identity, identify
 from commerce.messages import Outbound, Postbox
-from commerce.model import Associate, BotKind, Direction, Member, MessageKind, Store
+from commerce.people import Associate, Member, Store
 from commerce.picks import product_line
 from commerce.ports.uow import UnitOfWork
 from commerce.relay import (

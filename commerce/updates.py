@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from commerce.model import BotKind
+from commerce.bots import BotKind
 from commerce.ports.uow import UnitOfWork
 
 

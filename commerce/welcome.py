@@ -6,7 +6,7 @@ import string
 from dataclasses import dataclass
 from datetime import datetime
 
-from commerce.model import Associate, AuditEntry
+from commerce.people import Associate, AuditEntry
 from commerce.ports.uow import UnitOfWork
 
 PLACEHOLDERS = frozenset({"member", "associate", "store", "brand"})

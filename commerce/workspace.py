@@ -27,7 +27,7 @@ from commerce.workspace_values import (
     normalise_tier,
 )
 from commerce.access import NotYours, own_member
-from commerce.model import Associate, AuditEntry, Member, Store
+from commerce.people import Associate, AuditEntry, Member, Store
 from commerce.ports.uow import UnitOfWork
 
 NOTES_ON_CARD = 5  # newest notes shown on the profile card and the tags & notes view

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from commerce.model import ConversationMessage, Member
+from commerce.conversations import ConversationMessage
+from commerce.people import Member
 
 TAG_LIMIT = 24  # characters of one tag
 TAGS_PER_MEMBER = 12  # more would no longer fit a one-line header

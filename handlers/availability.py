@@ -26,7 +26,7 @@ from commerce.availability import (
 from commerce.claims import claim_escalation
 from commerce.escalation import Claimed, Refusal, open_escalations
 from commerce.hours import HoursError, parse_hours
-from commerce.model import BotKind
+from commerce.bots import BotKind
 
 log = logging.getLogger("storelink.availability")
 ASSOCIATE = BotKind.ASSOCIATE

@@ -32,7 +32,7 @@ from commerce.enrollment import (
 )
 from commerce.identity import identify
 from commerce.member_messages import relay_member_text
-from commerce.model import BotKind, Role
+from commerce.bots import BotKind, Role
 
 CONSUMER = BotKind.CONSUMER
 

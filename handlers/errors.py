@@ -8,7 +8,7 @@ from telegram import Update
 
 from bot.interface.buttons import answer
 from bot.interface.context import HANDLED, AlreadyProcessed, StorelinkContext
-from commerce.model import InboxStatus
+from commerce.inbox import InboxStatus
 from commerce.updates import record_failure
 
 log = logging.getLogger("storelink.handlers")

@@ -12,9 +12,9 @@ from bot.interface.render.base import text
 from bot.interface.render.leaderboard import Artist
 from bot.interface.staff import command_word, refuse_command
 from commerce.access import NotAllowed
+from commerce.bots import BotKind
 from commerce.leaderboard import parse_period
 from commerce.leaderboard_sends import NoSuchPeriod, leaderboard_for, show_pictures
-from commerce.model import BotKind
 
 log = logging.getLogger("storelink.leaderboard")
 

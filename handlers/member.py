@@ -12,9 +12,9 @@ from bot.interface.context import StorelinkContext
 from bot.interface.guests import refuse_guest
 from bot.interface.incoming import incoming_of
 from bot.interface.render.base import Outgoing, text
+from commerce.bots import BotKind
 from commerce.member_messages import ContactShared, share_contact
 from commerce.membership import member_card, set_consent
-from commerce.model import BotKind
 
 log = logging.getLogger("storelink.handlers")
 CONSUMER = BotKind.CONSUMER

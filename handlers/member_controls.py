@@ -12,6 +12,7 @@ from bot.interface.context import StorelinkContext, UpdateTransaction
 from bot.interface.guests import refuse_guest
 from bot.interface.render.base import text
 from bot.interface.render.controls import ControlsRenderer
+from commerce.bots import BotKind
 from commerce.member_controls import (
     AlreadyYours,
     ChatStopped,
@@ -23,7 +24,6 @@ from commerce.member_controls import (
     switch_choices,
     switch_to,
 )
-from commerce.model import BotKind
 
 CONSUMER = BotKind.CONSUMER
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import ChatMember, Update
 
 from bot.interface.context import StorelinkContext
+from commerce.bots import BotKind
 from commerce.membership import mark_reachable, mark_unreachable
-from commerce.model import BotKind
 
 
 async def on_consumer_bot_status(update: Update, ctx: StorelinkContext) -> None:

@@ -15,7 +15,8 @@ from bot.interface.render.base import Outgoing, fit
 from bot.interface.staff import command_word, refuse_command
 from commerce import lengths
 from commerce.access import NotAllowed, Staff
-from commerce.model import BotKind, Brand
+from commerce.bots import BotKind
+from commerce.people import Brand
 from commerce.posters import keep_poster, poster_for
 
 ASSOCIATE = BotKind.ASSOCIATE

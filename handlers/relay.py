@@ -13,7 +13,7 @@ from bot.interface.staff import refuse_command, staff_of
 from commerce.associate_replies import relay_associate_edit, reply_to_member, show_history
 from commerce.identity import identify
 from commerce.member_messages import relay_member_edit, relay_member_message
-from commerce.model import BotKind, Role
+from commerce.bots import BotKind, Role
 
 CONSUMER, ASSOCIATE = BotKind.CONSUMER, BotKind.ASSOCIATE
 

@@ -19,8 +19,8 @@ from bot.interface.render.base import Outgoing, plain, text
 from bot.interface.render.catalog import CatalogRenderer
 from bot.interface.staff import argument
 from commerce.access import NotAllowed
+from commerce.bots import BotKind
 from commerce.messages import NoAssociateHere
-from commerce.model import BotKind
 from commerce.relay import ChatPaused, NoAssociate
 from commerce.shelf import Gone, View, ViewKind, search_view
 from commerce.shop import (

@@ -11,9 +11,9 @@ from bot.interface.command_menus import set_menu
 from bot.interface.context import StorelinkContext, UpdateTransaction
 from bot.interface.render import onboarding as render_onboarding
 from bot.interface.staff import sender_of
+from commerce.bots import BotKind, Role
 from commerce.codes import INVITE_PREFIX, parse_start_payload
 from commerce.identity import Identity, identify
-from commerce.model import BotKind, Role
 from commerce.onboarding import accept_invite, invite_token_hash
 
 log = logging.getLogger("storelink.commands")

@@ -24,7 +24,8 @@ from commerce.associate_replies import command_target, member_history_for
 from commerce.lengths import units
 from commerce.member_list import list_members, turn_members_page
 from commerce.workspace_values import BadFilter, FocusMode, filter_digest, parse_filter
-from commerce.model import Associate, BotKind, Member
+from commerce.bots import BotKind
+from commerce.people import Associate, Member
 from commerce.workspace import (
     BadNote,
     Focused,

@@ -1,7 +1,7 @@
 """Table rows <-> domain dataclasses.
 
-The domain never sees a row: repositories turn each row into a commerce.model object on
-the way out and build rows from them on the way in. Enumerations travel as strings.
+The domain never sees a row: repositories turn each row into a domain dataclass on the
+way out and build rows from them on the way in. Enumerations travel as strings.
 """
 
 from __future__ import annotations
@@ -10,32 +10,12 @@ from dataclasses import fields
 from enum import Enum
 from typing import Any
 
-from commerce.model import (
-    Associate,
-    AssociateInvite,
-    AssociateStatus,
-    AuditEntry,
-    Blob,
-    BotKind,
-    ConversationMessage,
-    Direction,
-    MessageKind,
-    Brand,
-    Coupon,
-    HQOperator,
-    InboundUpdate,
-    InboxStatus,
-    Link,
-    LinkReason,
-    Member,
-    OutboxMessage,
-    OutboxPurpose,
-    OutboxStatus,
-    RewardRule,
-    Scan,
-    ScanOutcome,
-    Store,
-)
+from commerce.bots import BotKind
+from commerce.conversations import ConversationMessage, Direction, MessageKind
+from commerce.inbox import InboundUpdate, InboxStatus
+from commerce.outbox import Blob, OutboxMessage, OutboxPurpose, OutboxStatus
+from commerce.people import Associate, AssociateInvite, AssociateStatus, AuditEntry, Brand, HQOperator, Link, LinkReason, Member, Store
+from commerce.rewards import Coupon, RewardRule, Scan, ScanOutcome
 from storage.tables.blobs import BlobRow
 from storage.tables.brand import AssociateInviteRow, AssociateRow, BrandRow, HQOperatorRow, StoreRow
 from storage.tables.conversations import ConversationMessageRow

@@ -22,6 +22,7 @@ from commerce.ports.messaging import AlbumRepository, BlobRepository, Conversati
 from commerce.ports.people import AssociateRepository, AuditLog, BrandRepository, HQOperatorRepository, InviteRepository, LinkRepository, MemberRepository, StoreRepository
 from commerce.ports.rewards import RecruitmentRepository, RewardRepository, ScanRepository
 from commerce.ports.workspace import WorkspaceRepository
+from commerce.ports.orders import OrderRepository
 from commerce.ports.availability import AvailabilityRepository, EscalationRepository
 from commerce.ports.catalog import CatalogRepository, StockRepository
 from storage.engine import make_engine, parse_url
@@ -38,6 +39,7 @@ from storage.repositories.availability import SqlAvailabilityRepository, SqlEsca
 from storage.repositories.conversations import SqlConversationRepository
 from storage.repositories.catalog import SqlCatalogRepository, SqlStockRepository
 from storage.repositories.workspace import SqlWorkspaceRepository
+from storage.repositories.orders import SqlOrderRepository
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,7 @@ class SqlUnitOfWork:
     escalations: EscalationRepository
     catalog: CatalogRepository
     stock: StockRepository
+    orders: OrderRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -107,6 +110,7 @@ class SqlUnitOfWork:
         self.escalations = SqlEscalationRepository(session)
         self.catalog = SqlCatalogRepository(session)
         self.stock = SqlStockRepository(session)
+        self.orders = SqlOrderRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -25,6 +25,20 @@ _SERVICES = {
     "redis": ("STORELINK_TEST_REDIS_URL", DEFAULT_REDIS_URL, 6379),
 }
 _skipped: dict[str, int] = {}
+TRANSPORTS = ("aiohttp", "httpx")  # as bot.runtime.transport names them
+
+
+def chosen_transport() -> str:
+    """The Bot API transport of the storelink processes tests run (STORELINK_BOT_TRANSPORT):
+    STORELINK_TEST_TRANSPORT, aiohttp unless it says httpx, so the suite runs on either."""
+    value = os.environ.get("STORELINK_TEST_TRANSPORT", "").strip().lower() or "aiohttp"
+    if value not in TRANSPORTS:
+        raise pytest.UsageError(f"STORELINK_TEST_TRANSPORT must be one of {', '.join(TRANSPORTS)}, not {value!r}")
+    return value
+
+
+def pytest_report_header() -> str:
+    return f"storelink: the bots talk to the Bot API through {chosen_transport()} (STORELINK_TEST_TRANSPORT)"
 
 
 def _reachable(url: str, default_port: int) -> bool:

@@ -33,7 +33,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from commerce.model import Associate, Brand, ConversationMessage, Direction, Member, MessageKind, Store
+from commerce.conversations import ConversationMessage, Direction, MessageKind
+from commerce.people import Associate, Brand, Member, Store
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.uow import Database

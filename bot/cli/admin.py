@@ -16,7 +16,7 @@ import click
 from bot.cli import support as cli
 from bot.cli.posters import sa_qr
 from bot.runtime.settings import LOCALES, Settings
-from commerce.model import BotKind
+from commerce.bots import BotKind
 from commerce.onboarding import INVITE_VALIDITY, LoadSummary
 
 INVITE_DAYS = click.IntRange(1, 90)
@@ -138,7 +138,8 @@ def sa_add(store_code: str, name: str, locale: str | None, manager: bool, invite
 
 async def _sa_add(settings: Settings, store_code: str, name: str, locale: str | None, manager: bool,
                   valid_for: timedelta, as_json: bool) -> None:
-    from commerce.brand_plan import BrandFileError, associate_spec
+    from commerce.brand_document import BrandFileError
+    from commerce.brand_plan import associate_spec
     from commerce.onboarding import add_associate, issue_invite
 
     problems = cli.missing_tokens(settings, "sa add")

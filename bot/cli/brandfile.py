@@ -1,4 +1,4 @@
-"""Reading a brand file (YAML or CSV) into a commerce.brand_plan.BrandDocument.
+"""Reading a brand file (YAML or CSV) into a commerce.brand_document.BrandDocument.
 
 YAML (``.yaml``/``.yml``) has one section per kind, as assets/demo/brand.yaml shows:
 ``brand`` and ``reward`` are mappings, ``stores``, ``associates`` and ``hq_operators``
@@ -6,7 +6,7 @@ lists of mappings. Entries are named ``stores[0]``, ``associates[3]`` (counting 
 
 CSV (``.csv``, UTF-8, with a header row) has one row per entry and a ``kind`` column:
 ``brand``, ``store``, ``associate``, ``hq`` or ``reward``. The other columns are the
-field names of every kind together (commerce.brand_plan.FIELDS); a row fills the
+field names of every kind together (commerce.brand_document.FIELDS); a row fills the
 columns of its kind and leaves the rest empty. ``name`` serves every kind. Entries are
 named by line number; blank lines and lines starting with ``#`` are skipped.
 
@@ -27,7 +27,8 @@ import yaml
 
 from bot.runtime.settings import Settings
 from commerce.brand import find_or_create_brand
-from commerce.brand_plan import FIELDS, BrandDocument, BrandFileError, Entry, Problem, plan_brand
+from commerce.brand_document import FIELDS, BrandDocument, BrandFileError, Entry, Problem
+from commerce.brand_plan import plan_brand
 from commerce.onboarding import LoadSummary, apply_brand_plan
 from commerce.ports.uow import UnitOfWork
 

@@ -20,7 +20,7 @@ from bot.cli import support as cli
 from bot.runtime.settings import Settings
 from commerce.catalog_import import CatalogReport, InventoryReport
 from commerce.import_cells import CatalogFileError
-from commerce.model import Brand
+from commerce.people import Brand
 from commerce.ports.uow import UnitOfWork
 
 FILE = click.Path(dir_okay=False, path_type=Path)

@@ -18,7 +18,7 @@ from PIL import Image, UnidentifiedImageError
 
 from commerce.catalog_plan import CatalogPlan
 from commerce.import_cells import Problem, raise_problems, shown
-from commerce.model import Blob
+from commerce.outbox import Blob
 
 MAX_BYTES = 10 * 1024 * 1024  # what Telegram takes for a photo
 TIMEOUT = 30.0  # seconds for one download, from connecting to the last byte

@@ -10,7 +10,7 @@ import click
 from bot.cli import support as cli
 from bot.runtime.settings import Settings
 from commerce.ids import parse_row_id
-from commerce.model import Member
+from commerce.people import Member
 from commerce.ports.uow import UnitOfWork
 
 

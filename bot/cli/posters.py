@@ -16,7 +16,7 @@ import click
 
 from bot.cli import support as cli
 from bot.runtime.settings import Settings
-from commerce.model import BotKind
+from commerce.bots import BotKind
 
 if TYPE_CHECKING:  # PIL and qrcode load when a poster is drawn, not on every command
     from bot.images.poster_layout import PosterSpec
@@ -55,7 +55,7 @@ async def _poster_specs(settings: Settings, sa_ref: str | None) -> list[tuple[Po
     """(spec, file stem) of one associate or of every active one."""
     from bot.images.poster_specs import poster_spec_for
     from bot.interface.i18n import Catalog
-    from commerce.model import AssociateStatus
+    from commerce.people import AssociateStatus
 
     problems = cli.missing_tokens(settings, "sa qr")
     database = await cli.database_or_problem(settings, problems)

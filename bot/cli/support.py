@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from bot.runtime.settings import Settings, SettingsError, load_settings
-from commerce.brand_plan import BrandFileError
-from commerce.model import Associate, BotKind, Store
+from commerce.bots import BotKind
+from commerce.brand_document import BrandFileError
 from commerce.onboarding import OnboardingError
+from commerce.people import Associate, Store
 from commerce.ports.uow import UnitOfWork
 from storage.unavailable import DatabaseUnavailable
 
@@ -85,9 +86,12 @@ async def bot_username(config: Settings, kind: BotKind) -> str:
     from telegram import Bot
     from telegram.error import InvalidToken, TelegramError
 
+    from bot.runtime.transport import bot_requests
+
     api = config.bot_api_url
     try:
-        async with Bot(config.token(kind.value), base_url=f"{api}/bot", base_file_url=f"{api}/file/bot") as bot:
+        async with Bot(config.token(kind.value), base_url=f"{api}/bot", base_file_url=f"{api}/file/bot",
+                       **bot_requests(config.bot_transport)) as bot:
             return bot.username
     except InvalidToken:
         raise AdminError(f"the Bot API at {api} refused STORELINK_{kind.value.upper()}_BOT_TOKEN") from None

@@ -9,7 +9,7 @@ from bot.images.poster_layout import PosterSpec, brand_logo
 from bot.interface.i18n import Catalog
 from bot.interface.links import start_link
 from commerce.codes import sign_enrollment_code
-from commerce.model import Associate, Brand, Store
+from commerce.people import Associate, Brand, Store
 
 POSTER_LOCALES = ("en", "zh-Hans")
 

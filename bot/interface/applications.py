@@ -12,19 +12,43 @@ from telegram.ext import (
     filters,
 )
 
+from bot.interface.callbacks import (
+    AskStopChat,
+    ChatsPage,
+    ChooseAssociate,
+    ClaimEscalation,
+    ConsentChoice,
+    MemberAction,
+    MembersPage,
+    OpenChat,
+    PickAssociate,
+    PickStore,
+    RemoveTag,
+    ShowCard,
+    StopChat,
+    SwitchChoice,
+    SwitchTo,
+)
 from bot.interface.commands import Command, about, commands_of
-from bot.interface.callbacks import ChatsPage, ConsentChoice, OpenChat, PickAssociate, PickStore, ShowCard, SwitchChoice
 from bot.interface.context import AppData, StorelinkApplication, StorelinkContext
-from commerce.model import BotKind, Role
-from handlers import enrollment, errors, member, membership, qr, start, welcome
-from handlers import chats, leaderboard, relay
-from handlers import availability
-from bot.interface.callbacks import ClaimEscalation
-from handlers import workspace
-from handlers import member_controls
-from handlers import stale_buttons
-from bot.interface.callbacks import AskStopChat, ChooseAssociate, StopChat, SwitchTo
-from bot.interface.callbacks import MemberAction, MembersPage, RemoveTag
+from bot.runtime.transport import bot_requests
+from commerce.bots import BotKind, Role
+from handlers import (
+    availability,
+    chats,
+    enrollment,
+    errors,
+    leaderboard,
+    member,
+    member_controls,
+    membership,
+    qr,
+    relay,
+    stale_buttons,
+    start,
+    welcome,
+    workspace,
+)
 from bot.interface.callbacks import CatalogList, CatalogProduct, ChooseRecipient, OpenCatalog, SendLookbook, SendPick
 from bot.interface.callbacks import ShopAction, ShopList, ShopProduct
 from handlers import catalog, shop
@@ -36,7 +60,7 @@ RELAYED_MEDIA = (filters.PHOTO | filters.VOICE | filters.VIDEO | filters.Documen
                  | filters.LOCATION)
 
 
-def build_application(kind: BotKind, token: str, bot_api_url: str) -> StorelinkApplication:
+def build_application(kind: BotKind, token: str, bot_api_url: str, transport: str = "aiohttp") -> StorelinkApplication:
     """The Application of one bot, its handlers registered; the runtime attaches the
     Services (`bot_data.services`) once both bots have said who they are (getMe).
 
@@ -47,9 +71,12 @@ def build_application(kind: BotKind, token: str, bot_api_url: str) -> StorelinkA
     process; the Application's own bot (AIORateLimiter, per process) serves the few direct
     calls that must answer at once, such as answerCallbackQuery."""
     api = bot_api_url
+    requests = bot_requests(transport)
     app: StorelinkApplication = (
         Application.builder()
         .token(token)
+        .request(requests["request"])
+        .get_updates_request(requests["get_updates_request"])
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .context_types(ContextTypes(context=StorelinkContext, bot_data=AppData))

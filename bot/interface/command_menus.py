@@ -23,7 +23,7 @@ from telegram.error import TelegramError
 
 from bot.interface.commands import MENU_LANGUAGES, Command, menu
 from bot.interface.i18n import Catalog
-from commerce.model import BotKind, Role
+from commerce.bots import BotKind, Role
 from commerce.ports.uow import UnitOfWorkFactory
 
 log = logging.getLogger("storelink.menus")

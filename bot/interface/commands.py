@@ -12,7 +12,7 @@ from typing import Any
 from telegram.ext import CommandHandler, filters
 
 from bot.interface.i18n import Catalog
-from commerce.model import Role
+from commerce.bots import Role
 
 PRIVATE = filters.ChatType.PRIVATE
 _TAGS = re.compile(r"<[^>]+>")

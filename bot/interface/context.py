@@ -17,14 +17,10 @@ from bot.interface.render.outbound import OutboundRenderer
 from bot.runtime.metrics import Metrics
 from bot.runtime.settings import Settings
 from commerce.access import staff_chat
-from commerce.model import (
-    Associate,
-    BotKind,
-    Brand,
-    InboxStatus,
-    OutboxMessage,
-    OutboxPurpose,
-)
+from commerce.bots import BotKind
+from commerce.inbox import InboxStatus
+from commerce.outbox import OutboxMessage, OutboxPurpose
+from commerce.people import Associate, Brand
 from commerce.ports.uow import Clock, UnitOfWork, UnitOfWorkFactory
 
 if TYPE_CHECKING:

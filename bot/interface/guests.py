@@ -9,7 +9,7 @@ from telegram import Update
 
 from bot.interface.context import StorelinkContext, UpdateTransaction
 from bot.interface.render.base import text
-from commerce.model import BotKind, Role
+from commerce.bots import BotKind, Role
 
 
 async def refuse_guest(tx: UpdateTransaction, update: Update, ctx: StorelinkContext) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from telegram import Message
 
+from commerce.conversations import MessageKind
 from commerce.messages import Content, Incoming
-from commerce.model import MessageKind
 
 
 def content_of(message: Message) -> Content:

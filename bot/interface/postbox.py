@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 
 from bot.interface.render.base import Outgoing
 from bot.interface.render.outbound import OutboundRenderer
+from commerce.bots import BotKind
 from commerce.messages import Outbound
-from commerce.model import BotKind, OutboxMessage, OutboxPurpose, SendLane
+from commerce.outbox import OutboxMessage, OutboxPurpose, SendLane
 from commerce.ports.uow import Clock, UnitOfWork
 
 if TYPE_CHECKING:

@@ -21,8 +21,8 @@ from bot.interface.callbacks import CallbackData
 from bot.interface.commands import Command
 from bot.interface.context import StorelinkContext, UpdateTransaction
 from commerce.access import NotAllowed, Staff, access_staff
+from commerce.bots import BotKind
 from commerce.identity import Identity, identify_in_staff_bot
-from commerce.model import BotKind
 
 ASSOCIATE = BotKind.ASSOCIATE
 Data = TypeVar("Data", bound=CallbackData)

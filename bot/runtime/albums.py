@@ -21,7 +21,9 @@ from bot.interface.render.base import TEXT_LIMIT, Outgoing, fit
 from bot.interface.render.relay import CAPTION_LIMIT, Content, RelayRenderer, compose
 from commerce.album_relay import flush_album
 from commerce.albums import AlbumItem, AlbumKey, NotYet
-from commerce.model import Associate, BotKind, Member, MessageKind, Store
+from commerce.bots import BotKind
+from commerce.conversations import MessageKind
+from commerce.people import Associate, Member, Store
 
 if TYPE_CHECKING:
     from bot.interface.context import Services

@@ -26,7 +26,6 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-import httpx
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBUserWarning
@@ -36,7 +35,10 @@ from bot.runtime.chat_lease import Lease
 from bot.runtime.files import Files
 from bot.runtime.metrics import SEND_LATENCY, Metrics, started
 from bot.runtime.outcomes import Outcomes
-from commerce.model import BotKind, DeliveryProblem, OutboxMessage, OutboxStatus, SendLane
+from bot.runtime.pacing import Pacing
+from bot.runtime.transport import never_sent
+from commerce.bots import BotKind
+from commerce.outbox import DeliveryProblem, OutboxMessage, OutboxStatus, SendLane
 from commerce.ports.backends import Deduplicator, RateLimiter
 from commerce.ports.uow import UnitOfWorkFactory
 
@@ -54,7 +56,8 @@ class Attempts:
     def __init__(self, *, uow: UnitOfWorkFactory, bots: Mapping[BotKind, Bot], limiter: RateLimiter, metrics: Metrics,
                  files: Files, outcomes: Outcomes, marks: Deduplicator | None, urgent: Mapping[tuple[BotKind, int], SendLane],
                  lease: float, backoff_base: float, backoff_cap: float) -> None:
-        self.uow, self.bots, self.limiter, self.metrics = uow, bots, limiter, metrics
+        self.uow, self.bots, self.metrics = uow, bots, metrics
+        self.pacing = Pacing(limiter, lease=lease)  # pacing.py: a reserved slot, then the send
         self.files, self.outcomes, self.marks = files, outcomes, marks
         # The most urgent lane asked for while a chat is being delivered (chat_delivery.py).
         self.urgent = urgent
@@ -79,12 +82,14 @@ class Attempts:
         attempts, failures = message.attempts, 0
         paid = bool(message.params.get("allow_paid_broadcast"))
         key = (message.bot, message.chat_id)
+
+        def hurried() -> SendLane:  # a reply queued meanwhile hurries the row
+            nonlocal lane
+            lane = min(lane, self.urgent.get(key, lane))
+            return lane
+
         while True:
-            lane = min(lane, self.urgent.get(key, lane))  # a reply queued meanwhile hurries it
-            wait = await self.limiter.try_acquire(message.bot.value, message.chat_id, paid=paid, lane=lane)
-            if wait > 0:
-                await self._wait(wait, lease)
-                continue
+            await self.pacing.wait_for_slot(message.bot.value, message.chat_id, paid=paid, lane=hurried, lease=lease)
             if lease is not None:
                 await lease.keep()
             await doubt.before_attempt()
@@ -99,7 +104,7 @@ class Attempts:
                 self._timed(message, called, "retried")
                 await doubt.refused()
                 self.metrics.inc("storelink_messages_retried_total", message.bot)
-                await self._wait(_retry_after(exc), lease)
+                await self.pacing.sleep(_retry_after(exc), lease)
                 continue
             except Forbidden as exc:
                 self._timed(message, called, "unreachable")
@@ -179,16 +184,6 @@ class Attempts:
             row = await uow.outbox.get(int(ref["outbox_id"])) if "outbox_id" in ref else None
         return row.telegram_message_id if row is not None else None
 
-    async def _wait(self, seconds: float, lease: Lease | None) -> None:
-        """Sleep, renewing the chat's lease meanwhile: a long retry_after must not hand the
-        chat to another worker (which would find it mid-row and churn) before it is over."""
-        loop = asyncio.get_running_loop()
-        until = loop.time() + seconds
-        while (left := until - loop.time()) > 0:
-            await asyncio.sleep(min(left, self.lease / 3))
-            if lease is not None and until > loop.time():
-                await lease.keep()
-
     def _backoff(self, failures: int) -> float:
         ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (failures - 1))
         return ceiling / 2 + random.random() * ceiling / 2  # jitter keeps workers apart
@@ -213,10 +208,9 @@ def _retry_after(exc: RetryAfter) -> float:
 def may_have_arrived(exc: NetworkError) -> bool:
     """A 5xx is an answer: Telegram did not take the call. A timeout or a connection lost
     after the request left is not: the message may be in the chat already."""
-    cause = exc.__cause__
-    if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+    if never_sent(exc):
         return False  # the request never left this process
-    return isinstance(exc, TimedOut) or cause is not None
+    return isinstance(exc, TimedOut) or exc.__cause__ is not None
 
 
 class Doubt:

@@ -17,7 +17,8 @@ from bot.runtime import chat_lease
 from bot.runtime.attempts import Attempts
 from bot.runtime.chat_lease import Lease
 from bot.runtime.outcomes import Outcomes
-from commerce.model import BotKind, OutboxMessage, OutboxStatus, SendLane
+from commerce.bots import BotKind
+from commerce.outbox import OutboxMessage, OutboxStatus, SendLane
 from commerce.ports.backends import Lock, SendPolicy
 from commerce.ports.uow import Clock, UnitOfWorkFactory
 from commerce.sending import Drop, Hold

@@ -18,7 +18,8 @@ from bot.interface.context import Services
 from bot.interface.render.availability import AvailabilityRenderer
 from commerce.availability import NoticeKind
 from commerce.escalation import Due, find_due, open_escalation, out_of_reach, remember, team_for
-from commerce.model import BotKind, OutboxPurpose
+from commerce.bots import BotKind
+from commerce.outbox import OutboxPurpose
 
 log = logging.getLogger("storelink.escalations")
 ASSOCIATE = BotKind.ASSOCIATE

@@ -18,7 +18,8 @@ from telegram import Bot, InputFile
 from telegram.error import BadRequest
 
 from bot.runtime import media_groups
-from commerce.model import Blob, BotKind, OutboxMessage
+from commerce.bots import BotKind
+from commerce.outbox import Blob, OutboxMessage
 from commerce.ports.uow import Clock, UnitOfWorkFactory
 
 FILE_FIELDS = ("photo", "document", "voice", "video", "audio", "animation", "sticker")

@@ -31,7 +31,8 @@ from telegram import Update
 from bot.interface.context import HANDLED, Services, StorelinkApplication
 from bot.runtime.intake import IntakeWatch, Refused, Screened, screen
 from bot.runtime.metrics import UPDATE_HANDLING, started
-from commerce.model import BotKind, InboundUpdate, InboxStatus
+from commerce.bots import BotKind
+from commerce.inbox import InboundUpdate, InboxStatus
 from commerce.ports.uow import Unstorable
 
 log = logging.getLogger("storelink.ingress")

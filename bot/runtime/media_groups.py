@@ -15,7 +15,7 @@ from typing import Any
 from telegram import InputFile, InputMediaAudio, InputMediaDocument, InputMediaPhoto, InputMediaVideo
 from telegram.error import BadRequest
 
-from commerce.model import OutboxMessage
+from commerce.outbox import OutboxMessage
 from commerce.ports.uow import UnitOfWorkFactory
 
 _INPUT_MEDIA = {"photo": InputMediaPhoto, "video": InputMediaVideo, "document": InputMediaDocument, "audio": InputMediaAudio}

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from commerce.model import BotKind
+from commerce.bots import BotKind
 
 log = logging.getLogger("storelink.metrics")
 

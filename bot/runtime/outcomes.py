@@ -13,7 +13,8 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from commerce.model import BotKind, OutboxMessage, OutboxStatus
+from commerce.bots import BotKind
+from commerce.outbox import OutboxMessage, OutboxStatus
 from commerce.ports.uow import Clock, UnitOfWorkFactory
 from commerce.sending import Hold
 

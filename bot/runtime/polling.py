@@ -16,7 +16,7 @@ from telegram import Bot, Update
 from telegram.error import TimedOut
 
 from bot.runtime.ingress import Ingress
-from commerce.model import BotKind
+from commerce.bots import BotKind
 
 log = logging.getLogger("storelink.runtime")
 POLL_TIMEOUT = 10  # seconds of getUpdates long polling

@@ -24,15 +24,17 @@ from bot.runtime.ingress import Ingress
 from bot.runtime.metrics import Metrics
 from bot.runtime.polling import Polling
 from bot.interface.render.base import Renderer
-from bot.runtime.scheduler import Scheduler, TimedJobs, daily_leaderboard, escalations
+from bot.runtime.scheduler import Scheduler, TimedJobs, daily_leaderboard, escalations, expired_holds
 from bot.runtime.sender import Sender
 from bot.runtime.settings import Settings
 from bot.runtime.stopping import Stopping
+from bot.runtime.transport import bot_requests
 from bot.runtime.web import build_web_app, webhook_path
 from commerce.brand import ensure_brand
 from commerce.chats import notify_undelivered
 from commerce.membership import mark_unreachable
-from commerce.model import BotKind, OutboxMessage, OutboxStatus
+from commerce.bots import BotKind
+from commerce.outbox import OutboxMessage, OutboxStatus
 from commerce.ports.uow import Clock
 from commerce.sending import Reachability
 from storage.backends import Backends, SendLimits, open_backends
@@ -114,7 +116,7 @@ class Runtime:
         catalog = Catalog.load()
         # The bots first: getMe says their usernames, which Services carries (deep links).
         for kind, token in self.tokens.items():
-            self.applications[kind] = app = build_application(kind, token, s.bot_api_url)
+            self.applications[kind] = app = build_application(kind, token, s.bot_api_url, s.bot_transport)
             await app.initialize()
         self.services = services = Services(
             settings=s,
@@ -170,12 +172,15 @@ class Runtime:
         jobs = TimedJobs()
         jobs.add(daily_leaderboard(services))
         jobs.add(escalations(services))
+        jobs.add(expired_holds(services))
         return jobs
 
     async def _start_sender(self, services: Services) -> None:
         assert self.database and self.backends
         api = self.settings.bot_api_url
-        bots = {kind: Bot(token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot") for kind, token in self.tokens.items()}
+        transport = self.settings.bot_transport
+        bots = {kind: Bot(token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot", **bot_requests(transport))
+                for kind, token in self.tokens.items()}
         for bot in bots.values():
             await bot.initialize()
         self.sender = Sender(

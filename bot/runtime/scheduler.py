@@ -1,6 +1,7 @@
 """Timed jobs, from a registry the runtime fills (TimedJobs): today the daily recruitment
 leaderboard at the brand's local time (commerce/leaderboard_sends.py), and every minute
-the escalation of members left unanswered (bot/runtime/escalation_job.py).
+the escalation of members left unanswered (bot/runtime/escalation_job.py) and the release
+of stock holds that ran out (bot/runtime/hold_job.py).
 
 APScheduler runs in the process's event loop and keeps its jobs in memory: every process
 schedules the same jobs, and each job makes sure only one of them acts (the leaderboard
@@ -24,10 +25,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.interface.context import Services
 from bot.interface.render.leaderboard import Artist
 from bot.runtime.escalation_job import escalate_due
+from bot.runtime.hold_job import release_expired_holds
 from commerce import leaderboard_sends
 from commerce.leaderboard import local_date
 from commerce.leaderboard_sends import DailyRun
-from commerce.model import Brand, BotKind
+from commerce.bots import BotKind
+from commerce.people import Brand
 from commerce.ports.uow import Clock
 
 log = logging.getLogger("storelink.scheduler")
@@ -35,7 +38,8 @@ log = logging.getLogger("storelink.scheduler")
 MISFIRE_GRACE = 3600  # seconds: a process busy or paused at the hour still sends within it
 STOP_TIMEOUT = 30.0  # seconds a running job gets to finish on shutdown
 ESCALATE_EVERY = 60  # seconds between two looks for unanswered members
-LEADERBOARD, ESCALATIONS = "leaderboard", "escalations"  # the timed jobs' names
+EXPIRE_HOLDS_EVERY = 60  # seconds between two looks for stock holds that ran out
+LEADERBOARD, ESCALATIONS, HOLDS = "leaderboard", "escalations", "expired_holds"  # the timed jobs' names
 
 
 def daily_trigger(brand: Brand) -> CronTrigger:
@@ -104,6 +108,13 @@ def escalations(services: Services) -> TimedJob:
     unique keys let only one process send a card."""
     return TimedJob(ESCALATIONS, IntervalTrigger(seconds=ESCALATE_EVERY), lambda now: escalate_due(services, now),
                     misfire_grace=ESCALATE_EVERY)
+
+
+def expired_holds(services: Services) -> TimedJob:
+    """Every minute, orders whose stock hold ran out end and free their stock; the order's
+    version and the hold's release mark let only one process do it."""
+    return TimedJob(HOLDS, IntervalTrigger(seconds=EXPIRE_HOLDS_EVERY),
+                    lambda now: release_expired_holds(services.uow, now), misfire_grace=EXPIRE_HOLDS_EVERY)
 
 
 class Scheduler:

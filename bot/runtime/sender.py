@@ -11,7 +11,7 @@ worker's jobs are reclaimed by the others once idle a lease long. The parts:
 - attempts.py: one row until Telegram answers (429, 5xx, timeouts, duplicates in doubt);
 - files.py + media_groups.py: files carried across the bots; outcomes.py: rows settled.
 
-Jobs travel in lanes (commerce.model.SendLane): 1:1 replies and order updates first, then
+Jobs travel in lanes (commerce.outbox.SendLane): 1:1 replies and order updates first, then
 service notices, campaigns last. Every worker takes jobs lane by lane, keeps a few slots
 that a campaign's chats never occupy, and asks the shared rate limiter in the row's lane,
 which leaves the earlier lanes part of the bot's bucket: a backlog of bulk never delays a
@@ -34,7 +34,8 @@ from bot.runtime.chat_lease import LOCK_TTL, ChatBusy, Lease, LockLost
 from bot.runtime.files import Files
 from bot.runtime.metrics import Metrics
 from bot.runtime.outcomes import Outcomes
-from commerce.model import BotKind, OutboxMessage, OutboxStatus, SendLane
+from commerce.bots import BotKind
+from commerce.outbox import OutboxMessage, OutboxStatus, SendLane
 from commerce.ports.backends import Deduplicator, Lock, RateLimiter, SendPolicy, SendQueue
 from commerce.ports.uow import Clock, UnitOfWorkFactory
 

@@ -25,6 +25,7 @@ _PLACEHOLDERS = re.compile(r"^(|changeme|change-me|change_me|todo|xxx+|token|you
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
 SIGNING_KEY_MIN = 32
 LOCALES = ("en", "zh-Hans")
+TRANSPORTS = ("aiohttp", "httpx")  # as bot.runtime.transport names them
 
 
 class SettingsError(Exception):
@@ -57,6 +58,9 @@ class Settings(BaseSettings):
     # Days a leaderboard image is kept after it was last queued; older ones are deleted
     # as new ones are stored (once no unsent message names them).
     leaderboard_image_days: int = Field(14, ge=1, le=3650)
+    # The HTTP client PTB talks to the Bot API through: aiohttp (one session per bot, far
+    # less CPU per call) or httpx (PTB's own default), to fall back on.
+    bot_transport: str = "aiohttp"
 
     @field_validator("consumer_bot_token", "associate_bot_token")
     @classmethod
@@ -113,6 +117,14 @@ class Settings(BaseSettings):
             return None
         if len(_reject_placeholder(value.get_secret_value()).strip()) < SIGNING_KEY_MIN:
             raise ValueError(f"must be at least {SIGNING_KEY_MIN} characters")
+        return value
+
+    @field_validator("bot_transport")
+    @classmethod
+    def _transport(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in TRANSPORTS:
+            raise ValueError(f"must be one of {', '.join(TRANSPORTS)}")
         return value
 
     @field_validator("default_locale")

@@ -11,7 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.runtime.ingress import Ingress, Receipt
 from bot.runtime.metrics import Metrics
-from commerce.model import BotKind
+from commerce.bots import BotKind
 
 log = logging.getLogger("storelink.web")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

@@ -6,12 +6,11 @@ import json
 import re
 from typing import Any
 
-from bot.sandbox.errors import CHAT_NOT_FOUND, bad_request
+from bot.sandbox.errors import CHAT_NOT_FOUND, QUERY_GONE, bad_request
 from bot.sandbox.markup import utf16_len
 from bot.sandbox.methods import Call, Method
 
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
-_QUERY_GONE = "query is too old and response timeout expired or query ID is invalid"
 _ANSWER_TEXT_LIMIT = 200  # UTF-16 code units, as Telegram counts every text
 _DESCRIPTION_LIMIT = 256
 
@@ -20,7 +19,7 @@ async def answer_callback_query(call: Call) -> bool:
     p = call.params
     query = call.world.callbacks.get(p.string("callback_query_id") or "")
     if query is None or query.bot_id != call.bot.id or query.answer is not None:
-        raise bad_request(_QUERY_GONE)
+        raise bad_request(QUERY_GONE)
     text = p.string("text") or None
     if text and utf16_len(text) > _ANSWER_TEXT_LIMIT:
         raise bad_request("MESSAGE_TOO_LONG")

@@ -157,8 +157,14 @@ def _source(call: Call, verb: str) -> tuple[Chat, StoredMessage]:
     return source, original
 
 
+# Telegram copies no invoice and no payment notice (service messages).
+_NOT_COPIED = frozenset({"invoice", "successful_payment", "refunded_payment"})
+
+
 async def copy_message(call: Call) -> dict[str, int]:
     _, original = _source(call, "copy")
+    if original.kind in _NOT_COPIED:
+        raise bad_request("message can't be copied")
     content = _content(original)
     if "caption" in call.params.values:
         if original.file is None:

@@ -15,6 +15,7 @@ from urllib.parse import quote
 import aiohttp
 
 _REQUEST_TIMEOUT = 30.0
+_MAX_PRE_CHECKOUT = 60.0  # the longest deadline the sandbox accepts
 
 
 class SandboxError(Exception):
@@ -46,9 +47,18 @@ class SandboxClient:
     # People and bots
 
     async def create_user(
-        self, first_name: str, *, username: str | None = None, last_name: str | None = None, language_code: str = "en"
+        self,
+        first_name: str,
+        *,
+        username: str | None = None,
+        last_name: str | None = None,
+        language_code: str = "en",
+        phone_number: str | None = None,
     ) -> dict[str, Any]:
-        body = {"first_name": first_name, "username": username, "last_name": last_name, "language_code": language_code}
+        """A new person: their User fields plus "phone_number", the account's own number
+        (a fictional unique +1555... one unless given), which a request_contact button shares."""
+        body = {"first_name": first_name, "username": username, "last_name": last_name, "language_code": language_code,
+                "phone_number": phone_number}
         return await self._call("POST", "/sandbox/users", body)
 
     async def users(self) -> list[dict[str, Any]]:
@@ -103,7 +113,55 @@ class SandboxClient:
         )
 
     async def send_location(self, user_id: int, bot: str, latitude: float, longitude: float) -> dict[str, Any]:
+        """Send a location from the attachment menu (latitude -90..90, longitude -180..180)."""
         return await self._send(user_id, bot, kind="location", latitude=latitude, longitude=longitude)
+
+    async def share_location(self, user_id: int, bot: str, latitude: float, longitude: float) -> dict[str, Any]:
+        """The same message as send_location: what a person does when a bot asks where they are."""
+        return await self.send_location(user_id, bot, latitude, longitude)
+
+    async def press_keyboard_button(
+        self, user_id: int, bot: str, text: str, *, latitude: float | None = None, longitude: float | None = None
+    ) -> dict[str, Any]:
+        """Tap the button labelled `text` on the chat's reply keyboard (the last one a bot
+        message brought, until one removed it) and return the message it sent: a plain
+        button sends its text, a request_contact button the person's own contact (their
+        phone_number, with user_id), a request_location button the latitude/longitude given
+        here (required then). A label the keyboard does not show, or no keyboard at all, is
+        refused with SandboxError 400, as a client offers no such button."""
+        body = {"text": text, "latitude": latitude, "longitude": longitude}
+        return await self._call("POST", _chat(user_id, bot, "keyboard"), body)
+
+    async def pay(
+        self,
+        user_id: int,
+        bot: str,
+        message_id: int,
+        *,
+        order_info: dict[str, Any] | None = None,
+        tip_amount: int = 0,
+    ) -> dict[str, Any]:
+        """Pay the invoice of bot message `message_id`, as Telegram runs it: the bot gets a
+        pre_checkout_query and has the pre-checkout deadline (10 s, see
+        set_pre_checkout_timeout) to answer it. Returns once decided:
+        {"status": "paid" | "refused" | "timed_out", "paid": bool, "error_message": the
+        bot's refusal or the time-out (None when paid), "pre_checkout_query_id",
+        "total_amount", and when paid "telegram_payment_charge_id",
+        "provider_payment_charge_id" and "message" (the successful_payment message the bot
+        got)}. order_info answers what the invoice asks: "name" and "phone_number" default
+        to the person's, "email" and "shipping_address" ({"country_code", "state", "city",
+        "street_line1", "street_line2", "post_code"}) must be given when asked for; what the
+        invoice did not ask for is not sent. A message without an invoice, an invoice
+        already paid or being paid is refused with SandboxError."""
+        body = {"message_id": message_id, "order_info": order_info, "tip_amount": tip_amount}
+        return await self._call("POST", _chat(user_id, bot, "pay"), body, wait=_MAX_PRE_CHECKOUT)
+
+    async def set_pre_checkout_timeout(self, seconds: float) -> None:
+        """How long a bot has to answer a pre_checkout_query (Telegram: 10 s); shorter in tests."""
+        await self._call("PATCH", "/sandbox/payments", {"pre_checkout_timeout": seconds})
+
+    async def pre_checkout_timeout(self) -> float:
+        return (await self._call("GET", "/sandbox/payments"))["pre_checkout_timeout"]
 
     async def send_album(
         self, user_id: int, bot: str, items: list[tuple[str, bytes, str | None]], *, filenames: list[str] | None = None,

@@ -29,7 +29,7 @@ from commerce.catalog_import import (
     import_inventory,
 )
 from commerce.catalog_plan import CatalogPlan, plan_catalog, plan_inventory
-from commerce.model import Blob
+from commerce.outbox import Blob
 from commerce.ports.uow import UnitOfWork
 
 CATALOG_DIR = Path(__file__).resolve().parents[2] / "assets" / "demo" / "catalog"

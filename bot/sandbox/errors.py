@@ -60,3 +60,5 @@ def _phrase(status: int) -> str:
 CHAT_NOT_FOUND = "chat not found"
 BOT_BLOCKED = "bot was blocked by the user"
 WRONG_FILE = "wrong file identifier/HTTP URL specified"
+# An unknown, already answered or expired callback or pre-checkout query.
+QUERY_GONE = "query is too old and response timeout expired or query ID is invalid"

@@ -26,11 +26,19 @@ class People:
         self.world = world
 
     def create(
-        self, first_name: str, *, username: str | None = None, last_name: str | None = None, language_code: str = "en"
+        self,
+        first_name: str,
+        *,
+        username: str | None = None,
+        last_name: str | None = None,
+        language_code: str = "en",
+        phone_number: str | None = None,
     ) -> Person:
         if not first_name:
             raise ApiError(400, "first_name is required")
-        return self.world.create_person(first_name, username=username, last_name=last_name, language_code=language_code)
+        return self.world.create_person(
+            first_name, username=username, last_name=last_name, language_code=language_code, phone_number=phone_number
+        )
 
     def chat(self, user_id: int, bot_name: str) -> Chat:
         bot = self.world.bot_named(bot_name)
@@ -124,7 +132,28 @@ class People:
 
     def send_location(self, user_id: int, bot: str, latitude: float, longitude: float) -> dict:
         chat = self._writable(user_id, bot)
-        return self._post(chat, kind="location", location={"latitude": latitude, "longitude": longitude})
+        return self._post(chat, kind="location", location=_location(latitude, longitude))
+
+    def press_keyboard_button(
+        self, user_id: int, bot: str, text: str, *, latitude: float | None = None, longitude: float | None = None
+    ) -> dict:
+        """Tap a button of the chat's reply keyboard, as a client sends it: a plain button
+        sends its text, request_contact the person's own card, request_location the place
+        given. A button the keyboard does not show cannot be tapped."""
+        chat = self._writable(user_id, bot)
+        button = _keyboard_button(chat.keyboard, text)
+        asks = set() if isinstance(button, str) else {key for key, value in button.items() if key != "text" and value}
+        if not asks:
+            return self.send_text(user_id, bot, text)
+        if asks == {"request_contact"}:
+            person = chat.person
+            return self.send_contact(user_id, bot, person.phone_number, person.first_name, last_name=person.last_name)
+        if asks == {"request_location"}:
+            if latitude is None or longitude is None:
+                raise ApiError(400, f"the button {text!r} shares a location: give latitude and longitude")
+            return self.send_location(user_id, bot, latitude, longitude)
+        kinds = ", ".join(sorted(asks))
+        raise ApiError(400, f"the sandbox does not simulate {kinds} buttons")
 
     def edit_text(self, user_id: int, bot: str, message_id: int, text: str) -> dict:
         chat = self._writable(user_id, bot)
@@ -173,6 +202,10 @@ class People:
             chat.bot.updates.push("my_chat_member", my_chat_member_json(chat, self.world.now(), old, new))
         chat.touch()
 
+    def writable(self, user_id: int, bot: str) -> Chat:
+        """The chat a person acts in (which starts it); refused while they block the bot."""
+        return self._writable(user_id, bot)
+
     def _writable(self, user_id: int, bot: str) -> Chat:
         chat = self.chat(user_id, bot)
         if chat.blocked:
@@ -190,6 +223,23 @@ class People:
         message = chat.post(from_bot=False, kind=kind, date=self.world.now(), **content)
         chat.bot.updates.push("message", message_json(self.world, chat, message))
         return transcript_entry(self.world, chat, message)
+
+
+def _keyboard_button(keyboard: dict | None, text: str) -> dict[str, Any] | str:
+    if keyboard is None:
+        raise ApiError(400, "the chat has no reply keyboard")
+    for row in keyboard.get("keyboard") or []:
+        for button in row:
+            label = button if isinstance(button, str) else button.get("text") if isinstance(button, dict) else None
+            if label == text:
+                return button
+    raise ApiError(400, f"the chat's reply keyboard has no button {text!r}")
+
+
+def _location(latitude: float, longitude: float) -> dict[str, float]:
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise ApiError(400, "latitude must be -90..90 and longitude -180..180")
+    return {"latitude": latitude, "longitude": longitude}
 
 
 def _has_button(markup: dict | None, callback_data: str) -> bool:

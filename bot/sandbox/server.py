@@ -16,14 +16,14 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.sandbox import api_chat, api_media, api_messages, api_updates
+from bot.sandbox import api_chat, api_media, api_messages, api_payments, api_updates
 from bot.sandbox.errors import BOT_BLOCKED, ApiError, too_many_requests
 from bot.sandbox.faults import CallLog, Faults, Injected
 from bot.sandbox.limits import Limits, RateLimiter
 from bot.sandbox.methods import Call, Method
 from bot.sandbox.params import read_params
 from bot.sandbox.people import People
-from bot.sandbox.state import World
+from bot.sandbox.state import PRE_CHECKOUT_TIMEOUT, World
 from bot.sandbox.user_api import UserApi
 from bot.sandbox.webhooks import WebhookSender
 
@@ -35,7 +35,9 @@ _FETCH_LIMIT = 20 * 1024 * 1024
 # Every Bot API method the sandbox speaks, keyed by its lower-cased name.
 METHODS: dict[str, tuple[str, Method]] = {
     name.lower(): (name, method)
-    for table in (api_updates.METHODS, api_messages.METHODS, api_media.METHODS, api_chat.METHODS)
+    for table in (
+        api_updates.METHODS, api_messages.METHODS, api_media.METHODS, api_chat.METHODS, api_payments.METHODS
+    )
     for name, method in table.items()
 }
 
@@ -43,10 +45,18 @@ METHODS: dict[str, tuple[str, Method]] = {
 class Sandbox:
     """A local Telegram Bot API that several bots and simulated people share."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, limits: Limits | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        limits: Limits | None = None,
+        pre_checkout_timeout: float = PRE_CHECKOUT_TIMEOUT,
+    ) -> None:
         self.host = host
         self.port = port
         self.world = World()
+        self.world.pre_checkout_timeout = pre_checkout_timeout
         self.people = People(self.world)
         self.faults = Faults()
         self.calls = CallLog()

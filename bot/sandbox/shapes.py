@@ -45,6 +45,10 @@ def message_json(world: World, chat: Chat, message: StoredMessage, *, with_reply
         out["contact"] = message.contact
     if message.location:
         out["location"] = message.location
+    if message.invoice:
+        out["invoice"] = message.invoice.as_json()
+    if message.payment:
+        out[message.kind] = message.payment  # successful_payment or refunded_payment
     markup = message.reply_markup
     if markup and "inline_keyboard" in markup:
         # Only inline keyboards belong to the message; reply keyboards belong to the chat.
@@ -97,6 +101,11 @@ def transcript_entry(world: World, chat: Chat, message: StoredMessage) -> dict[s
         "file": file_info(world, chat, message.file) if message.file else None,
         "contact": message.contact,
         "location": message.location,
+        # The person's view of an invoice: what it asks, and whether it is paid.
+        "invoice": {**message.invoice.as_json(), "paid": message.invoice.charge_id is not None}
+        if message.invoice
+        else None,
+        "payment": message.payment,
         "media_group_id": message.media_group_id,
         "forward_origin": message.forward_origin,
     }

@@ -18,9 +18,11 @@ from typing import Any
 
 from bot.sandbox.errors import BOT_BLOCKED, CHAT_NOT_FOUND, ApiError, bad_request
 from bot.sandbox.files import FileStore, StoredFile
+from bot.sandbox.invoices import Invoice
 from bot.sandbox.updates import Signal, UpdateQueue
 
 _TOKEN_ALPHABET = string.ascii_letters + string.digits + "_-"
+PRE_CHECKOUT_TIMEOUT = 10.0
 
 
 @dataclass
@@ -32,6 +34,9 @@ class Person:
     last_name: str | None = None
     username: str | None = None
     language_code: str = "en"
+    # The account's own number: what a request_contact button shares. Never in as_user():
+    # Telegram shows a bot a phone number only when the person shares it.
+    phone_number: str = ""
 
     def as_user(self) -> dict[str, Any]:
         user: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
@@ -83,7 +88,9 @@ class StoredMessage:
     message_id: int
     from_bot: bool
     date: int
-    kind: str  # text, photo, document, voice, video, audio, animation, contact, location
+    # text, photo, document, voice, video, audio, animation, contact, location, invoice,
+    # successful_payment, refunded_payment
+    kind: str
     text: str | None = None
     entities: list[dict[str, Any]] = field(default_factory=list)
     caption: str | None = None
@@ -91,6 +98,8 @@ class StoredMessage:
     file: StoredFile | None = None
     contact: dict[str, Any] | None = None
     location: dict[str, Any] | None = None
+    invoice: Invoice | None = None
+    payment: dict[str, Any] | None = None  # of a successful_payment or refunded_payment message
     reply_markup: dict[str, Any] | None = None
     reply_to: int | None = None
     media_group_id: str | None = None
@@ -123,12 +132,21 @@ class Chat:
     blocked: bool = False
     version: int = 0
     changed: Signal = field(default_factory=Signal)
+    # The reply keyboard the person has under the input field: the last one a bot message
+    # brought, until one with remove_keyboard takes it away. It belongs to the chat, not
+    # to the message, so deleting that message leaves it in place.
+    keyboard: dict[str, Any] | None = None
 
     def post(self, *, from_bot: bool, kind: str, date: int, **content: Any) -> StoredMessage:
         """Append a message with the chat's next message_id."""
         self.last_message_id += 1
         message = StoredMessage(self.last_message_id, from_bot, date, kind, **content)
         self.messages[message.message_id] = message
+        markup = message.reply_markup or {}
+        if from_bot and "keyboard" in markup:
+            self.keyboard = markup
+        elif from_bot and markup.get("remove_keyboard"):
+            self.keyboard = None
         self.touch()
         return message
 
@@ -152,6 +170,29 @@ class CallbackQuery:
     answered: asyncio.Event = field(default_factory=asyncio.Event)
 
 
+@dataclass
+class PreCheckout:
+    """A person's payment waiting for the bot's answerPreCheckoutQuery."""
+
+    id: str
+    bot_id: int
+    answer: dict[str, Any] | None = None
+    expired: bool = False  # the deadline passed; a late answer is refused
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass
+class Charge:
+    """A completed payment, for refunds."""
+
+    bot_id: int
+    user_id: int
+    currency: str
+    total_amount: int
+    invoice_payload: str
+    refunded: bool = False
+
+
 class World:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
@@ -161,11 +202,16 @@ class World:
         self.chats: dict[tuple[int, int], Chat] = {}
         self.files = FileStore()
         self.callbacks: dict[str, CallbackQuery] = {}
+        self.pre_checkouts: dict[str, PreCheckout] = {}
+        self.charges: dict[str, Charge] = {}  # by telegram_payment_charge_id
+        # Telegram gives a bot 10 s to answer a pre-checkout query, then cancels the payment.
+        self.pre_checkout_timeout = PRE_CHECKOUT_TIMEOUT
         self.closing = False  # set while the server stops, so long polls answer at once
         self._bot_ids = itertools.count(7_000_000_001)
         self._person_ids = itertools.count(100_000_001)
         self._instances = itertools.count(4_000_000_000_000_000_001)
         self._query_ids = itertools.count(5_000_000_000_000_000_001)
+        self._charge_ids = itertools.count(1)
 
     def now(self) -> int:
         return int(self.clock())
@@ -188,7 +234,10 @@ class World:
         return self.bots_by_username.get(str(name).lstrip("@").lower())
 
     def create_person(self, first_name: str, **details: Any) -> Person:
-        person = Person(next(self._person_ids), first_name, **details)
+        person_id = next(self._person_ids)
+        # A fictional +1 555 number, unique per person, unless the caller gave one.
+        details["phone_number"] = details.get("phone_number") or f"+1555{person_id:09d}"
+        person = Person(person_id, first_name, **details)
         self.people[person.id] = person
         return person
 
@@ -217,11 +266,21 @@ class World:
         self.callbacks[query.id] = query
         return query
 
+    def new_pre_checkout(self, bot: BotAccount) -> PreCheckout:
+        query = PreCheckout(str(next(self._query_ids)), bot.id)
+        self.pre_checkouts[query.id] = query
+        return query
+
+    def new_charge_id(self, prefix: str) -> str:
+        return f"{prefix}{next(self._charge_ids):06d}{secrets.token_hex(6)}"
+
     def wake_waiters(self) -> None:
         for bot in self.bots.values():
             bot.updates.arrived.fire()
         for chat in self.chats.values():
             chat.changed.fire()
+        for query in self.pre_checkouts.values():
+            query.answered.set()
 
     def reset(self) -> None:
         """Forget people, chats and files; bots, their settings and update_ids stay."""
@@ -230,5 +289,7 @@ class World:
         self.chats.clear()
         self.files.clear()
         self.callbacks.clear()
+        self.pre_checkouts.clear()
+        self.charges.clear()
         for bot in self.bots.values():
             bot.updates.clear()

@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.sandbox import checkout
 from bot.sandbox.errors import ApiError
 from bot.sandbox.people import bot_summary
 from bot.sandbox.shapes import transcript_entry
 
 if TYPE_CHECKING:
     from bot.sandbox.server import Sandbox
+    from bot.sandbox.state import Person
 
 _CHAT = "/sandbox/chats/{user_id}/{bot}"
 _MEDIA_KINDS = ("photo", "document", "voice", "video", "audio", "animation")
@@ -38,7 +40,7 @@ def _answers(handler: Handler) -> Callable[[web.Request], Awaitable[web.Response
             result = await handler(request)
         except ApiError as error:
             return web.json_response(error.payload(), status=error.status)
-        except ValueError as error:  # a number that does not parse
+        except (ValueError, TypeError) as error:  # a number that does not parse
             return web.json_response(ApiError(400, str(error)).payload(), status=400)
         return web.json_response({"ok": True, "result": result})
 
@@ -75,6 +77,11 @@ def _decode(data: str) -> bytes:
         raise ApiError(400, "data_base64 is not valid base64") from None
 
 
+def _user(person: Person) -> dict[str, Any]:
+    """A person as the sandbox shows them: the Bot API's User plus their own phone number."""
+    return {**person.as_user(), "phone_number": person.phone_number}
+
+
 class UserApi:
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
@@ -91,6 +98,8 @@ class UserApi:
             ("POST", _CHAT + "/edit", self.edit),
             ("POST", _CHAT + "/album", self.send_album),
             ("POST", _CHAT + "/press", self.press),
+            ("POST", _CHAT + "/keyboard", self.press_keyboard),
+            ("POST", _CHAT + "/pay", self.pay),
             ("POST", _CHAT + "/block", self.block),
             ("POST", _CHAT + "/unblock", self.unblock),
             ("GET", _CHAT + "/transcript", self.transcript),
@@ -101,6 +110,8 @@ class UserApi:
             ("POST", "/sandbox/faults/drop_responses", self.drop_responses),
             ("DELETE", "/sandbox/faults", self.clear_faults),
             ("GET", "/sandbox/calls", self.calls),
+            ("GET", "/sandbox/payments", self.payments),
+            ("PATCH", "/sandbox/payments", self.change_payments),
             ("GET", "/sandbox/limits", self.limits),
             ("PATCH", "/sandbox/limits", self.change_limits),
             ("POST", "/sandbox/reset", self.reset),
@@ -128,7 +139,7 @@ class UserApi:
         return {"update_id": bot.updates.push_raw(body)}
 
     async def list_users(self, request: web.Request) -> list[dict]:
-        return [person.as_user() for person in self.sandbox.world.people.values()]
+        return [_user(person) for person in self.sandbox.world.people.values()]
 
     async def create_user(self, request: web.Request) -> dict:
         body = await _body(request)
@@ -137,8 +148,9 @@ class UserApi:
             username=body.get("username"),
             last_name=body.get("last_name"),
             language_code=body.get("language_code") or "en",
+            phone_number=body.get("phone_number"),
         )
-        return person.as_user()
+        return _user(person)
 
     async def send(self, request: web.Request) -> dict:
         user_id, bot = _chat_of(request)
@@ -190,6 +202,46 @@ class UserApi:
             str(_need(body, "callback_data")),
             timeout=float(body.get("timeout", 2.0)),
         )
+
+    async def press_keyboard(self, request: web.Request) -> dict:
+        """Tap a reply keyboard button: {"text": ..., "latitude"/"longitude" for a location}."""
+        body = await _body(request)
+        latitude, longitude = body.get("latitude"), body.get("longitude")
+        return self.people.press_keyboard_button(
+            *_chat_of(request),
+            str(_need(body, "text")),
+            latitude=None if latitude is None else float(latitude),
+            longitude=None if longitude is None else float(longitude),
+        )
+
+    async def pay(self, request: web.Request) -> dict:
+        """Pay an invoice: {"message_id": ..., "order_info": {...}, "tip_amount": ...}; waits
+        for the bot's pre-checkout answer (up to the deadline) and returns the outcome."""
+        body = await _body(request)
+        chat = self.people.writable(*_chat_of(request))
+        return await checkout.pay(
+            self.sandbox.world,
+            chat,
+            int(_need(body, "message_id")),
+            order_info=body.get("order_info"),
+            tip_amount=int(body.get("tip_amount") or 0),
+        )
+
+    async def payments(self, request: web.Request) -> dict:
+        return {"pre_checkout_timeout": self.sandbox.world.pre_checkout_timeout}
+
+    async def change_payments(self, request: web.Request) -> dict:
+        """Set the pre-checkout deadline (seconds; Telegram's is 10), e.g. shorter for tests."""
+        body = await _body(request)
+        unknown = set(body) - {"pre_checkout_timeout"}
+        if unknown:
+            raise ApiError(400, f"unknown payment settings: {', '.join(sorted(unknown))}")
+        if "pre_checkout_timeout" in body:
+            seconds = float(body["pre_checkout_timeout"])
+            if not 0 < seconds <= _MAX_WAIT_SECONDS:
+                raise ApiError(400, f"pre_checkout_timeout must be more than 0 and at most {_MAX_WAIT_SECONDS:g}")
+            self.sandbox.world.pre_checkout_timeout = seconds
+        return await self.payments(request)
 
     async def block(self, request: web.Request) -> bool:
         self.people.block(*_chat_of(request))

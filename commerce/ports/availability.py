@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from commerce.model import ConversationMessage
+from commerce.conversations import ConversationMessage
 
 if TYPE_CHECKING:  # commerce.availability reaches the unit of work through these ports
     from commerce.availability import (

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
-from commerce.model import OutboxMessage
+from commerce.outbox import OutboxMessage
 
 if TYPE_CHECKING:  # commerce.sending uses these ports at run time
     from commerce.sending import Drop, Hold, Send
@@ -20,13 +21,34 @@ class Deduplicator(Protocol):
         """Drop the key, so the next first_seen(key) is True again."""
 
 
+class Refusal(StrEnum):
+    """Why the rate limiter took no slot for a message."""
+
+    LANE = "lane"  # the lane may not reserve that far ahead: the bot's bucket is full for it
+    CHAT = "chat"  # the chat's own pace (or a group's) holds it back longer than the bot's does
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """The rate limiter's answer for one message."""
+
+    wait: float  # seconds from now until the message may go
+    refused: Refusal | None = None  # None: the slot is reserved (see RateLimiter.reserve)
+
+    @property
+    def reserved(self) -> bool:
+        return self.refused is None
+
+
 class RateLimiter(Protocol):
     """Telegram's send limits, shared by all processes: per bot overall and per chat."""
 
-    async def try_acquire(self, bot: str, chat_id: int | None, *, paid: bool = False, lane: int = 0) -> float:
-        """0.0 if a message may go now (and the slot is taken in the bot's and the chat's
-        buckets together); otherwise the seconds to wait, and nothing is taken. A later
-        lane (SendLane) leaves part of the bot's bucket to the lanes before it."""
+    async def reserve(self, bot: str, chat_id: int | None, *, paid: bool = False, lane: int = 0) -> Slot:
+        """A reserved slot: taken in the bot's and the chat's buckets together, the caller
+        sends after slot.wait seconds (0 = now) without asking again; a reservation left
+        unused is a slot lost, nothing worse. Or a refusal, with nothing taken: the caller
+        asks again later (storage/backends/limits.py says when each happens). A later lane
+        (SendLane) leaves part of the bot's bucket to the lanes before it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +73,7 @@ class WorkQueue(Protocol):
 
 
 class SendQueue(Protocol):
-    """The sender's jobs in lanes (commerce.model.SendLane), a durable queue each: taken
+    """The sender's jobs in lanes (commerce.outbox.SendLane), a durable queue each: taken
     lane by lane, so jobs of an earlier lane never wait behind a backlog of a later one,
     in this process or any other."""
 

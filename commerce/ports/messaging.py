@@ -6,18 +6,10 @@ from collections.abc import Awaitable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from commerce.model import (
-    Blob,
-    BotKind,
-    ChatSummary,
-    ConversationMessage,
-    Direction,
-    InboundUpdate,
-    OutboxMessage,
-    OutboxPurpose,
-    OutboxStatus,
-    SendLane,
-)
+from commerce.bots import BotKind
+from commerce.conversations import ChatSummary, ConversationMessage, Direction
+from commerce.inbox import InboundUpdate
+from commerce.outbox import Blob, OutboxMessage, OutboxPurpose, OutboxStatus, SendLane
 
 if TYPE_CHECKING:  # commerce.albums uses these ports at run time
     from commerce.albums import AlbumItem, AlbumKey
@@ -25,7 +17,7 @@ if TYPE_CHECKING:  # commerce.albums uses these ports at run time
 
 class NotifySender(Protocol):
     """Tell the sender, after a commit, that a chat has pending rows, and in which lane
-    the most urgent of them travels (see commerce.model.SendLane)."""
+    the most urgent of them travels (see commerce.outbox.SendLane)."""
 
     def __call__(self, bot: BotKind, chat_id: int, lane: SendLane = ..., /) -> Awaitable[None]: ...
 

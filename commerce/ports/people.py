@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from commerce.availability import Availability
-from commerce.model import (
+from commerce.people import (
     Associate,
     AssociateInvite,
     AuditEntry,

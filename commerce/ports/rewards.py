@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from commerce.model import Coupon, RewardRule, Scan
+from commerce.rewards import Coupon, RewardRule, Scan
 
 
 class RewardRepository(Protocol):

@@ -15,6 +15,7 @@ from commerce.ports.messaging import (
     InboxRepository,
     OutboxRepository,
 )
+from commerce.ports.orders import OrderRepository
 from commerce.ports.people import (
     AssociateRepository,
     AuditLog,
@@ -67,6 +68,7 @@ class UnitOfWork(Protocol):
     escalations: EscalationRepository
     catalog: CatalogRepository
     stock: StockRepository
+    orders: OrderRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *exc: object) -> None: ...

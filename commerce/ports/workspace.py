@@ -14,7 +14,7 @@ from commerce.workspace_values import (
     MemberTag,
     MessageStats,
 )
-from commerce.model import Member
+from commerce.people import Member
 
 
 class WorkspaceRepository(Protocol):

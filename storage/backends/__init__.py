@@ -34,7 +34,7 @@ async def _nothing_to_close() -> None:
 class Backends:
     dedupe: Deduplicator
     limiter: RateLimiter
-    queue: SendQueue  # in lanes (commerce.model.SendLane)
+    queue: SendQueue  # in lanes (commerce.outbox.SendLane)
     lock: Lock
     kind: Literal["memory", "redis"]
     namespace: str

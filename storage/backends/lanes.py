@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
-from commerce.model import SendLane
+from commerce.outbox import SendLane
 from commerce.ports.backends import Job, WorkQueue
 
 # Blocks until a job of one of the lanes may be there (or block_ms passes); the jobs it

@@ -16,9 +16,9 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from commerce.ports.backends import Job
+from commerce.ports.backends import Job, Slot
 from storage.backends.lanes import LaneQueue, lane_streams
-from storage.backends.limits import MICROS, Rule, SendLimits, gcra_step, is_group
+from storage.backends.limits import MICROS, SendLimits, is_group, reserve
 
 Clock = Callable[[], float]
 _SWEEP_EVERY = 1024  # writes between sweeps of expired entries
@@ -60,25 +60,25 @@ class MemoryRateLimiter:
         self._tats: dict[tuple[str, str, int | None], int] = {}
         self._writes = 0
 
-    async def try_acquire(self, bot: str, chat_id: int | None, *, paid: bool = False, lane: int = 0) -> float:
+    async def reserve(self, bot: str, chat_id: int | None, *, paid: bool = False, lane: int = 0) -> Slot:
         now = round(self._clock() * MICROS)
-        buckets: list[tuple[tuple[str, str, int | None], Rule]] = [
-            ((bot, "bot", None), self._limits.bot_rule(paid=paid, lane=lane))]
+        keys: list[tuple[str, str, int | None]] = [(bot, "bot", None)]
+        rules = [self._limits.bot_rule(paid=paid, lane=lane)]
         if chat_id is not None:
-            buckets.append(((bot, "chat", chat_id), self._limits.chat_rule()))
+            keys.append((bot, "chat", chat_id))
+            rules.append(self._limits.chat_rule())
         if is_group(chat_id):
-            buckets.append(((bot, "group", chat_id), self._limits.group_rule()))
-        steps = [gcra_step(self._tats.get(key), now, rule) for key, rule in buckets]
-        wait = max(wait for _, wait in steps)
-        if wait:
-            return wait / MICROS
-        for (key, _), (tat, _) in zip(buckets, steps, strict=True):
-            self._tats[key] = tat
+            keys.append((bot, "group", chat_id))
+            rules.append(self._limits.group_rule())
+        tats, wait, refused = reserve([self._tats.get(key) for key in keys], now, rules, self._limits.horizon_us(lane))
+        if tats is None:
+            return Slot(wait / MICROS, refused)
+        self._tats.update(zip(keys, tats, strict=True))
         self._writes += 1
         if self._writes % _SWEEP_EVERY == 0:
             # A bucket whose TAT has passed is as good as a fresh one.
             self._tats = {key: tat for key, tat in self._tats.items() if tat > now}
-        return 0.0
+        return Slot(wait / MICROS)
 
 
 @dataclass(slots=True)

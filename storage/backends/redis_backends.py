@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from commerce.ports.backends import Refusal, Slot
 from storage.backends.limits import MICROS, SendLimits, is_group
 
 
@@ -61,44 +62,55 @@ class RedisDeduplicator:
 
 
 # KEYS: the bot bucket, then optionally the chat bucket and, for a group, the group bucket.
-# ARGV: interval_us and tolerance_us for each key, in the same order.
-# Returns 0 after taking a slot in every bucket, else the microseconds to wait
-# (having written nothing). The clock is Redis TIME, so processes whose own clocks
-# disagree still share one timeline. A bucket key expires once its TAT has passed:
-# a missing key and a TAT in the past mean the same thing.
-_GCRA = """
+# ARGV: the lane's horizon in microseconds (-1: none), then interval_us and tolerance_us
+# for each key, in the same order.
+# Returns {wait_us, code}: code 0 after reserving the slot in every bucket, 1 (the lane's
+# horizon) or 2 (the chat's pace) having written nothing; limits.reserve is the same in
+# Python. The clock is Redis TIME, so processes whose own clocks disagree still share one
+# timeline. A bucket key expires once its TAT has passed: a missing key and a TAT in the
+# past mean the same thing.
+_RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local horizon = tonumber(ARGV[1])
+local bases = {}
 local wait = 0
-local tats = {}
+local bot_wait = 0
 for i = 1, #KEYS do
-  local interval = tonumber(ARGV[2 * i - 1])
-  local tolerance = tonumber(ARGV[2 * i])
   local tat = tonumber(redis.call('GET', KEYS[i])) or now
   if tat < now then tat = now end
-  tats[i] = tat + interval
-  local over = tats[i] - now - tolerance
-  if over > wait then wait = over end
+  bases[i] = tat
+  local w = tat + tonumber(ARGV[2 * i]) - tonumber(ARGV[2 * i + 1]) - now
+  if w < 0 then w = 0 end
+  if i == 1 then bot_wait = w end
+  if w > wait then wait = w end
 end
-if wait > 0 then return wait end
+local send_at = now + wait
+if send_at > bases[1] then return {wait, 2} end
+if horizon >= 0 and bot_wait > horizon then return {wait, 1} end
 for i = 1, #KEYS do
-  local idle_ms = math.ceil((tats[i] - now) / 1000) + 1
-  redis.call('SET', KEYS[i], string.format('%d', tats[i]), 'PX', idle_ms)
+  local tat = bases[i]
+  if send_at > tat then tat = send_at end
+  tat = tat + tonumber(ARGV[2 * i])
+  local idle_ms = math.ceil((tat - now) / 1000) + 1
+  redis.call('SET', KEYS[i], string.format('%d', tat), 'PX', idle_ms)
 end
-return 0
+return {wait, 0}
 """
+_REFUSALS = {0: None, 1: Refusal.LANE, 2: Refusal.CHAT}
 
 
 class RedisRateLimiter:
     def __init__(self, redis: Redis, keys: Keys, limits: SendLimits = SendLimits()) -> None:
         self._keys = keys
         self._limits = limits
-        self._gcra = redis.register_script(_GCRA)
+        self._reserve = redis.register_script(_RESERVE)
 
-    async def try_acquire(self, bot: str, chat_id: int | None, *, paid: bool = False, lane: int = 0) -> float:
+    async def reserve(self, bot: str, chat_id: int | None, *, paid: bool = False, lane: int = 0) -> Slot:
+        horizon = self._limits.horizon_us(lane)
         bot_rule = self._limits.bot_rule(paid=paid, lane=lane)
         keys = [self._keys.bot_bucket(bot)]
-        args = [bot_rule.interval_us, bot_rule.tolerance_us]
+        args = [-1 if horizon is None else horizon, bot_rule.interval_us, bot_rule.tolerance_us]
         if chat_id is not None:
             chat_rule = self._limits.chat_rule()
             keys.append(self._keys.chat_bucket(bot, chat_id))
@@ -107,8 +119,8 @@ class RedisRateLimiter:
             group_rule = self._limits.group_rule()
             keys.append(self._keys.group_bucket(bot, chat_id))
             args += [group_rule.interval_us, group_rule.tolerance_us]
-        wait_us = await self._gcra(keys=keys, args=args)
-        return int(wait_us) / MICROS
+        wait_us, code = await self._reserve(keys=keys, args=args)
+        return Slot(int(wait_us) / MICROS, _REFUSALS[int(code)])
 
 
 _REFRESH = """

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from commerce.albums import AlbumItem, AlbumKey
-from commerce.model import BotKind, ConversationMessage, MessageKind
+from commerce.bots import BotKind
+from commerce.conversations import ConversationMessage, MessageKind
 from storage import mapping
 from storage.repositories.base import _Repository
 from storage.tables.albums import AlbumItemRow, AlbumMessageRow

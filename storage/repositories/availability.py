@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from commerce.availability import UNANSWERED, Availability, Escalation, EscalationNotice, EscalationStatus, NoticeKind, Waiting
-from commerce.model import BotKind, ConversationMessage, Direction, MessageKind
+from commerce.bots import BotKind
+from commerce.conversations import ConversationMessage, Direction, MessageKind
 from storage import mapping
 from storage.repositories.base import _Repository
 from storage.tables.availability import (

@@ -10,7 +10,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from commerce.model import Blob, BotKind, OutboxStatus
+from commerce.bots import BotKind
+from commerce.outbox import Blob, OutboxStatus
 from storage import mapping
 from storage.repositories.base import _Repository
 from storage.tables.blobs import BlobExpiryRow, BlobFileRow, BlobRow

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from commerce.model import Associate, AssociateInvite, Brand, HQOperator, Store
+from commerce.people import Associate, AssociateInvite, Brand, HQOperator, Store
 from storage import mapping
 from storage.repositories.base import _Repository
 from storage.tables.brand import (

@@ -8,7 +8,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from commerce.model import ChatSummary, ConversationMessage, Direction, MessageKind
+from commerce.conversations import (
+    ChatSummary,
+    ConversationMessage,
+    Direction,
+    MessageKind,
+)
 from storage import mapping
 from storage.repositories.base import _Repository
 from storage.tables.conversations import ConversationMessageRow

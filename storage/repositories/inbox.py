@@ -8,7 +8,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from commerce.model import BotKind, InboundUpdate, InboxStatus
+from commerce.bots import BotKind
+from commerce.inbox import InboundUpdate, InboxStatus
 from commerce.ports.uow import Unstorable
 from storage import mapping
 from storage.repositories.base import (

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from commerce.availability import Availability
-from commerce.model import AuditEntry, Link, LinkReason, Member
+from commerce.people import AuditEntry, Link, LinkReason, Member
 from commerce.ports.people import MemberWithAssociate
 from storage import mapping
 from storage.repositories.base import (

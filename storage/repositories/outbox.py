@@ -9,7 +9,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from commerce.model import BotKind, OutboxMessage, OutboxPurpose, OutboxStatus
+from commerce.bots import BotKind
+from commerce.outbox import OutboxMessage, OutboxPurpose, OutboxStatus
 from storage import mapping
 from storage.repositories.base import (
     _Repository,

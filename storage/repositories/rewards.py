@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from commerce.model import Coupon, RewardRule, Scan
+from commerce.rewards import Coupon, RewardRule, Scan
 from storage import mapping
 from storage.repositories.base import _Repository
 from storage.tables.leaderboard import LeaderboardDayRow

@@ -18,7 +18,8 @@ from commerce.workspace_values import (
     MemberTag,
     MessageStats,
 )
-from commerce.model import Direction, Member, MessageKind
+from commerce.conversations import Direction, MessageKind
+from commerce.people import Member
 from storage import mapping
 from storage.repositories.base import _Repository
 from storage.tables.conversations import ConversationMessageRow

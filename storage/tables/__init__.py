@@ -2,9 +2,10 @@
 (storage/migrate.py and Alembic need the whole metadata).
 
 These classes describe storage, not the domain: repositories map them to and from the
-commerce.model dataclasses (storage/mapping.py). Enumerations are stored as short strings so
-that adding a value never needs a type migration. Every datetime column is UTCDateTime: aware
-UTC in, aware UTC out, on both dialects.
+domain's dataclasses (commerce.people, conversations, outbox, ...; storage/mapping.py).
+Enumerations are stored as short strings so that adding a value never needs a type
+migration. Every datetime column is UTCDateTime: aware UTC in, aware UTC out, on both
+dialects.
 
 storage/migrations/versions must produce exactly this schema; tests/storage compare alembic's
 autogenerate diff against this metadata on SQLite and PostgreSQL."""

@@ -71,6 +71,7 @@ class OrderLineRow(SQLModel, table=True):
     quantity: int
     list_price_minor: int = Field(sa_type=sa.BigInteger)
     unit_price_minor: int = Field(sa_type=sa.BigInteger)  # what the member pays (member price by tier)
+    proposed_variant_id: int | None = Field(default=None, foreign_key="variant.id")  # another SKU offered instead
 
 
 class OrderEventRow(SQLModel, table=True):
@@ -87,6 +88,7 @@ class OrderEventRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="shop_order.id")
     at: datetime = Field(sa_type=UTCDateTime)
+    action: str = Field(sa_type=sa.String(24))  # commerce.orders.Action: cancel, decline and expire all end "cancelled"
     actor: str = Field(sa_type=sa.String(16))
     actor_id: int | None = Field(default=None, sa_type=sa.BigInteger)
     from_status: str | None = Field(default=None, sa_type=sa.String(24))

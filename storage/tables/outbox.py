@@ -42,7 +42,7 @@ class OutboxRow(SQLModel, table=True):
     updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     telegram_message_id: int | None = Field(default=None, sa_type=sa.BigInteger)
     error: str | None = Field(default=None, sa_type=sa.Text)
-    # commerce.model.OutboxPurpose. The server default covers rows written before 0010 and
+    # commerce.outbox.OutboxPurpose. The server default covers rows written before 0010 and
     # by a process of the older version still running during an upgrade.
     purpose: str = Field(default="reply", sa_type=sa.String(16), sa_column_kwargs={"server_default": "reply"})
     campaign_id: int | None = Field(default=None, sa_type=sa.BigInteger)

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli.main import main
-from commerce.model import Brand, Member
+from commerce.people import Brand, Member
 from storage.uow import Database
 from tests.fixtures_db import T0
 

@@ -22,7 +22,7 @@ from bot.runtime.process import Options, Runtime
 from bot.sandbox import Sandbox, SandboxClient
 from bot.runtime.settings import load_settings
 from storage.backends import SendLimits
-from tests.conftest import require
+from tests.conftest import chosen_transport, require
 from tests.fixtures_backends import delete_namespace
 from tests.fixtures_db import postgres_schema
 
@@ -148,6 +148,7 @@ class _stack:  # noqa: N801
             "http_port": free_port(),
             "brand_name": "Maison Test",
             "signing_key": secrets.token_urlsafe(32),
+            "bot_transport": chosen_transport(),
         }
         namespace = f"e2e{secrets.token_hex(4)}"
         if self.kind == "sqlite+memory":

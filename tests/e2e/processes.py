@@ -20,8 +20,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from commerce.model import Associate, Link, Member, Store
+from commerce.people import Associate, Link, Member, Store
 from storage.backends import SendLimits
+from tests.conftest import chosen_transport
 from tests.e2e.crash_sender import CONFIG_VARIABLE
 
 STORELINK = [sys.executable, "-m", "bot.cli.main"]
@@ -32,7 +33,7 @@ VICTIM = "crash-victim"
 
 def clean_env(**values: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STORELINK_")}
-    return env | {f"STORELINK_{k.upper()}": v for k, v in values.items()}
+    return env | {"STORELINK_BOT_TRANSPORT": chosen_transport()} | {f"STORELINK_{k.upper()}": v for k, v in values.items()}
 
 
 # --- a process to kill ----------------------------------------------------------------

@@ -22,19 +22,11 @@ from PIL import Image
 
 from bot.interface.render import base as render
 from bot.sandbox.shapes import callback_query_json, message_json
+from commerce.bots import BotKind
 from commerce.codes import make_short_code, sign_enrollment_code
-from commerce.model import (
-    Associate,
-    AssociateStatus,
-    BotKind,
-    Coupon,
-    Link,
-    Member,
-    OutboxStatus,
-    RewardRule,
-    Scan,
-    Store,
-)
+from commerce.outbox import OutboxStatus
+from commerce.people import Associate, AssociateStatus, Link, Member, Store
+from commerce.rewards import Coupon, RewardRule, Scan
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import Clock

@@ -16,7 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.runtime.albums import AlbumFlusher
-from commerce.model import BotKind, Direction, MessageKind
+from commerce.bots import BotKind
+from commerce.conversations import Direction, MessageKind
 from tests.e2e.scenario import HEADER_OF, STORE_NAME, enrol, history_of, open_shop, png, settle, wait_for_text
 
 PHOTOS = [png("navy"), png("crimson", (5, 11)), png("olive", (7, 7))]

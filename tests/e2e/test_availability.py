@@ -17,7 +17,8 @@ import pytest
 from bot.interface.callbacks import ClaimEscalation
 from bot.runtime.escalation_job import escalate_due
 from commerce.availability import Escalation, EscalationStatus
-from commerce.model import Associate, Direction, HQOperator, Member, MessageKind, Store
+from commerce.conversations import Direction, MessageKind
+from commerce.people import Associate, HQOperator, Member, Store
 from commerce.relay import record_message
 from storage.backends import SendLimits
 from tests.e2e.scenario import (

@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.interface.callbacks import ChatsPage, OpenChat
-from commerce.model import Direction, Link, Member, OutboxStatus
+from commerce.conversations import Direction
+from commerce.outbox import OutboxStatus
+from commerce.people import Link, Member
 from tests.e2e.conftest import eventually
 from tests.e2e.scenario import (
     associate_reads,

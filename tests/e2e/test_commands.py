@@ -14,7 +14,8 @@ import pytest
 from telegram import BotCommandScopeChat, BotCommandScopeDefault
 
 from bot.interface.commands import commands_of
-from commerce.model import Associate, BotKind, HQOperator
+from commerce.bots import BotKind
+from commerce.people import Associate, HQOperator
 from storage.backends import SendLimits
 from tests.e2e.scenario import enrol, open_shop, scan, settle
 

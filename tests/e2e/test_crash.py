@@ -45,7 +45,7 @@ from prometheus_client import generate_latest
 
 from bot.runtime.metrics import Metrics
 from bot.runtime.sender import Sender
-from commerce.model import OutboxStatus
+from commerce.outbox import OutboxStatus
 from storage.backends import SendLimits
 from tests.e2e.processes import (
     STORELINK,

@@ -3,7 +3,9 @@
 import asyncio
 
 from bot.interface.render.base import Outgoing, text
-from commerce.model import BotKind, Member, OutboxStatus
+from commerce.bots import BotKind
+from commerce.outbox import OutboxStatus
+from commerce.people import Member
 from tests.e2e.scenario import open_chat, outbox_status, queue_messages
 
 

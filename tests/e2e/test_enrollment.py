@@ -9,7 +9,8 @@ Both stacks run every test (SQLite + in-process backends, PostgreSQL + Redis).
 from __future__ import annotations
 
 from bot.interface.callbacks import PickAssociate, PickStore, SwitchChoice
-from commerce.model import AssociateStatus, LinkReason, ScanOutcome
+from commerce.people import AssociateStatus, LinkReason
+from commerce.rewards import ScanOutcome
 from tests.e2e.scenario import (
     STORE_NAME,
     bot_texts,

@@ -11,7 +11,10 @@ from typing import Any
 
 from bot.interface.callbacks import AskStopChat, ChooseAssociate, ConsentChoice, PickAssociate, SwitchChoice
 from bot.runtime.ingress import Receipt
-from commerce.model import AssociateStatus, BotKind, InboundUpdate, InboxStatus, ScanOutcome
+from commerce.bots import BotKind
+from commerce.inbox import InboundUpdate, InboxStatus
+from commerce.people import AssociateStatus
+from commerce.rewards import ScanOutcome
 from tests.e2e.scenario import (
     STORE_NAME,
     buttons,

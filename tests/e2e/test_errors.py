@@ -3,7 +3,8 @@
 import logging
 
 import bot.interface.staff
-from commerce.model import BotKind, InboxStatus
+from commerce.bots import BotKind
+from commerce.inbox import InboxStatus
 
 
 async def test_a_failing_handler_answers_politely_and_records_the_failure(stack, monkeypatch, caplog):

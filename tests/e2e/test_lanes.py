@@ -13,7 +13,8 @@ import asyncio
 import pytest
 
 from commerce.fan_out import fan_out
-from commerce.model import BotKind, OutboxMessage, OutboxPurpose
+from commerce.bots import BotKind
+from commerce.outbox import OutboxMessage, OutboxPurpose
 from storage.backends import SendLimits
 from tests.e2e.conftest import CONSUMER_BOT, eventually
 from tests.e2e.scenario import associate_replies, enrol, member_says, open_shop, wait_for_text

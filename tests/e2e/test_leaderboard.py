@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from bot.runtime.scheduler import LEADERBOARD, send_daily_leaderboard
-from commerce.model import Associate, AssociateStatus, HQOperator, Member, Store
+from commerce.people import Associate, AssociateStatus, HQOperator, Member, Store
 
 SHANGHAI = timezone(timedelta(hours=8))
 NOW = datetime(2026, 3, 2, 21, 0, tzinfo=SHANGHAI)  # the brand's leaderboard time

@@ -8,8 +8,9 @@ Given the store of the enrollment tests (Bob and Lina). Both stacks run every te
 
 from __future__ import annotations
 
+from commerce.conversations import Direction
 from commerce.lengths import units
-from commerce.model import Direction, OutboxStatus
+from commerce.outbox import OutboxStatus
 from tests.e2e.scenario import (
     HEADER_OF,
     associate_reads,

@@ -9,7 +9,7 @@ Both stacks run every test (SQLite + in-process backends, PostgreSQL + Redis).
 from __future__ import annotations
 
 from bot.interface.callbacks import AskStopChat, ChooseAssociate, ConsentChoice, OpenChat, PickAssociate, StopChat, SwitchTo
-from commerce.model import Associate, AssociateStatus, LinkReason, Store
+from commerce.people import Associate, AssociateStatus, LinkReason, Store
 from tests.e2e.scenario import (
     HEADER_OF,
     STORE_NAME,

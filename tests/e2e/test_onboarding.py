@@ -17,7 +17,7 @@ from PIL import Image
 
 from bot.interface.links import start_link
 from commerce.codes import sign_enrollment_code
-from commerce.model import Store
+from commerce.people import Store
 from commerce import onboarding
 from commerce.brand_plan import associate_spec
 from tests.e2e.conftest import Stack, free_port

@@ -28,7 +28,9 @@ from bot.interface.callbacks import (
     ShopProduct,
 )
 from commerce.catalog import MemberPrice, Product, Variant
-from commerce.model import Blob, Direction, HQOperator, MessageKind, Store
+from commerce.conversations import Direction, MessageKind
+from commerce.outbox import Blob
+from commerce.people import HQOperator, Store
 from commerce.shelf import category_key
 from commerce.workspace import set_tier
 from storage.backends import SendLimits

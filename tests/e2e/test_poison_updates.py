@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from bot.runtime.ingress import MAX_ATTEMPTS
-from commerce.model import BotKind, InboundUpdate, InboxStatus
+from commerce.bots import BotKind
+from commerce.inbox import InboundUpdate, InboxStatus
 from tests.e2e.scenario import enrol, history_of, open_shop, settle, wait_for_text
 
 FINAL = {InboxStatus.DONE, InboxStatus.FAILED, InboxStatus.REJECTED}

@@ -7,8 +7,9 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from commerce.bots import BotKind
 from commerce.codes import make_short_code, sign_enrollment_code
-from commerce.model import Associate, BotKind, Store
+from commerce.people import Associate, Store
 
 
 async def an_associate(stack, name="Bob", locale="en"):

@@ -21,7 +21,8 @@ from bot.interface.callbacks import ChooseAssociate, SwitchTo
 from bot.runtime.escalation_job import escalate_due
 from commerce.availability import NOTE_LIMIT
 from commerce.codes import make_short_code
-from commerce.model import Associate, AssociateStatus, OutboxStatus
+from commerce.outbox import OutboxStatus
+from commerce.people import Associate, AssociateStatus
 from storage.backends import SendLimits
 from tests.e2e.scenario import (
     MONDAY_NOON,

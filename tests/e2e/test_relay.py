@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from commerce.model import BotKind, Direction, Link, LinkReason, MessageKind
+from commerce.bots import BotKind
+from commerce.conversations import Direction, MessageKind
+from commerce.people import Link, LinkReason
 from tests.e2e.scenario import (
     HEADER_OF,
     STORE_NAME,

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from commerce.model import BotKind, Direction, MessageKind
+from commerce.bots import BotKind
+from commerce.conversations import Direction, MessageKind
 from tests.e2e.scenario import (
     HEADER_OF,
     STORE_NAME,

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from commerce.model import OutboxMessage, OutboxStatus
+from commerce.outbox import OutboxMessage, OutboxStatus
 from commerce.sending import SEND, Decision, Drop, Hold
 from tests.e2e.scenario import open_chat, outbox_status, queue_messages
 

@@ -14,7 +14,8 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.interface.context import StorelinkContext
-from commerce.model import AuditEntry, BotKind
+from commerce.bots import BotKind
+from commerce.people import AuditEntry
 from storage.uow import Database
 
 GRACE = 0.5  # seconds the long update gets before it is cancelled

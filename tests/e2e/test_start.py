@@ -1,6 +1,6 @@
 """Both bots answer /start and /help, through the real PTB stack, in polling mode."""
 
-from commerce.model import Associate, HQOperator, Store
+from commerce.people import Associate, HQOperator, Store
 
 
 async def test_the_consumer_bot_welcomes_a_new_shopper(stack):

@@ -8,7 +8,8 @@ import pytest
 from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
 
-from commerce.model import BotKind, InboxStatus
+from commerce.bots import BotKind
+from commerce.inbox import InboxStatus
 from tests.e2e.scenario import enrol, open_shop, settle, wait_for_text
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

@@ -15,7 +15,8 @@ import pytest
 
 from bot.interface.callbacks import MemberAction, MembersPage, OpenChat, RemoveTag
 from commerce.workspace_values import Focus, FocusMode, MemberTag
-from commerce.model import Direction, Link, LinkReason, Member
+from commerce.conversations import Direction
+from commerce.people import Link, LinkReason, Member
 from commerce.workspace import set_tier
 from storage.backends import SendLimits
 from tests.e2e.scenario import (

@@ -9,7 +9,9 @@ import pytest
 from PIL import Image
 from telegram import Bot
 
+from bot.runtime.transport import bot_requests
 from bot.sandbox import Sandbox, SandboxClient
+from tests.conftest import chosen_transport
 
 BRAND = "brand_bot"
 STAFF = "staff_bot"
@@ -41,7 +43,8 @@ async def make_bot(sandbox: Sandbox) -> AsyncIterator[Callable[[str], Awaitable[
 
     async def make(username: str) -> Bot:
         token = sandbox.create_bot(username=username, first_name=username.split("_")[0].title())
-        bot = Bot(token, base_url=sandbox.api_base_url, base_file_url=sandbox.file_base_url)
+        bot = Bot(token, base_url=sandbox.api_base_url, base_file_url=sandbox.file_base_url,
+                  **bot_requests(chosen_transport()))
         await bot.initialize()
         bots.append(bot)
         return bot

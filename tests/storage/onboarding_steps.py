@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.cli.brandfile import document_from_mapping
 from commerce.brand_plan import associate_spec, plan_brand
-from commerce.model import Brand
+from commerce.people import Brand
 from commerce.onboarding import accept_invite, add_associate, apply_brand_plan, invite_token_hash, issue_invite
 from storage.uow import Database
 from tests.fixtures_db import T0

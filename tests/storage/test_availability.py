@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from commerce.availability import Availability, Escalation, EscalationStatus
+from commerce.conversations import Direction, MessageKind
 from commerce.escalation import ClaimRefused, Refusal, after_answer, claim
-from commerce.model import Associate, AssociateStatus, Direction, Link, MessageKind
+from commerce.people import Associate, AssociateStatus, Link
 from commerce.ports.uow import DuplicateError
 from storage.uow import Database
 from tests.fixtures_db import T0, Shop, a_member, a_message

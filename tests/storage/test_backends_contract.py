@@ -7,10 +7,12 @@ within one does so on a busy machine too (a paused process or a slow Redis round
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 
 import pytest
 
+from commerce.ports.backends import Refusal, Slot
 from storage.backends import Backends, SendLimits
 
 
@@ -51,92 +53,115 @@ async def test_two_processes_race_for_the_same_key_only_one_wins(backends: Backe
 
 # --- rate limiter ------------------------------------------------------------------
 
-# 10 messages/s: a slot comes back every 100 ms, long enough that a burst of calls
+# Without slack (the limits to the microsecond), 10 messages/s: a slot comes back every 100 ms, long enough that a burst of calls
 # (a few ms on Redis) never sees one return, short enough to wait for in a test.
-PER_CHAT = SendLimits(global_rate=1000, global_burst=1000, per_chat_rate=10, per_chat_burst=3)
-BOT_WIDE = SendLimits(global_rate=10, global_burst=5, per_chat_rate=10, per_chat_burst=3)
+PER_CHAT = SendLimits(global_rate=1000, global_burst=1000, per_chat_rate=10, per_chat_burst=3, slack=0)
+BOT_WIDE = SendLimits(global_rate=10, global_burst=5, per_chat_rate=10, per_chat_burst=3, slack=0)
+INTERVAL = 0.1  # BOT_WIDE's
+CALLS = 0.02  # how much the clock may move over a handful of calls on a busy machine
 
 
-async def test_limiter_allows_a_short_burst_per_chat_then_asks_to_wait(connect_backends):
+async def test_limiter_allows_a_short_burst_per_chat_then_holds_the_chat_back(connect_backends):
     limiter = (await connect_backends(PER_CHAT)).limiter
 
-    burst = [await limiter.try_acquire("consumer", 100) for _ in range(3)]
-    wait = await limiter.try_acquire("consumer", 100)
+    burst = [await limiter.reserve("consumer", 100) for _ in range(3)]
+    fourth = await limiter.reserve("consumer", 100)
 
-    assert burst == [0.0, 0.0, 0.0]
-    assert 0.0 < wait <= 1 / 10
-    assert await limiter.try_acquire("consumer", 200) == 0.0  # another chat is not held back
-
-
-SLOW_CHAT = SendLimits(global_rate=1000, global_burst=1000, per_chat_rate=2, per_chat_burst=3)
+    assert burst == [Slot(0.0)] * 3
+    assert fourth.refused is Refusal.CHAT and 0.0 < fourth.wait <= 1 / 10
+    assert await limiter.reserve("consumer", 200) == Slot(0.0)  # another chat is not held back
 
 
-async def test_limiter_lets_the_chat_send_again_after_the_wait(connect_backends):
+SLOW_CHAT = SendLimits(global_rate=1000, global_burst=1000, per_chat_rate=2, per_chat_burst=3, slack=0)
+
+
+async def test_a_chat_held_back_takes_nothing_and_may_send_after_the_wait(connect_backends):
     # One slot every half second: "only one came back" holds even if the sleep ends late.
     limiter = (await connect_backends(SLOW_CHAT)).limiter
     for _ in range(3):
-        await limiter.try_acquire("consumer", 100)
-    wait = await limiter.try_acquire("consumer", 100)
+        await limiter.reserve("consumer", 100)
+    refusals = [await limiter.reserve("consumer", 100) for _ in range(5)]
 
-    await asyncio.sleep(wait + 0.005)
+    await asyncio.sleep(refusals[0].wait + 0.005)
 
-    assert await limiter.try_acquire("consumer", 100) == 0.0
-    assert await limiter.try_acquire("consumer", 100) > 0.0  # only one slot came back
+    assert all(r.refused is Refusal.CHAT for r in refusals)
+    assert refusals[-1].wait <= refusals[0].wait  # the refusals pushed nothing later
+    assert await limiter.reserve("consumer", 100) == Slot(0.0)
+    assert (await limiter.reserve("consumer", 100)).refused is Refusal.CHAT  # only one slot came back
 
 
-async def test_limiter_caps_the_bot_overall_across_chats(connect_backends):
+async def test_a_backlog_across_chats_gets_reserved_slots_one_interval_apart(connect_backends):
     limiter = (await connect_backends(BOT_WIDE)).limiter
 
-    burst = [await limiter.try_acquire("consumer", chat) for chat in range(1, 6)]
-    wait = await limiter.try_acquire("consumer", 6)
+    burst = [await limiter.reserve("consumer", chat) for chat in range(1, 6)]
+    backlog = [await limiter.reserve("consumer", chat) for chat in range(6, 11)]
 
-    assert burst == [0.0] * 5
-    assert 0.0 < wait <= 1 / 10
-    assert await limiter.try_acquire("associate", 6) == 0.0  # each bot has its own budget
+    assert burst == [Slot(0.0)] * 5
+    assert all(slot.reserved for slot in backlog)
+    assert [slot.wait for slot in backlog] == pytest.approx([n * INTERVAL for n in range(1, 6)], abs=CALLS)
+    assert await limiter.reserve("associate", 6) == Slot(0.0)  # each bot has its own budget
 
 
-async def test_limiter_takes_nothing_when_it_says_wait(connect_backends):
+async def test_a_reserved_slot_is_never_given_twice(connect_backends):
     limiter = (await connect_backends(BOT_WIDE)).limiter
-    for _ in range(3):
-        assert await limiter.try_acquire("consumer", 100) == 0.0
+    for chat in range(1, 6):
+        await limiter.reserve("consumer", chat)
+    mine = await limiter.reserve("consumer", 6)
 
-    waits = [await limiter.try_acquire("consumer", 100) for _ in range(10)]
+    await asyncio.sleep(mine.wait)  # my slot has come: I send without asking again
+    theirs = await limiter.reserve("consumer", 7)
 
-    assert all(w > 0.0 for w in waits)
-    assert waits[-1] <= waits[0]  # refusals did not push the chat's next slot later
-    # The bot budget of 5 still has the 2 slots the refused calls did not take.
-    assert await limiter.try_acquire("consumer", 200) == 0.0
-    assert await limiter.try_acquire("consumer", 300) == 0.0
+    assert mine.reserved and theirs.reserved
+    assert INTERVAL - CALLS <= theirs.wait <= INTERVAL  # the next one, not mine
+
+
+async def test_concurrent_waiters_in_two_processes_get_distinct_slots(connect_backends):
+    here, there = (await connect_backends(BOT_WIDE)).limiter, (await connect_backends(BOT_WIDE)).limiter
+    loop = asyncio.get_running_loop()
+
+    async def ask(limiter, chat: int) -> float:
+        slot = await limiter.reserve("consumer", chat)
+        assert slot.reserved
+        return loop.time() + slot.wait  # when this waiter sends
+
+    sends = sorted(await asyncio.gather(*(ask(here if chat % 2 else there, chat) for chat in range(40))))
+
+    # Five at once, then one every 100 ms: no two of the 35 later ones share a slot.
+    gaps = [b - a for a, b in itertools.pairwise(sends[5:])]
+    assert sends[4] - sends[0] < CALLS * 2
+    assert min(gaps) >= INTERVAL - CALLS * 2
+    assert sends[-1] - sends[0] == pytest.approx(35 * INTERVAL, abs=CALLS * 2)
 
 
 async def test_limiter_without_a_chat_uses_only_the_bot_bucket(connect_backends):
     limiter = (await connect_backends(BOT_WIDE)).limiter
 
-    results = [await limiter.try_acquire("consumer", None) for _ in range(6)]
+    results = [await limiter.reserve("consumer", None) for _ in range(6)]
 
-    assert results[:5] == [0.0] * 5  # more than the per-chat burst of 3
-    assert 0.0 < results[5] <= 1 / 10
+    assert results[:5] == [Slot(0.0)] * 5  # more than the per-chat burst of 3
+    assert results[5].reserved and INTERVAL - CALLS <= results[5].wait <= INTERVAL
 
 
 async def test_paid_broadcast_allows_more(connect_backends):
-    limits = SendLimits(global_rate=10, global_burst=5, per_chat_rate=1, per_chat_burst=1, paid_rate=200, paid_burst=40)
+    limits = SendLimits(global_rate=10, global_burst=5, per_chat_rate=1, per_chat_burst=1, paid_rate=200, paid_burst=40, slack=0)
     limiter = (await connect_backends(limits)).limiter
 
-    free = [await limiter.try_acquire("consumer", chat) for chat in range(1, 31)]
-    paid = [await limiter.try_acquire("associate", chat, paid=True) for chat in range(1, 61)]
+    free = [await limiter.reserve("consumer", chat) for chat in range(1, 31)]
+    paid = [await limiter.reserve("associate", chat, paid=True) for chat in range(1, 61)]
 
-    # A tight loop lasts a few ms: the free bucket (100 ms a slot) gives back nothing,
-    # the paid one (5 ms a slot) a few slots at most.
-    assert 5 <= free.count(0.0) <= 6
-    assert 40 <= paid.count(0.0) < 60
-    assert paid[:40] == [0.0] * 40
-    assert await limiter.try_acquire("associate", 1, paid=True) > 0.0  # the chat limit still holds
+    # Free: five at once, then reserved 100 ms apart; paid: forty at once, then 5 ms apart.
+    assert free[:5] == [Slot(0.0)] * 5
+    assert free[-1].wait == pytest.approx(25 * 0.1, abs=0.1)  # 30 calls in a row may take tens of ms
+    assert paid[:40] == [Slot(0.0)] * 40
+    assert paid[-1].wait <= 20 * 0.005
+    again = await limiter.reserve("associate", 1, paid=True)
+    assert again.refused is Refusal.CHAT  # the chat limit still holds
 
 
 # Telegram's 20 a minute into a group, scaled down to 20 in 0.6 s; the chat and bot
 # buckets are wide open so only the group rule can hold a message back.
 GROUP = SendLimits(global_rate=1000, global_burst=1000, per_chat_rate=1000, per_chat_burst=1000,
-                   per_group_count=20, per_group_window=0.6, per_group_burst=3)
+                   per_group_count=20, per_group_window=0.6, per_group_burst=3, slack=0)
 A_GROUP, A_PERSON = -1001234567890, 4242
 
 
@@ -147,40 +172,42 @@ async def test_the_21st_message_into_a_group_within_its_window_waits(connect_bac
     # When the group is sent to as fast as the limiter allows, 21 times.
     sent_at, waits, answers = [], [], []
     while len(sent_at) < 21:
-        wait = await limiter.try_acquire("associate", A_GROUP)
-        answers.append(wait)
-        if wait:
-            waits.append(wait)
-            await asyncio.sleep(wait)
-        else:
+        slot = await limiter.reserve("associate", A_GROUP)
+        answers.append(slot)
+        if slot.wait:
+            waits.append(slot.wait)
+            await asyncio.sleep(slot.wait)
+        if slot.reserved:
             sent_at.append(loop.time())
-    person = [await limiter.try_acquire("associate", A_PERSON) for _ in range(10)]
+    person = [await limiter.reserve("associate", A_PERSON) for _ in range(10)]
 
     assert waits, "the group rule held messages back"
-    assert answers[:3] == [0.0] * 3  # a burst of three went at once
+    assert answers[:3] == [Slot(0.0)] * 3  # a burst of three went at once
     assert sent_at[20] - sent_at[0] >= 0.6 * 0.97  # the 21st waited for the window to pass
-    assert person == [0.0] * 10  # a private chat is not held back by the group
+    assert person == [Slot(0.0)] * 10  # a private chat is not held back by the group
 
 
 async def test_a_refused_group_message_takes_nothing(connect_backends):
     limiter = (await connect_backends(GROUP)).limiter
     for _ in range(3):
-        assert await limiter.try_acquire("associate", A_GROUP) == 0.0
+        assert await limiter.reserve("associate", A_GROUP) == Slot(0.0)
 
-    waits = [await limiter.try_acquire("associate", A_GROUP) for _ in range(5)]
+    refusals = [await limiter.reserve("associate", A_GROUP) for _ in range(5)]
 
-    assert all(0.0 < w <= 0.6 / 18 for w in waits)
-    assert await limiter.try_acquire("associate", -5) == 0.0  # another group has its own budget
+    assert all(r.refused is Refusal.CHAT and 0.0 < r.wait <= 0.6 / 18 for r in refusals)
+    assert await limiter.reserve("associate", -5) == Slot(0.0)  # another group has its own budget
 
 
 async def test_limiter_is_shared_by_all_processes(connect_backends):
-    here = (await connect_backends(BOT_WIDE)).limiter
-    there = (await connect_backends(BOT_WIDE)).limiter
-
+    here, there = (await connect_backends(PER_CHAT)).limiter, (await connect_backends(PER_CHAT)).limiter
     for _ in range(3):
-        assert await there.try_acquire("consumer", 100) == 0.0
+        assert await there.reserve("consumer", 100) == Slot(0.0)
+    assert (await here.reserve("consumer", 100)).refused is Refusal.CHAT
 
-    assert await here.try_acquire("consumer", 100) > 0.0
+    here, there = (await connect_backends(BOT_WIDE)).limiter, (await connect_backends(BOT_WIDE)).limiter
+    for chat in range(5):
+        assert await there.reserve("associate", chat) == Slot(0.0)
+    assert INTERVAL - CALLS <= (await here.reserve("associate", 400)).wait <= INTERVAL
 
 
 # --- work queue --------------------------------------------------------------------

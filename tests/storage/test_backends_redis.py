@@ -41,7 +41,7 @@ async def redis_backends(redis_url: str, namespace: str) -> AsyncIterator[Backen
 async def test_every_key_lives_under_the_namespace(redis_backends: Backends, redis: Redis, namespace: str):
     await redis_backends.dedupe.first_seen("update:1", ttl_seconds=60)
     await redis_backends.lock.acquire("leader", ttl_seconds=60)
-    await redis_backends.limiter.try_acquire("consumer", 42)
+    await redis_backends.limiter.reserve("consumer", 42)
     await redis_backends.queue.publish({"n": "1"})
 
     keys = {key async for key in redis.scan_iter(match=f"{namespace}:*")}
@@ -67,7 +67,7 @@ async def test_dedupe_and_lock_keys_carry_their_ttl(redis_backends: Backends, re
 
 
 async def test_rate_limit_buckets_expire_once_idle(redis_backends: Backends, redis: Redis, namespace: str):
-    await redis_backends.limiter.try_acquire("consumer", 42)
+    await redis_backends.limiter.reserve("consumer", 42)
     chat_key = f"{namespace}:limit:{{consumer}}:chat:42"
 
     assert 0 < await redis.pttl(chat_key) <= 51  # one message at 20/s drains in 50 ms

@@ -10,7 +10,8 @@ from datetime import timedelta
 
 import pytest
 
-from commerce.model import Blob, BotKind, OutboxMessage, OutboxStatus
+from commerce.bots import BotKind
+from commerce.outbox import Blob, OutboxMessage, OutboxStatus
 from storage.uow import Database
 from tests.fixtures_db import T0
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from commerce.catalog import MemberPrice, Product, Variant, search_words
-from commerce.model import Store
+from commerce.people import Store
 from storage.uow import Database
 from tests.fixtures_db import T0, Shop
 
@@ -145,7 +145,7 @@ async def test_many_codes_are_looked_up_in_chunks(database: Database, shop: Shop
 def _blob(n: int):
     import hashlib
 
-    from commerce.model import Blob
+    from commerce.outbox import Blob
 
     content = f"picture {n}".encode()
     return Blob(hashlib.sha256(content).hexdigest(), content, "image/png", f"{n}.png", T0)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from commerce.model import Associate, Direction, Link, LinkReason, MessageKind
+from commerce.conversations import Direction, MessageKind
+from commerce.people import Associate, Link, LinkReason
 from storage.uow import Database
 from tests.fixtures_db import T0, Shop, a_member, a_message
 

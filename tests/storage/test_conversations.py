@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from commerce.model import BotKind, Direction, MessageKind, OutboxMessage, OutboxStatus
+from commerce.bots import BotKind
+from commerce.conversations import Direction, MessageKind
+from commerce.outbox import OutboxMessage, OutboxStatus
 from storage.uow import Database
 from tests.fixtures_db import T0, Shop, a_member, a_message
 

@@ -12,8 +12,8 @@ from bot.sandbox.demo_catalog import (
     write,
 )
 from commerce.catalog import price_for, search_words
-from commerce.model import Store
 from commerce.money import format_money
+from commerce.people import Store
 from storage.uow import Database
 from tests.fixtures_db import T0, Shop
 

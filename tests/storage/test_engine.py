@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from commerce.model import Store
+from commerce.people import Store
 from storage.engine import make_engine, parse_url
 from storage.uow import Database
 

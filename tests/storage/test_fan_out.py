@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from commerce.bots import BotKind
 from commerce.fan_out import fan_out
-from commerce.model import BotKind, OutboxMessage, OutboxPurpose, OutboxStatus, SendLane
+from commerce.outbox import OutboxMessage, OutboxPurpose, OutboxStatus, SendLane
 from storage.uow import Database
 from tests.fixtures_db import T0
 

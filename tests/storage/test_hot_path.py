@@ -12,18 +12,11 @@ import sqlalchemy as sa
 from commerce.availability import Availability
 from commerce.identity import identify
 from commerce.workspace_values import MemberTag
-from commerce.model import (
-    BotKind,
-    ConversationMessage,
-    Direction,
-    InboundUpdate,
-    InboxStatus,
-    Link,
-    LinkReason,
-    MessageKind,
-    OutboxMessage,
-    Role,
-)
+from commerce.bots import BotKind, Role
+from commerce.conversations import ConversationMessage, Direction, MessageKind
+from commerce.inbox import InboundUpdate, InboxStatus
+from commerce.outbox import OutboxMessage
+from commerce.people import Link, LinkReason
 from storage import engine as engine_module
 from storage.uow import Database
 from tests.fixtures_db import T0, Shop, a_member

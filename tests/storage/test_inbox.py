@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from commerce.model import BotKind, InboundUpdate, InboxStatus
+from commerce.bots import BotKind
+from commerce.inbox import InboundUpdate, InboxStatus
 from storage.uow import Database
 from tests.fixtures_db import T0
 

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from telegram import Bot
 
 from bot.runtime.intake import screen
-from commerce.model import BotKind, InboundUpdate, InboxStatus
+from commerce.bots import BotKind
+from commerce.inbox import InboundUpdate, InboxStatus
 from commerce.ports.uow import Unstorable
 from storage.uow import Database
 

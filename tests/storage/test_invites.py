@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from commerce.model import AssociateInvite
+from commerce.people import AssociateInvite
 from commerce.ports.uow import DuplicateError
 from storage.uow import Database
 from tests.fixtures_db import T0, Shop

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from commerce.model import BotKind, OutboxPurpose
+from commerce.bots import BotKind
+from commerce.outbox import OutboxPurpose
 from storage.engine import make_engine
 from storage.migrate import context_options, current_revision, head_revision, upgrade
 from storage.uow import Database

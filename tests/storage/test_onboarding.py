@@ -7,8 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from commerce.brand_plan import BrandFileError
-from commerce.model import AssociateStatus
+from commerce.brand_document import BrandFileError
 from commerce.onboarding import (
     InviteOutcome,
     OnboardingError,
@@ -18,6 +17,7 @@ from commerce.onboarding import (
     invite_token_hash,
     issue_invite,
 )
+from commerce.people import AssociateStatus
 from storage.uow import Database
 from tests.fixtures_db import T0
 from tests.storage.onboarding_steps import ANN, BOB, STRANGER, accept, an_invite, load

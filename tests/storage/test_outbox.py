@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import delete
 
-from commerce.model import BotKind, OutboxMessage, OutboxPurpose, OutboxStatus, SendLane
+from commerce.bots import BotKind
+from commerce.outbox import OutboxMessage, OutboxPurpose, OutboxStatus, SendLane
 from storage.tables.outbox import OutboxRow
 from storage.uow import Database
 from tests.fixtures_db import T0

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from commerce.model import (
+from commerce.people import (
     Associate,
     AssociateStatus,
     AuditEntry,

@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from commerce.model import Brand, Coupon, RewardRule
+from commerce.people import Brand
 from commerce.ports.uow import DuplicateError
+from commerce.rewards import Coupon, RewardRule
 from storage.tables.rewards import RewardRuleRow
 from storage.uow import Database
 from tests.fixtures_db import T0, Shop, a_member

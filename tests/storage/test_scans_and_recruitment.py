@@ -10,7 +10,8 @@ from datetime import date, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from commerce.model import Associate, Brand, Scan, ScanOutcome, Store
+from commerce.people import Associate, Brand, Store
+from commerce.rewards import Scan, ScanOutcome
 from storage.uow import Database
 from tests.fixtures_db import T0, Shop, a_member
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 import asyncio
 import time
 
-from commerce.model import SendLane
+import pytest
+
+from commerce.outbox import SendLane
+from commerce.ports.backends import Refusal, Slot
 from storage.backends import Backends, SendLimits
 
 CONVERSATION, NOTICE, BULK = SendLane.CONVERSATION, SendLane.NOTICE, SendLane.BULK
@@ -81,37 +84,64 @@ async def test_a_dead_consumers_jobs_are_reclaimed_earlier_lanes_first(backends:
 # --- the bot's rate limit ------------------------------------------------------------
 
 # 10 a second, a burst of 6; each lane sees the bucket 2 messages fuller than the one
-# before it: bulk may burst 2, notices 4, 1:1 the whole 6.
-LANES = SendLimits(global_rate=10, global_burst=6, per_chat_rate=10, per_chat_burst=3, lane_reserve=2)
+# before it: bulk may send 2 at once, notices 4, 1:1 the whole 6. Notices and bulk may
+# reserve 1 slot past that; 1:1 as far as it must.
+LANES = SendLimits(global_rate=10, global_burst=6, per_chat_rate=10, per_chat_burst=3, lane_reserve=2, lane_horizon=1, slack=0)
+INTERVAL, CALLS = 0.1, 0.02
 
 
-async def burst(limiter, lane: SendLane, first_chat: int) -> int:
-    """How many messages (to distinct chats) the lane may send right now."""
-    sent = 0
-    while await limiter.try_acquire("consumer", first_chat + sent, lane=lane) == 0.0:
-        sent += 1
-    return sent
+async def answers(limiter, lane: SendLane, first_chat: int, until_refused: bool = True, most: int = 20) -> list[Slot]:
+    """The lane's answers for messages to distinct chats, up to its first refusal."""
+    found = []
+    for chat in range(first_chat, first_chat + most):
+        found.append(slot := await limiter.reserve("consumer", chat, lane=lane))
+        if until_refused and not slot.reserved:
+            break
+    return found
 
 
-async def test_a_saturated_bulk_lane_leaves_the_earlier_lanes_their_reserve(connect_backends):
+def at_once(slots: list[Slot]) -> int:
+    return sum(1 for slot in slots if slot == Slot(0.0))
+
+
+async def test_a_saturated_later_lane_leaves_the_earlier_lanes_their_reserve_less_its_horizon(connect_backends):
     here, there = (await connect_backends(LANES)).limiter, (await connect_backends(LANES)).limiter
 
-    assert await burst(here, BULK, 1000) == 2
-    assert await burst(there, NOTICE, 2000) == 2
-    assert await burst(here, CONVERSATION, 3000) == 2
-    assert await there.try_acquire("consumer", 4000, lane=BULK) > 0.0
+    bulk = await answers(here, BULK, 1000)
+    notices = await answers(there, NOTICE, 2000)
+    replies = await answers(here, CONVERSATION, 3000, until_refused=False, most=3)
+
+    # Bulk: 2 at once, 1 reserved, refused. Notices: 1 at once (their reserve of 2 less
+    # bulk's reservation), 1 reserved, refused. Replies: 1 at once, then reserved slots.
+    assert [at_once(bulk), len(bulk), bulk[-1].refused] == [2, 4, Refusal.LANE]
+    assert [at_once(notices), len(notices), notices[-1].refused] == [1, 3, Refusal.LANE]
+    assert at_once(replies) == 1 and all(slot.reserved for slot in replies)
+    assert (await there.reserve("consumer", 4000, lane=BULK)).refused is Refusal.LANE
 
 
 async def test_the_first_lane_wins_the_next_slot_whoever_waits(connect_backends):
     here, there = (await connect_backends(LANES)).limiter, (await connect_backends(LANES)).limiter
-    await burst(here, BULK, 1000)
-    await burst(here, CONVERSATION, 2000)  # the whole bucket is taken
+    await answers(here, BULK, 1000)
+    await answers(here, CONVERSATION, 2000, until_refused=False, most=4)  # the whole bucket and one more
 
-    bulk_wait = await there.try_acquire("consumer", 3000, lane=BULK)
-    reply_wait = await there.try_acquire("consumer", 3001, lane=CONVERSATION)
+    bulk = await there.reserve("consumer", 3000, lane=BULK)
+    reply = await there.reserve("consumer", 3001, lane=CONVERSATION)
 
-    assert 0.0 < reply_wait < bulk_wait
-    assert bulk_wait - reply_wait >= 0.35  # two lanes of two messages at 10 a second, less rounding
+    assert bulk.refused is Refusal.LANE and reply.reserved
+    assert 0.0 < reply.wait < bulk.wait
+    assert bulk.wait - reply.wait >= 4 * INTERVAL - CALLS  # two lanes of two messages
+
+
+async def test_a_reply_queues_behind_no_more_than_the_horizon_of_a_later_lanes_reservations(connect_backends):
+    # No reserve at all: the lanes see the same bucket, and bulk may reserve 3 ahead.
+    limits = SendLimits(global_rate=10, global_burst=6, per_chat_rate=10, per_chat_burst=3, lane_reserve=0, lane_horizon=3, slack=0)
+    limiter = (await connect_backends(limits)).limiter
+    bulk = await answers(limiter, BULK, 1000)
+
+    reply = await limiter.reserve("consumer", 2000, lane=CONVERSATION)
+
+    assert [at_once(bulk), len(bulk)] == [6, 10]
+    assert reply.wait == pytest.approx(4 * INTERVAL, abs=CALLS)  # right after bulk's 3 reserved slots
 
 
 def test_a_tiny_burst_keeps_one_message_for_every_lane():

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from commerce.model import BotKind, Brand, Member, OutboxMessage, OutboxPurpose, OutboxStatus
+from commerce.bots import BotKind
+from commerce.outbox import OutboxMessage, OutboxPurpose, OutboxStatus
+from commerce.people import Brand, Member
 from commerce.sending import SEND, Drop, Reachability
 from storage.uow import Database
 from tests.fixtures_db import T0

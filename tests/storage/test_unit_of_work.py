@@ -8,7 +8,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from commerce.model import Brand
+from commerce.people import Brand
 from commerce.ports.uow import DuplicateError, UnitOfWork, UnitOfWorkFactory
 from storage.uow import Database, SqlUnitOfWork
 from tests.fixtures_db import Shop, a_member

@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from commerce.workspace_values import Focus, FocusMode, MemberFilter, MemberNote, MemberTag
-from commerce.model import Associate, ConversationMessage, Direction, Link, MessageKind
+from commerce.conversations import ConversationMessage, Direction, MessageKind
+from commerce.people import Associate, Link
 from storage.uow import Database
 from tests.fixtures_db import T0, Shop, a_member
 

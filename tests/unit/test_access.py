@@ -11,8 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from commerce.access import NotAllowed, access_staff, is_manager, owns
+from commerce.bots import Role
 from commerce.identity import Identity
-from commerce.model import Associate, AssociateStatus, Link, Role, Store
+from commerce.people import Associate, AssociateStatus, Link, Store
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 COMMERCE = Path(__file__).resolve().parents[2] / "commerce"

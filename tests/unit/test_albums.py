@@ -9,7 +9,9 @@ from bot.interface.i18n import Catalog
 from bot.interface.render.relay import CAPTION_LIMIT, RelayRenderer
 from commerce.albums import AlbumItem, media_groups, quiet_since
 from commerce.member_controls import may_switch_to, switch_team
-from commerce.model import Associate, AssociateStatus, BotKind, Brand, Member, MessageKind, Store
+from commerce.bots import BotKind
+from commerce.conversations import MessageKind
+from commerce.people import Associate, AssociateStatus, Brand, Member, Store
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 QUIET = timedelta(seconds=1)

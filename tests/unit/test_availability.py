@@ -22,6 +22,7 @@ from commerce.availability import (
     presence,
     working_hours,
 )
+from commerce.conversations import ConversationMessage, Direction, MessageKind
 from commerce.escalation import (
     ClaimFirst,
     Refusal,
@@ -32,16 +33,7 @@ from commerce.escalation import (
     team_for,
 )
 from commerce.hours import ALWAYS, parse_hours
-from commerce.model import (
-    Associate,
-    AssociateStatus,
-    ConversationMessage,
-    Direction,
-    Link,
-    Member,
-    MessageKind,
-    Store,
-)
+from commerce.people import Associate, AssociateStatus, Link, Member, Store
 from commerce.relay import MemberPaused, NotYourMember, ReplyTo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -198,7 +190,8 @@ def test_only_the_claimer_answers_through_an_escalation_while_the_link_is_unchan
 
 def test_the_brand_file_sets_the_auto_reply_window_and_escalation_delay_and_checks_store_hours() -> None:
     from bot.cli.brandfile import document_from_yaml
-    from commerce.brand_plan import BrandFileError, plan_brand
+    from commerce.brand_document import BrandFileError
+    from commerce.brand_plan import plan_brand
 
     plan = plan_brand(document_from_yaml(
         "brand: {name: Maison, auto_reply_hours: 6, escalation_minutes: 0}\n"

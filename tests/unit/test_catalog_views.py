@@ -18,7 +18,7 @@ from bot.interface.render.catalog import CatalogRenderer, price_text
 from commerce import lengths
 from commerce.catalog import CatalogItem, MemberPrice, Product, Variant
 from commerce.chats import ChatListPage
-from commerce.model import Associate, Brand, Member, Store
+from commerce.people import Associate, Brand, Member, Store
 from commerce.picks import LookbookSent, Recipients, StaffListing, StaffProduct
 from commerce.shelf import (
     Listing,
@@ -142,7 +142,7 @@ def test_the_home_lists_categories_with_counts_and_the_new_arrivals():
 
 
 def test_the_member_picker_offers_the_associates_own_members_and_pages():
-    from commerce.model import ChatSummary
+    from commerce.conversations import ChatSummary
 
     chats = [ChatSummary(member(name=f"M{n}"), 0, None) for n in range(8)]
     picker = VIEWS.recipients("en", Recipients(item(), ChatListPage(1, chats, True)))

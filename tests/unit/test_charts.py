@@ -1,12 +1,20 @@
-"""Leaderboard images (bot/images/charts.py): the texts are where the layout says, Chinese names
-are drawn, what the font cannot draw is left out, and the PNG is what Telegram takes."""
+"""Leaderboard images (bot/images/chart_layout.py, charts.py): the texts are where the layout
+says, Chinese names are drawn, what the font cannot draw is left out, and the PNG is what
+Telegram takes."""
 
 import io
 
 import pytest
 from PIL import Image
 
-from bot.images.charts import MAX_SECTIONS, WIDTH, ChartRow, ChartSection, layout_leaderboard, render_leaderboard
+from bot.images.chart_layout import (
+    MAX_SECTIONS,
+    WIDTH,
+    ChartRow,
+    ChartSection,
+    layout_leaderboard,
+)
+from bot.images.charts import render_leaderboard
 
 ROWS = [
     ChartRow(1, "Bob Chen", 30, "Shanghai Xintiandi"),

@@ -8,19 +8,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from commerce.bots import BotKind
 from commerce.chats import undelivered_notice
-from commerce.model import (
-    Associate,
-    AssociateStatus,
-    BotKind,
-    ConversationMessage,
-    DeliveryProblem,
-    Direction,
-    Member,
-    MessageKind,
-    OutboxMessage,
-    OutboxStatus,
-)
+from commerce.conversations import ConversationMessage, Direction, MessageKind
+from commerce.outbox import DeliveryProblem, OutboxMessage, OutboxStatus
+from commerce.people import Associate, AssociateStatus, Member
 
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 BOB = Associate(store_id=1, display_name="Bob", short_code="BOB1", telegram_user_id=5, id=2)

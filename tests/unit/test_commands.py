@@ -12,7 +12,7 @@ from bot.interface.applications import HANDLERS
 from bot.interface.commands import Command, commands_of, menu, plain
 from bot.interface.i18n import Catalog
 from bot.interface.render.base import ROLES, Renderer
-from commerce.model import BotKind, Role
+from commerce.bots import BotKind, Role
 
 CATALOG = Catalog.load()
 RENDER = Renderer(CATALOG, "Maison")

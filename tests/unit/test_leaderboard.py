@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from commerce.leaderboard import Period, local_date, parse_period, period_window, rank
-from commerce.model import Associate, AssociateStatus, Store
+from commerce.people import Associate, AssociateStatus, Store
 
 SHANGHAI = timezone(timedelta(hours=8))
 PARIS_WINTER, PARIS_SUMMER = timezone(timedelta(hours=1)), timezone(timedelta(hours=2))

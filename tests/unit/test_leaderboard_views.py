@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from PIL import Image
 
+from bot.images.chart_layout import MAX_SECTIONS
 from bot.interface.i18n import Catalog
 from bot.interface.render.leaderboard import (
     FIRST_PAGE_STORES,
@@ -17,9 +18,8 @@ from bot.interface.render.leaderboard import (
     standing_text,
     store_picture,
 )
-from bot.images.charts import MAX_SECTIONS
 from commerce.leaderboard import Board, Period, period_window, rank
-from commerce.model import Associate, Brand, Store
+from commerce.people import Associate, Brand, Store
 
 NOW = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)  # 21:00 in Shanghai
 BRAND = Brand(name="Maison <Lumière> & Co", timezone="Asia/Shanghai", colour="#8C1D40", id=1)

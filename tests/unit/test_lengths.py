@@ -17,7 +17,8 @@ from bot.interface.render.relay import Content, RelayRenderer
 from bot.sandbox.formatting import parse
 from commerce import lengths
 from commerce.lengths import ELLIPSIS, shorten, units
-from commerce.model import Associate, Brand, ConversationMessage, Direction, Member, MessageKind, Store
+from commerce.conversations import ConversationMessage, Direction, MessageKind
+from commerce.people import Associate, Brand, Member, Store
 
 T0 = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 CATALOG = Catalog.load()

@@ -8,7 +8,7 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.runtime.metrics import COUNTERS, SEND_LATENCY, UPDATE_HANDLING, Metrics, started
-from commerce.model import BotKind
+from commerce.bots import BotKind
 
 
 def exposed(metrics: Metrics) -> dict[str, str]:

@@ -5,16 +5,9 @@ import textwrap
 import pytest
 
 from bot.cli.brandfile import document_from_csv, document_from_mapping, document_from_yaml
-from commerce.brand_plan import (
-    AssociateSpec,
-    BrandFileError,
-    BrandSpec,
-    HQSpec,
-    RewardSpec,
-    StoreSpec,
-    associate_spec,
-    plan_brand,
-)
+from commerce.brand_document import BrandFileError
+from commerce.brand_plan import associate_spec, plan_brand
+from commerce.brand_specs import AssociateSpec, BrandSpec, HQSpec, RewardSpec, StoreSpec
 
 GOOD_YAML = """
 brand:
@@ -318,7 +311,7 @@ def test_the_poster_speaks_the_associates_language_and_links_to_their_code():
     from bot.interface.i18n import Catalog
     from bot.images.poster_specs import poster_spec_for
     from commerce.codes import sign_enrollment_code, verify_enrollment_code
-    from commerce.model import Associate, Brand, Store
+    from commerce.people import Associate, Brand, Store
 
     key = b"poster-spec-test-key-0123456789abcdef"
     brand = Brand(name="Dolce & Co", colour="#8C1D40", id=1)

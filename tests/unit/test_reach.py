@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from bot.interface.i18n import Catalog
 from bot.interface.render.availability import NAMES_SHOWN, AvailabilityRenderer
 from commerce.member_controls import may_switch_to, switch_team
-from commerce.model import Associate, AssociateStatus, Member, Store
+from commerce.people import Associate, AssociateStatus, Member, Store
 
 OPENED = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 STORE = Store(brand_id=1, code="SH1", name="Xintiandi <1>", id=1)

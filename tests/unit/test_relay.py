@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from commerce.model import Associate, AssociateStatus, ConversationMessage, Direction, Link, Member, MessageKind, Store
+from commerce.conversations import ConversationMessage, Direction, MessageKind
+from commerce.people import Associate, AssociateStatus, Link, Member, Store
 from commerce.relay import ChatPaused, Forward, MemberPaused, NoAssociate, NotRelayed, NotYourMember, ReplyTo, check_reply, route_inbound
 
 T0 = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)

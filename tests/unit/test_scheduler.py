@@ -8,7 +8,7 @@ import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.runtime.scheduler import Scheduler, TimedJob, TimedJobs, daily_trigger
-from commerce.model import Brand
+from commerce.people import Brand
 
 
 def next_fire(brand: Brand, after: datetime) -> datetime:

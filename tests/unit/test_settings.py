@@ -145,3 +145,14 @@ def test_a_configured_signing_key_does_not_read_the_file(monkeypatch, tmp_path):
     (tmp_path / "var" / "signing.key").write_bytes(b"")
     monkeypatch.setenv("STORELINK_SIGNING_KEY", "n" * 40)
     assert load_settings().signing_keys() == [b"n" * 40]
+
+
+def test_the_bots_talk_through_aiohttp_unless_told_httpx(monkeypatch):
+    assert load_settings().bot_transport == "aiohttp"
+    monkeypatch.setenv("STORELINK_BOT_TRANSPORT", " HTTPX ")
+    assert load_settings().bot_transport == "httpx"
+
+
+def test_an_unknown_transport_names_the_choices(monkeypatch):
+    message = error_for(monkeypatch, STORELINK_BOT_TRANSPORT="curl")
+    assert message == "STORELINK_BOT_TRANSPORT must be one of aiohttp, httpx"

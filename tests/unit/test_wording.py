@@ -14,7 +14,7 @@ from bot.interface.render.availability import AvailabilityRenderer
 from bot.interface.render.member import MemberRenderer
 from commerce.availability import Away, OffHours
 from commerce.membership import MemberCard
-from commerce.model import Associate, Brand, Member, Store
+from commerce.people import Associate, Brand, Member, Store
 
 CATALOG = Catalog.load()
 T0 = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)

@@ -30,7 +30,7 @@ from commerce.workspace_values import (
     normalise_tier,
     parse_filter,
 )
-from commerce.model import Associate, AssociateStatus, Brand, Link, Member, Store
+from commerce.people import Associate, AssociateStatus, Brand, Link, Member, Store
 from commerce.workspace import (
     PAGE_SIZE,
     TAGS_PER_COMMAND,

@@ -27,9 +27,10 @@ from commerce.availability import (
     OffHours,
     Presence,
 )
+from commerce.conversations import ConversationMessage, MessageKind
 from commerce.escalation import OpenEscalation, Refusal
 from commerce.hours import WeeklyHours
-from commerce.model import Associate, ConversationMessage, Member, MessageKind, Store
+from commerce.people import Associate, Member, Store
 
 QUOTE = 300  # UTF-16 units of each message quoted on a card
 NAMES_SHOWN = 10  # teammates named in a notice; a store's team is rarely larger

@@ -11,8 +11,8 @@ from typing import Any
 from bot.interface.commands import Command, help_body
 from bot.interface.i18n import Catalog
 from commerce import lengths
+from commerce.bots import BotKind, Role
 from commerce.identity import Identity
-from commerce.model import BotKind, Role
 
 TEXT_LIMIT = lengths.TEXT  # UTF-16 units of the text as shown (commerce.lengths)
 _TAG = re.compile(r"<[^>]+>")

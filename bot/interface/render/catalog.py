@@ -33,8 +33,8 @@ from bot.interface.render.workspace import full_name, member_buttons, relay_head
 from commerce import lengths
 from commerce.catalog import CatalogItem, Variant
 from commerce.lengths import shorten, units
-from commerce.model import Brand
 from commerce.money import format_money
+from commerce.people import Brand
 from commerce.picks import (
     LookbookSent,
     PickSent,

@@ -14,13 +14,9 @@ from bot.interface.render.base import Outgoing, button, text
 from bot.interface.render.relay import RelayRenderer, full_name
 from commerce import lengths
 from commerce.chats import PAGE_SIZE, ChatListPage, OpenedChat, Undelivered
-from commerce.model import (
-    Brand,
-    ConversationMessage,
-    DeliveryProblem,
-    Direction,
-    MessageKind,
-)
+from commerce.conversations import ConversationMessage, Direction, MessageKind
+from commerce.outbox import DeliveryProblem
+from commerce.people import Brand
 
 PREVIEW = 60  # UTF-16 units of the last message shown in the list
 QUOTE = 200  # units of an undelivered message quoted back to its writer

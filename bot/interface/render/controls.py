@@ -16,7 +16,7 @@ from bot.interface.i18n import Catalog, locale_for
 from bot.interface.render.base import Outgoing, button, text
 from bot.interface.render.relay import full_name
 from commerce.member_controls import Choices, Moved
-from commerce.model import Associate, Brand, Member
+from commerce.people import Associate, Brand, Member
 
 PICKER_LIMIT = 30  # buttons in one list; a store's team is rarely larger
 

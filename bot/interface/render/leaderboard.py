@@ -9,8 +9,8 @@ the ranking images and their captions. The daily job and /leaderboard share it.
 - HQ: the brand's top list with the best stores' top 3 under it, then the other stores,
   MAX_SECTIONS to an image.
 
-Images are PNG bytes rendered with bot/images/charts.py, CPU work: `Artist` (the drawing
-port of commerce.leaderboard_sends) runs them in a worker thread. commerce keeps each as
+Images are PNG bytes laid out by bot/images/chart_layout.py and drawn by charts.py, CPU
+work: `Artist` (the drawing port of commerce.leaderboard_sends) runs them in a worker thread. commerce keeps each as
 a blob for ``leaderboard_image_days`` (a setting) after it was last queued.
 """
 
@@ -19,7 +19,8 @@ from __future__ import annotations
 import asyncio
 import html
 
-from bot.images.charts import MAX_SECTIONS, ChartRow, ChartSection, render_leaderboard
+from bot.images.chart_layout import MAX_SECTIONS, ChartRow, ChartSection
+from bot.images.charts import render_leaderboard
 from bot.interface.i18n import Catalog
 from commerce.images import Picture
 from commerce.leaderboard import Board, Standing, Window

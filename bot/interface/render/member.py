@@ -25,7 +25,8 @@ from commerce.enrollment import (
     WelcomeBack,
 )
 from commerce.membership import MemberCard
-from commerce.model import Associate, Brand, Coupon, Member, Store
+from commerce.people import Associate, Brand, Member, Store
+from commerce.rewards import Coupon
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from bot.runtime.albums import (
 from commerce import lengths
 from commerce import messages as m
 from commerce.escalation import Refusal
-from commerce.model import Brand
+from commerce.people import Brand
 from commerce.picks import LookbookSent, PickSent
 from commerce.shop import ProductInterest
 

@@ -14,17 +14,10 @@ from bot.interface.i18n import Catalog
 from bot.interface.render.base import TEXT_LIMIT, Outgoing, fit, plain
 from bot.interface.render.workspace import member_buttons, relay_header
 from commerce import lengths
+from commerce.conversations import ConversationMessage, Direction, MessageKind
 from commerce.lengths import shorten, units
 from commerce.messages import Content
-from commerce.model import (
-    Associate,
-    Brand,
-    ConversationMessage,
-    Direction,
-    Member,
-    MessageKind,
-    Store,
-)
+from commerce.people import Associate, Brand, Member, Store
 
 __all__ = ["CAPTION_LIMIT", "CAPTIONED", "Content", "RelayRenderer", "compose", "full_name", "plain"]
 

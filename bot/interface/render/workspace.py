@@ -17,7 +17,8 @@ from bot.interface.i18n import Catalog
 from bot.interface.render.base import Outgoing, text
 from commerce import lengths
 from commerce.access import NotYours
-from commerce.model import Brand, Direction, Member, Store
+from commerce.conversations import Direction
+from commerce.people import Brand, Member, Store
 from commerce.workspace import (
     PAGE_SIZE,
     BadNote,

@@ -59,7 +59,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["brand_id"], ["brand.id"], name="fk_variant_brand_id_brand"),
         sa.ForeignKeyConstraint(["product_id"], ["product.id"], name="fk_variant_product_id_product"),
         sa.UniqueConstraint("brand_id", "sku", name="uq_variant_brand_id_sku"),
-        sa.CheckConstraint("price_minor >= 0", name="ck_variant_price_not_negative"),
+        sa.CheckConstraint("price_minor >= 0", name="price_not_negative"),
     )
     op.create_index("ix_variant_product_id", "variant", ["product_id"])
     op.create_table(
@@ -69,7 +69,7 @@ def upgrade() -> None:
         sa.Column("price_minor", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("variant_id", "tier", name="pk_member_price"),
         sa.ForeignKeyConstraint(["variant_id"], ["variant.id"], name="fk_member_price_variant_id_variant"),
-        sa.CheckConstraint("price_minor >= 0", name="ck_member_price_price_not_negative"),
+        sa.CheckConstraint("price_minor >= 0", name="price_not_negative"),
     )
     op.create_table(
         "product_image",
@@ -92,8 +92,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("store_id", "variant_id", name="pk_stock"),
         sa.ForeignKeyConstraint(["store_id"], ["store.id"], name="fk_stock_store_id_store"),
         sa.ForeignKeyConstraint(["variant_id"], ["variant.id"], name="fk_stock_variant_id_variant"),
-        sa.CheckConstraint("on_hand >= 0", name="ck_stock_on_hand_not_negative"),
-        sa.CheckConstraint("held >= 0 AND held <= on_hand", name="ck_stock_held_within_on_hand"),
+        sa.CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+        sa.CheckConstraint("held >= 0 AND held <= on_hand", name="held_within_on_hand"),
     )
     op.create_index("ix_stock_variant_id", "stock", ["variant_id"])
 

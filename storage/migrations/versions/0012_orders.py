@@ -62,7 +62,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["associate_id"], ["associate.id"], name="fk_shop_order_associate_id_associate"),
         sa.ForeignKeyConstraint(["store_id"], ["store.id"], name="fk_shop_order_store_id_store"),
         sa.ForeignKeyConstraint(["coupon_id"], ["coupon.id"], name="fk_shop_order_coupon_id_coupon"),
-        sa.CheckConstraint("total_minor >= 0", name="ck_shop_order_total_not_negative"),
+        sa.CheckConstraint("total_minor >= 0", name="total_not_negative"),
     )
     op.create_index("ix_shop_order_member_id_created_at", "shop_order", ["member_id", "created_at"])
     op.create_index("ix_shop_order_associate_id_status", "shop_order", ["associate_id", "status"])
@@ -78,10 +78,13 @@ def upgrade() -> None:
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("list_price_minor", sa.BigInteger(), nullable=False),
         sa.Column("unit_price_minor", sa.BigInteger(), nullable=False),
+        sa.Column("proposed_variant_id", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_order_line"),
         sa.ForeignKeyConstraint(["order_id"], ["shop_order.id"], name="fk_order_line_order_id_shop_order"),
         sa.ForeignKeyConstraint(["variant_id"], ["variant.id"], name="fk_order_line_variant_id_variant"),
-        sa.CheckConstraint("quantity > 0", name="ck_order_line_quantity_positive"),
+        sa.ForeignKeyConstraint(["proposed_variant_id"], ["variant.id"],
+                                name="fk_order_line_proposed_variant_id_variant"),
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
     )
     op.create_index("ix_order_line_order_id", "order_line", ["order_id"])
     op.create_table(
@@ -89,6 +92,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("order_id", sa.Integer(), nullable=False),
         sa.Column("at", TZ, nullable=False),
+        sa.Column("action", sa.String(24), nullable=False),
         sa.Column("actor", sa.String(16), nullable=False),
         sa.Column("actor_id", sa.BigInteger(), nullable=True),
         sa.Column("from_status", sa.String(24), nullable=True),
@@ -115,7 +119,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["order_id"], ["shop_order.id"], name="fk_stock_hold_order_id_shop_order"),
         sa.ForeignKeyConstraint(["store_id"], ["store.id"], name="fk_stock_hold_store_id_store"),
         sa.ForeignKeyConstraint(["variant_id"], ["variant.id"], name="fk_stock_hold_variant_id_variant"),
-        sa.CheckConstraint("quantity > 0", name="ck_stock_hold_quantity_positive"),
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
     )
     op.create_index("ix_stock_hold_order_id", "stock_hold", ["order_id"])
     op.create_index("ix_stock_hold_open_expires_at", "stock_hold", ["expires_at"], **_where("released_at IS NULL"))
