@@ -52,6 +52,7 @@ class Hitch(StrEnum):
     NEEDS_LOCATION = "needs_location"  # same-day delivery checks the distance: share a location
     OUT_OF_RADIUS = "out_of_radius"  # the shared place is beyond the store's radius
     BAD_PLACE = "bad_place"  # coordinates that are no place on Earth
+    REWARD_GONE = "reward_gone"  # another order redeemed the reward first: review without it
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from bot.interface.i18n import Catalog, locale_for
 from bot.interface.render.availability import AvailabilityRenderer
 from bot.interface.render.base import TEXT_LIMIT, Outgoing, fit, text
 from bot.interface.render.chats import ChatsRenderer
+from bot.interface.render.checkout import CheckoutRenderer
 from bot.interface.render.controls import ControlsRenderer
 from bot.interface.render.leaderboard import standing_text
 from bot.interface.render.relay import RelayRenderer
@@ -27,6 +28,7 @@ from bot.runtime.albums import (
 )
 from commerce import lengths
 from commerce import messages as m
+from commerce.checkout import CheckoutShown
 from commerce.escalation import Refusal
 from commerce.people import Brand
 
@@ -46,6 +48,7 @@ class OutboundRenderer:
             m.CardTaken: self._card_taken, m.CardClaimed: self._card_claimed,
             m.NotDelivered: self._not_delivered, m.TagAnswered: self._tag, m.NoteAnswered: self._note,
             m.TagsAndNotesShown: self._tags_and_notes, m.StandingLine: self._standing, m.PictureShown: self._picture,
+            CheckoutShown: CheckoutRenderer(catalog).shown,
         }
 
     def render(self, body: object) -> list[Outgoing]:
