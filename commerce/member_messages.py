@@ -64,9 +64,10 @@ async def relay_member_message(uow: UnitOfWork, postbox: Postbox, member: Member
     # The one rule between the relay and checkout: an open checkout waiting for typing (a
     # name and phone, an address or a location) takes the member's message; /cancel or its
     # Cancel button leaves it. The identity query says whether one waits: no extra read.
-    if known is not None and known.typing_until is not None and known.typing_until > now:
-        if await take_into_checkout(uow, postbox, known, incoming.chat_id, incoming.locale, typed_of(incoming), now):
-            return TakenByCheckout()
+    waits = known is not None and known.typing_until is not None and known.typing_until > now
+    if waits and await take_into_checkout(uow, postbox, known, incoming.chat_id, incoming.locale,  # type: ignore[arg-type]
+                                          typed_of(incoming), now):
+        return TakenByCheckout()
     route = await route_member_message(uow, member, known)
     if not isinstance(route, Forward):
         if await first_of_album(postbox, incoming):  # an album hears it once, not once per item

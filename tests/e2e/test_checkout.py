@@ -9,7 +9,16 @@ from bot.interface.callbacks import CheckoutStart, CheckoutStep
 from bot.interface.render.base import button, text
 from commerce.bots import BotKind
 from commerce.catalog import MemberPrice, Product, Variant
-from tests.e2e.scenario import buttons, enrol, open_shop, press, push_callback, settle, wait_for_edit, wait_for_text
+from tests.e2e.scenario import (
+    buttons,
+    enrol,
+    open_shop,
+    press,
+    push_callback,
+    settle,
+    wait_for_edit,
+    wait_for_text,
+)
 
 T0 = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -59,7 +68,7 @@ async def test_a_member_buys_from_a_card_and_the_associate_confirms(stack):
     alice = await stack.person("Alice")
     await enrol(stack, shop, alice, shop.bob)
     await gold(stack, alice)
-    product_id, skus = await a_scarf(stack, shop)
+    product_id, _ = await a_scarf(stack, shop)
     card = await a_card(stack, alice, product_id)
 
     await press(stack, alice, stack.consumer_bot, card, data_of(card, "Buy"))
