@@ -24,6 +24,7 @@ class Identity:
     # and their associate's availability row (auto-replies). None: not read.
     tags: tuple[str, ...] | None = None
     availability: Availability | None = None
+    typing_until: datetime | None = None  # a member's open checkout waits for typing until then
 
 
 async def identify(uow: UnitOfWork, bot: BotKind, brand_id: int, telegram_user_id: int) -> Identity:
@@ -33,9 +34,9 @@ async def identify(uow: UnitOfWork, bot: BotKind, brand_id: int, telegram_user_i
         found = await uow.members.with_associate(brand_id, telegram_user_id)
         if found is None or found[0].id is None:
             return Identity(Role.GUEST, telegram_user_id)
-        member, link, associate, store, tags, availability = found
+        member, link, associate, store, tags, availability, typing_until = found
         return Identity(Role.MEMBER, telegram_user_id, member=member, associate=associate, store=store, link=link,
-                        tags=tuple(tags), availability=availability)
+                        tags=tuple(tags), availability=availability, typing_until=typing_until)
 
     operator = await uow.hq.by_telegram_user(telegram_user_id)
     if operator is not None:

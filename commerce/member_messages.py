@@ -20,7 +20,9 @@ from commerce.album_relay import (
 )
 from commerce.availability import Available, auto_reply_for, presence
 from commerce.bots import BotKind, Role
+from commerce.checkout import Typed, take_into_checkout
 from commerce.conversations import Direction, MessageKind
+from commerce.geo import Place
 from commerce.identity import Identity, identify
 from commerce.membership import attach_phone
 from commerce.messages import (
@@ -50,11 +52,22 @@ from commerce.workspace import header_tags
 CONSUMER, ASSOCIATE = BotKind.CONSUMER, BotKind.ASSOCIATE
 
 
+class TakenByCheckout:
+    """The member's message went to their open checkout, not to their associate."""
+
+
 async def relay_member_message(uow: UnitOfWork, postbox: Postbox, member: Member, incoming: Incoming, brand_id: int,
-                               now: datetime, known: Identity | None = None) -> InboundRoute:
+                               now: datetime, known: Identity | None = None) -> InboundRoute | TakenByCheckout:
     """A member's message: to their associate, or a polite word why not. `known`, the
     member's identity read in this transaction, spares reading their link again."""
     known = known if known is not None and known.member is not None and known.member.id == member.id else None
+    # The one rule between the relay and checkout: an open checkout waiting for typing (a
+    # name and phone, an address or a location) takes the member's message; /cancel or its
+    # Cancel button leaves it. The identity query says whether one waits: no extra read.
+    waits = known is not None and known.typing_until is not None and known.typing_until > now
+    if waits and await take_into_checkout(uow, postbox, known, incoming.chat_id, incoming.locale,  # type: ignore[arg-type]
+                                          typed_of(incoming), now):
+        return TakenByCheckout()
     route = await route_member_message(uow, member, known)
     if not isinstance(route, Forward):
         if await first_of_album(postbox, incoming):  # an album hears it once, not once per item
@@ -84,11 +97,20 @@ async def relay_member_text(uow: UnitOfWork, postbox: Postbox, member: Member, i
     await relay_member_message(uow, postbox, member, incoming, brand_id, now, known)
 
 
+def typed_of(incoming: Incoming) -> Typed:
+    """A message as a checkout takes it: text, or a shared place (anything else is neither)."""
+    content = incoming.content
+    if content.kind is MessageKind.LOCATION and content.card is not None:
+        return Typed(place=Place(float(content.card["latitude"]), float(content.card["longitude"])))
+    return Typed(text=content.text if content.kind is MessageKind.TEXT else None)
+
+
 class ContactShared(StrEnum):
     PHONE_KEPT = "phone_kept"  # the sender's own card: their phone is on file now
     NOT_A_MEMBER = "not_a_member"  # the sender's own card, but they are not a member
     NOT_YOURS = "not_yours"  # someone else's card while the phone prompt is open: refused
     RELAYED = "relayed"  # someone else's card, for the member's associate
+    CHECKOUT = "checkout"  # the sender's own card, for their checkout asking who receives the order
 
 
 async def share_contact(uow: UnitOfWork, postbox: Postbox, brand: Brand, sender_id: int, contact_user_id: int | None,
@@ -98,10 +120,15 @@ async def share_contact(uow: UnitOfWork, postbox: Postbox, brand: Brand, sender_
     is open, so someone else's card answers it (and is refused); after, it is a card for
     their associate. The number is never logged."""
     assert brand.id is not None
+    who = await identify(uow, CONSUMER, brand.id, sender_id)
+    if contact_user_id == sender_id and who.typing_until is not None and who.typing_until > now:
+        card = incoming.content.card or {}
+        typed = Typed(contact=(" ".join(filter(None, [card.get("first_name"), card.get("last_name")])), phone))
+        if await take_into_checkout(uow, postbox, who, incoming.chat_id, incoming.locale, typed, now):
+            return ContactShared.CHECKOUT
     if contact_user_id == sender_id:
         member = await attach_phone(uow, brand, sender_id, phone, now)
         return ContactShared.PHONE_KEPT if member is not None else ContactShared.NOT_A_MEMBER
-    who = await identify(uow, CONSUMER, brand.id, sender_id)
     if who.role is Role.MEMBER and who.member is not None and who.member.phone is not None:
         await relay_member_message(uow, postbox, who.member, incoming, brand.id, now, who)
         return ContactShared.RELAYED

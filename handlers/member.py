@@ -73,7 +73,7 @@ async def on_contact(update: Update, ctx: StorelinkContext) -> None:
                                      message.contact.phone_number, incoming_of(message, locale), services.clock.now())
         if shared is ContactShared.NOT_YOURS:
             await tx.reply(update, text(views.t(locale, "enroll.phone_not_yours")))
-        elif shared is not ContactShared.RELAYED:
+        elif shared not in (ContactShared.RELAYED, ContactShared.CHECKOUT):
             body = views.t(locale, "enroll.phone_thanks" if shared is ContactShared.PHONE_KEPT else "member.not_a_member")
             await tx.reply(update, Outgoing("sendMessage", {"text": body, "parse_mode": "HTML", "reply_markup": {"remove_keyboard": True}}))
 

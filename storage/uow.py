@@ -23,6 +23,7 @@ from commerce.ports.people import AssociateRepository, AuditLog, BrandRepository
 from commerce.ports.rewards import RecruitmentRepository, RewardRepository, ScanRepository
 from commerce.ports.workspace import WorkspaceRepository
 from commerce.ports.orders import OrderRepository
+from commerce.ports.checkout import CheckoutRepository
 from commerce.ports.availability import AvailabilityRepository, EscalationRepository
 from commerce.ports.catalog import CatalogRepository, StockRepository
 from storage.engine import make_engine, parse_url
@@ -40,6 +41,7 @@ from storage.repositories.conversations import SqlConversationRepository
 from storage.repositories.catalog import SqlCatalogRepository, SqlStockRepository
 from storage.repositories.workspace import SqlWorkspaceRepository
 from storage.repositories.orders import SqlOrderRepository
+from storage.repositories.checkout import SqlCheckoutRepository
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +74,7 @@ class SqlUnitOfWork:
     catalog: CatalogRepository
     stock: StockRepository
     orders: OrderRepository
+    checkouts: CheckoutRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -111,6 +114,7 @@ class SqlUnitOfWork:
         self.catalog = SqlCatalogRepository(session)
         self.stock = SqlStockRepository(session)
         self.orders = SqlOrderRepository(session)
+        self.checkouts = SqlCheckoutRepository(session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

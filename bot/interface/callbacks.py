@@ -260,3 +260,47 @@ class ShopAction(CallbackData):
     prefix: ClassVar[str] = "ua"
     action: str  # a commerce.shop.Intent value: ask, buy, reserve
     product_id: int  # re-checked; the presser must be a member (the card is in their own chat)
+# --- checkout and orders (handlers/checkout.py in the consumer bot, handlers/orders.py in
+# both). A checkout's buttons name its id and step; the state is in the checkout table.
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutStart(CallbackData):
+    """Buy, or Reserve for pickup, on a product's card: starts the member's checkout."""
+
+    prefix: ClassVar[str] = "bu"
+    product_id: int  # re-checked: the presser's brand's, on sale
+    reserve: bool  # True: reserve for pickup (no fulfilment step)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutStep(CallbackData):
+    prefix: ClassVar[str] = "bx"
+    checkout_id: int  # re-checked: the presser's own open checkout
+    step: str  # a commerce.checkout_steps.Step value: must be the checkout's current step
+    choice: str  # a variant id, a quantity, a Fulfilment value, back, cancel, reward_on/off, place
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDesk(CallbackData):
+    """The associate's order card and lists in the staff bot."""
+
+    prefix: ClassVar[str] = "od"
+    order_id: int  # re-checked: an order the presser may see (commerce.access.sees_order)
+    action: str  # open, confirm, propose, decline; anything else shows the card
+    arg: int  # propose: a variant id (0: list them); decline: a reason's number (0: list them)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderAnswer(CallbackData):
+    """The member's answer to another SKU proposed for their order."""
+
+    prefix: ClassVar[str] = "oa"
+    order_id: int  # re-checked: the presser's own order
+    accept: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OrdersPage(CallbackData):
+    prefix: ClassVar[str] = "op"
+    page: int  # of the presser's own /orders

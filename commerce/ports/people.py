@@ -59,7 +59,9 @@ class HQOperatorRepository(Protocol):
 
 # A member, their open link (if any), its associate, the associate's store, the member's
 # tags (sorted) and the associate's availability row (None: none, or no associate).
-MemberWithAssociate = tuple[Member, Link | None, Associate | None, Store | None, list[str], "Availability | None"]
+# The last: until when the member's open checkout waits for them to type (None: none waits).
+MemberWithAssociate = tuple[Member, Link | None, Associate | None, Store | None, list[str], "Availability | None",
+                            "datetime | None"]
 
 
 class MemberRepository(Protocol):

@@ -8,6 +8,7 @@ from typing import Protocol, Self
 
 from commerce.ports.availability import AvailabilityRepository, EscalationRepository
 from commerce.ports.catalog import CatalogRepository, StockRepository
+from commerce.ports.checkout import CheckoutRepository
 from commerce.ports.messaging import (
     AlbumRepository,
     BlobRepository,
@@ -69,6 +70,7 @@ class UnitOfWork(Protocol):
     catalog: CatalogRepository
     stock: StockRepository
     orders: OrderRepository
+    checkouts: CheckoutRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *exc: object) -> None: ...

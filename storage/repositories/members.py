@@ -20,6 +20,7 @@ from storage.repositories.base import (
     _Repository,
     _unlabel,
 )
+from storage.tables.checkout import CheckoutRow
 from storage.tables.members import AuditLogRow, LinkRow, MemberRow
 from storage.tables.workspace import MemberTagRow
 
@@ -54,7 +55,8 @@ class SqlMemberRepository(_Repository):
                 mapping.associate(parts[1]) if parts[1].id is not None else None,  # type: ignore[arg-type]
                 mapping.store(parts[2]) if parts[2].id is not None else None,  # type: ignore[arg-type]
                 _tag_list(tags, postgres=postgres),
-                _availability(parts[3]) if parts[3].associate_id is not None else None)
+                _availability(parts[3]) if parts[3].associate_id is not None else None,
+                values["typing_until"])
 
     async def add(self, member: Member) -> Member:
         row = await self._insert_unique(mapping.member_row(member))
@@ -74,8 +76,14 @@ def _with_associate_statement(postgres: bool) -> Any:
     # that is not would show someone else's tags). SQLite's array is sorted by the caller.
     aggregate = sa.func.json_agg(aggregate_order_by(tags.c.tag, tags.c.tag)) if postgres else sa.func.json_group_array(tags.c.tag)
     tag_list = sa.select(aggregate).where(tags.c.member_id == member.c.id).correlate(member)
+    # The member's open checkout waiting for typing (commerce.checkout_steps.TYPED): their
+    # next message is for it, not for their associate (at most one row: one per member).
+    checkout = CheckoutRow.__table__  # type: ignore[attr-defined]
+    typing = (sa.select(checkout.c.expires_at).where(checkout.c.member_id == member.c.id,
+                                                     checkout.c.step.in_(["contact", "address"]))
+              .correlate(member).scalar_subquery().label("typing_until"))
     return (sa.select(*_labelled(member, "m"), *_labelled(link, "l"), *_labelled(associate, "a"), *_labelled(store, "s"),
-                      *_labelled(availability, "v"), tag_list.scalar_subquery().label("tags"))
+                      *_labelled(availability, "v"), tag_list.scalar_subquery().label("tags"), typing)
             .select_from(member)
             .outerjoin(link, sa.and_(link.c.member_id == member.c.id, link.c.ended_at.is_(None)))
             .outerjoin(associate, associate.c.id == link.c.associate_id)

@@ -16,6 +16,7 @@ from storage.tables import (  # noqa: F401  (each module registers its tables on
     blobs,
     brand,
     catalog,
+    checkout,
     conversations,
     inbox,
     leaderboard,

@@ -25,6 +25,7 @@ class BrandRow(SQLModel, table=True):
                                   sa_column_kwargs={"server_default": "21:00"})
     auto_reply_hours: int = Field(default=12, sa_column_kwargs={"server_default": "12"})  # migration 0004
     escalation_minutes: int = Field(default=30, sa_column_kwargs={"server_default": "30"})  # migration 0004
+    delivery_radius_km: int = Field(default=10, sa_column_kwargs={"server_default": "10"})  # migration 0013
 
 
 class StoreRow(SQLModel, table=True):

@@ -36,10 +36,12 @@ def test_every_registered_command_is_in_the_help_of_some_role(bot: BotKind) -> N
 
 
 @pytest.mark.parametrize(("bot", "role", "expected"), [
-    (BotKind.CONSUMER, Role.MEMBER, ["start", "me", "switch", "stopchat", "stop", "catalog", "new", "help"]),
+    (BotKind.CONSUMER, Role.MEMBER, ["start", "me", "switch", "stopchat", "stop", "catalog", "new", "orders", "points",
+                                     "cancel", "help"]),
     (BotKind.CONSUMER, Role.GUEST, ["start", "help"]),
     (BotKind.ASSOCIATE, Role.ASSOCIATE, ["start", "qr", "welcome", "leaderboard", "chats", "history", "members", "tag",
-                                         "untag", "note", "done", "catalog", "hours", "away", "back", "escalations", "help"]),
+                                         "untag", "note", "done", "catalog", "hours", "away", "back", "escalations", "orders",
+                                         "help"]),
     (BotKind.ASSOCIATE, Role.HQ, ["start", "leaderboard", "help"]),
     (BotKind.ASSOCIATE, Role.GUEST, ["start", "help"]),
 ])

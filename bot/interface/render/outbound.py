@@ -16,6 +16,7 @@ from bot.interface.render.availability import AvailabilityRenderer
 from bot.interface.render.base import TEXT_LIMIT, Outgoing, fit, text
 from bot.interface.render.catalog import CatalogRenderer
 from bot.interface.render.chats import ChatsRenderer
+from bot.interface.render.checkout import CheckoutRenderer
 from bot.interface.render.controls import ControlsRenderer
 from bot.interface.render.leaderboard import standing_text
 from bot.interface.render.relay import RelayRenderer
@@ -28,6 +29,7 @@ from bot.runtime.albums import (
 )
 from commerce import lengths
 from commerce import messages as m
+from commerce.checkout import CheckoutShown
 from commerce.escalation import Refusal
 from commerce.people import Brand
 from commerce.picks import LookbookSent, PickSent
@@ -49,6 +51,7 @@ class OutboundRenderer:
             m.CardTaken: self._card_taken, m.CardClaimed: self._card_claimed,
             m.NotDelivered: self._not_delivered, m.TagAnswered: self._tag, m.NoteAnswered: self._note,
             m.TagsAndNotesShown: self._tags_and_notes, m.StandingLine: self._standing, m.PictureShown: self._picture,
+            CheckoutShown: CheckoutRenderer(catalog).shown,
         }
         # The catalog in the chats: picks and lookbooks for members, members' questions for associates.
         shelf = CatalogRenderer(catalog, brand)

@@ -1,0 +1,52 @@
+"""The checkout's messages stay within Telegram's limits whatever the names (UTF-16 units)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.interface.i18n import Catalog
+from bot.interface.render.base import plain
+from bot.interface.render.checkout import CheckoutRenderer
+from commerce import lengths
+from commerce.catalog import CatalogItem, Product, Variant
+from commerce.checkout import CheckoutView, Option, Totals
+from commerce.checkout_steps import Step, new_checkout
+from commerce.people import Member, Store
+
+CATALOG = Catalog.load()
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def a_view(name: str, size: str, step: Step) -> CheckoutView:
+    product = Product(brand_id=1, code="P", name=name, category="c", currency="CNY", id=5)
+    variants = tuple(Variant(brand_id=1, product_id=5, sku=f"S{n}", price_minor=128_000, size=size, colour=size, id=n)
+                     for n in range(1, 9))
+    checkout = new_checkout(1, 5, False, tuple(v.id for v in variants), NOW)
+    from dataclasses import replace
+    checkout = replace(checkout, id=3, step=step, variant_id=1, quantity=2, contact_name=name, phone="+86 138 0000 0000",
+                       address=name)
+    member = Member(brand_id=1, telegram_user_id=9, first_name=name, enrolled_at=NOW, tier=size, id=1)
+    options = tuple(Option(v, 128_000, 110_000, 3) for v in variants)
+    totals = Totals("CNY", 128_000, 110_000, 2, 220_000, 22_000, 10)
+    return CheckoutView(checkout, member, CatalogItem(product, variants), Store(brand_id=1, code="S", name=name, id=1),
+                        options, True, True, 10, totals)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(min_size=1, max_size=5000), st.text(max_size=300), st.sampled_from(list(Step)), st.sampled_from(["en", "zh-Hans"]))
+def test_every_step_fits_telegram_whatever_the_names(name, size, step, locale):
+    for outgoing in CheckoutRenderer(CATALOG).view(locale, a_view(name, size, step), edit_message_id=7):
+        params = outgoing.params
+        assert lengths.units(plain(params["text"])) <= lengths.TEXT
+        for row in params.get("reply_markup", {}).get("inline_keyboard", []):
+            for key in row:
+                assert len(key["callback_data"].encode()) <= 64
+                assert lengths.units(key["text"]) <= lengths.BUTTON_TEXT
+
+
+def test_the_review_masks_the_phone():
+    rendered = CheckoutRenderer(CATALOG).view("en", a_view("Alice", "M", Step.REVIEW))[0].params["text"]
+    assert "0000 0000" not in rendered and "•••• 0000" in rendered
