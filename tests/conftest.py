@@ -14,6 +14,7 @@ import socket
 from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import settings
 
 pytest_plugins = ["tests.fixtures_db", "tests.fixtures_backends"]
 
@@ -25,6 +26,11 @@ _SERVICES = {
     "redis": ("STORELINK_TEST_REDIS_URL", DEFAULT_REDIS_URL, 6379),
 }
 _skipped: dict[str, int] = {}
+
+# Property tests check what code does, not how fast: a machine busy with other work must not
+# turn a slow example into a failure (hypothesis' default deadline is 200 ms per example).
+settings.register_profile("storelink", deadline=None)
+settings.load_profile("storelink")
 TRANSPORTS = ("aiohttp", "httpx")  # as bot.runtime.transport names them
 
 
