@@ -9,6 +9,7 @@ from telegram.ext import (
     ChatMemberHandler,
     ContextTypes,
     MessageHandler,
+    PreCheckoutQueryHandler,
     filters,
 )
 
@@ -42,6 +43,8 @@ from handlers import (
     member,
     member_controls,
     membership,
+    order_steps,
+    payments,
     qr,
     relay,
     stale_buttons,
@@ -115,6 +118,9 @@ HANDLERS = {
         CallbackQueryHandler(member.on_consent, pattern=ConsentChoice.pattern()),
         CallbackQueryHandler(member.on_me, pattern=ShowCard.pattern()),
         MessageHandler(PRIVATE & filters.CONTACT, member.on_contact),
+        # Paying by invoice (handlers/payments.py); the ingress handles pre-checkout queries at once.
+        PreCheckoutQueryHandler(payments.on_pre_checkout),
+        MessageHandler(PRIVATE & filters.SUCCESSFUL_PAYMENT, payments.on_successful_payment),
         ChatMemberHandler(membership.on_consumer_bot_status, ChatMemberHandler.MY_CHAT_MEMBER),
         MessageHandler(PRIVATE & RELAYED_MEDIA, relay.on_member_media),
         # Last: plain text that no command claimed (a member's message, or a short code).
@@ -146,6 +152,8 @@ HANDLERS = {
         Command("away", availability.on_away, about("command.away", ASSOCIATE)),
         Command("back", availability.on_back, about("command.back", ASSOCIATE)),
         Command("escalations", availability.on_escalations, about("command.escalations", ASSOCIATE)),
+        # An order's next step typed out, beside the order card's buttons (handlers/order_steps.py).
+        Command("order", order_steps.on_order, about("order_update.command", ASSOCIATE)),
         Command("help", start.on_help, about("command.help", GUEST, ASSOCIATE, HQ)),
         CallbackQueryHandler(availability.on_claim, pattern=ClaimEscalation.pattern()),
         # Last: an associate's text, media, location or contact, a reply to a relayed member's message.

@@ -17,6 +17,7 @@ from bot.interface.render.base import TEXT_LIMIT, Outgoing, fit, text
 from bot.interface.render.chats import ChatsRenderer
 from bot.interface.render.controls import ControlsRenderer
 from bot.interface.render.leaderboard import standing_text
+from bot.interface.render.order_updates import OrderUpdatesRenderer
 from bot.interface.render.relay import RelayRenderer
 from bot.interface.render.workspace import WorkspaceRenderer
 from bot.runtime.albums import (
@@ -47,6 +48,7 @@ class OutboundRenderer:
             m.NotDelivered: self._not_delivered, m.TagAnswered: self._tag, m.NoteAnswered: self._note,
             m.TagsAndNotesShown: self._tags_and_notes, m.StandingLine: self._standing, m.PictureShown: self._picture,
         }
+        self._by_type.update(OrderUpdatesRenderer(catalog, brand, default_locale).renderers())  # an order's updates
 
     def render(self, body: object) -> list[Outgoing]:
         return self._by_type[type(body)](body)
