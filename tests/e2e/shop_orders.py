@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from commerce.bots import BotKind
+from commerce.fan_out import fan_out
+from commerce.outbox import OutboxMessage, OutboxPurpose
 from commerce.catalog import MemberPrice, Product, Variant
 from commerce.identity import identify
 from commerce.order_moves import Moved
@@ -80,8 +82,7 @@ async def step(stack, associate_user: int, words: str) -> dict[str, Any]:
     """An associate's `/order ...` and the bot's answer to it."""
     sent = await stack.people.send_text(associate_user, stack.associate_bot, f"/order {words}")
     answer = await stack.people.wait_for(associate_user, stack.associate_bot,
-                                         lambda m: m["sender"] == "bot" and "Order #" in (m["text"] or "")
-                                         and not (m["text"] or "").startswith("📋"), 10.0,
+                                         lambda m: not (m["text"] or "").startswith(("📋", "💬")), 10.0,
                                          after_message_id=sent["message_id"])
     await settle(stack)
     return answer
@@ -90,3 +91,31 @@ async def step(stack, associate_user: int, words: str) -> dict[str, Any]:
 async def invoice_message(stack, user: int, after: int = 0) -> dict[str, Any]:
     return await stack.people.wait_for(user, stack.consumer_bot, lambda m: m["kind"] == "invoice", 10.0,
                                        after_message_id=after)
+
+
+# --- a campaign draining in the bulk lane, for the lane tests ----------------------------------
+
+
+async def audience(stack, size: int) -> list[int]:
+    """People who started the consumer bot (so Telegram lets it write to them)."""
+    people = []
+    for n in range(size):
+        person = stack.sandbox.people.create(f"Shopper{n}")
+        stack.sandbox.people.chat(person.id, stack.consumer_bot).started = True
+        people.append(person.id)
+    return people
+
+
+async def queue_campaign(stack, chats: list[int], body: str) -> None:
+    """A campaign's rows, written in chunks and announced in the bulk lane."""
+    services = stack.runtime.services
+    now = services.clock.now()
+    await fan_out(services.uow, (
+        OutboxMessage(bot=BotKind.CONSUMER, chat_id=chat, method="sendMessage", params={"text": body},
+                      created_at=now, purpose=OutboxPurpose.CAMPAIGN, campaign_id=1)
+        for chat in chats), services.signals.outbox_pending, chunk=100)
+
+
+async def pending_campaign_rows(stack) -> int:
+    async with stack.runtime.services.uow() as uow:
+        return len(list(await uow.outbox.pending_chats(1000, purposes=[OutboxPurpose.CAMPAIGN])))
