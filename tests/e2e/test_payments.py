@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from bot.runtime.hold_job import release_expired_holds
 from bot.runtime.ingress import Ingress
+from bot.runtime.scheduler import expiry_notices
 from bot.sandbox.shapes import message_json
 from commerce.bots import BotKind
 from commerce.orders import Action, OrderStatus
@@ -104,8 +105,10 @@ async def test_a_payment_is_refused_when_the_reservation_ran_out_and_another_ord
     alices, invoice = await invoiced(stack, shop, alice, scarf)
     # Alice's hold runs out unpaid (the hold sweep, two hours and more later), and Bea's
     # order takes the one scarf.
-    run = await release_expired_holds(stack.runtime.services.uow, datetime.now(UTC) + timedelta(hours=3))
+    services = stack.runtime.services
+    run = await release_expired_holds(services.uow, datetime.now(UTC) + timedelta(hours=3), expiry_notices(services))
     assert [moved.order.id for moved in run.expired] == [alices]
+    await wait_for_text(stack, alice, stack.consumer_bot, "the reservation ran out before it was paid")
     beas, _ = await invoiced(stack, shop, bea, scarf)
 
     refused = await stack.people.pay(alice, stack.consumer_bot, invoice["message_id"])

@@ -39,7 +39,7 @@ def test_every_registered_command_is_in_the_help_of_some_role(bot: BotKind) -> N
     (BotKind.CONSUMER, Role.MEMBER, ["start", "me", "switch", "stopchat", "stop", "help"]),
     (BotKind.CONSUMER, Role.GUEST, ["start", "help"]),
     (BotKind.ASSOCIATE, Role.ASSOCIATE, ["start", "qr", "welcome", "leaderboard", "chats", "history", "members", "tag",
-                                         "untag", "note", "done", "hours", "away", "back", "escalations", "help"]),
+                                         "untag", "note", "done", "hours", "away", "back", "escalations", "order", "help"]),
     (BotKind.ASSOCIATE, Role.HQ, ["start", "leaderboard", "help"]),
     (BotKind.ASSOCIATE, Role.GUEST, ["start", "help"]),
 ])
