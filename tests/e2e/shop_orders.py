@@ -12,14 +12,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from commerce.bots import BotKind
-from commerce.fan_out import fan_out
-from commerce.outbox import OutboxMessage, OutboxPurpose
 from commerce.catalog import MemberPrice, Product, Variant
+from commerce.fan_out import fan_out
 from commerce.identity import identify
 from commerce.order_moves import Moved
 from commerce.order_values import Delivery, Order
 from commerce.ordering import OrderRequest, place_order
 from commerce.orders import Fulfilment, Payment
+from commerce.outbox import OutboxMessage, OutboxPurpose
 from tests.e2e.scenario import Shop, settle
 
 PROVIDER_TOKEN = "284685063:TEST:c2FuZGJveC1wcm92aWRlcg"  # the shape @BotFather gives; the sandbox takes any

@@ -11,7 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from commerce.order_commands import Misread, Step, read_order_command
-from commerce.payments import PAYLOAD_LIMIT, sign_order_reference, verify_order_reference
+from commerce.payments import (
+    PAYLOAD_LIMIT,
+    sign_order_reference,
+    verify_order_reference,
+)
 
 KEY, OLD_KEY, OTHER_KEY = b"k" * 32, b"o" * 32, b"x" * 32
 
