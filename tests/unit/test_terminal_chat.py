@@ -14,7 +14,23 @@ from PIL import Image
 from bot.sandbox.demo import _pad
 from bot.sandbox.terminal.files import sample_picture, save_received
 from bot.sandbox.terminal.screen import in_albums, render_album, render_message
-from bot.sandbox.terminal.words import Album, Edit, File, KeyButton, Keys, Location, Paste, Pay, Photo, Press, Reply, Scan, Text, Unclear, parse_line
+from bot.sandbox.terminal.words import (
+    Album,
+    Edit,
+    File,
+    KeyButton,
+    Keys,
+    Location,
+    Paste,
+    Pay,
+    Photo,
+    Press,
+    Reply,
+    Scan,
+    Text,
+    Unclear,
+    parse_line,
+)
 
 
 @pytest.mark.parametrize(("line", "action"), [
