@@ -9,6 +9,7 @@ from telegram.ext import (
     ChatMemberHandler,
     ContextTypes,
     MessageHandler,
+    PreCheckoutQueryHandler,
     filters,
 )
 
@@ -49,6 +50,8 @@ from handlers import (
     member_controls,
     membership,
     orders,
+    order_steps,
+    payments,
     qr,
     relay,
     stale_buttons,
@@ -139,6 +142,9 @@ HANDLERS = {
         CallbackQueryHandler(shop.on_product, pattern=ShopProduct.pattern()),
         CallbackQueryHandler(shop.on_action, pattern=ShopAction.pattern()),
         MessageHandler(PRIVATE & filters.CONTACT, member.on_contact),
+        # Paying by invoice (handlers/payments.py); the ingress handles pre-checkout queries at once.
+        PreCheckoutQueryHandler(payments.on_pre_checkout),
+        MessageHandler(PRIVATE & filters.SUCCESSFUL_PAYMENT, payments.on_successful_payment),
         ChatMemberHandler(membership.on_consumer_bot_status, ChatMemberHandler.MY_CHAT_MEMBER),
         MessageHandler(PRIVATE & RELAYED_MEDIA, relay.on_member_media),
         # Last: plain text that no command claimed (a member's message, or a short code).
@@ -180,6 +186,8 @@ HANDLERS = {
         Command("escalations", availability.on_escalations, about("command.escalations", ASSOCIATE)),
         Command("orders", orders.on_staff_orders, about("command.orders_staff", ASSOCIATE)),
         CallbackQueryHandler(orders.on_order_desk, pattern=OrderDesk.pattern()),
+        # An order's next step typed out, beside the order card's buttons (handlers/order_steps.py).
+        Command("order", order_steps.on_order, about("order_update.command", ASSOCIATE)),
         Command("help", start.on_help, about("command.help", GUEST, ASSOCIATE, HQ)),
         CallbackQueryHandler(availability.on_claim, pattern=ClaimEscalation.pattern()),
         # Last: an associate's text, media, location or contact, a reply to a relayed member's message.

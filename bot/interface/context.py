@@ -19,6 +19,7 @@ from bot.runtime.settings import Settings
 from commerce.access import staff_chat
 from commerce.bots import BotKind
 from commerce.inbox import InboxStatus
+from commerce.order_notices import Invoicing
 from commerce.outbox import OutboxMessage, OutboxPurpose
 from commerce.people import Associate, Brand
 from commerce.ports.uow import Clock, UnitOfWork, UnitOfWorkFactory
@@ -65,6 +66,13 @@ class Services:
         from bot.interface.render.member import MemberRenderer
 
         return MemberRenderer(self.catalog, self.brand)
+
+    @property
+    def invoicing(self) -> Invoicing | None:
+        """How orders paid by invoice are billed; None when no payment provider is set."""
+        if not self.settings.takes_invoices or not self.signing_keys:
+            return None
+        return Invoicing(self.signing_keys[0])
 
     def transaction(self, bot: BotKind, update: Update | None = None) -> UpdateTransaction:
         return UpdateTransaction(self, bot, update)

@@ -55,8 +55,10 @@ GIVE_UP_AFTER = 60  # attempts in all before a row is FAILED
 class Attempts:
     def __init__(self, *, uow: UnitOfWorkFactory, bots: Mapping[BotKind, Bot], limiter: RateLimiter, metrics: Metrics,
                  files: Files, outcomes: Outcomes, marks: Deduplicator | None, urgent: Mapping[tuple[BotKind, int], SendLane],
-                 lease: float, backoff_base: float, backoff_cap: float) -> None:
+                 lease: float, backoff_base: float, backoff_cap: float, settings: Mapping[str, str] | None = None) -> None:
         self.uow, self.bots, self.metrics = uow, bots, metrics
+        # Secret values a row names rather than holds ({"setting": "payment_provider_token"}).
+        self.settings = settings or {}
         self.pacing = Pacing(limiter, lease=lease)  # pacing.py: a reserved slot, then the send
         self.files, self.outcomes, self.marks = files, outcomes, marks
         # The most urgent lane asked for while a chat is being delivered (chat_delivery.py).
@@ -98,6 +100,7 @@ class Attempts:
             try:
                 params, uploads = await self.files.resolve(message)
                 await self._resolve_message_refs(params)
+                params = self._fill_settings(params)
                 called = started()
                 result = await bot.do_api_request(message.method, api_kwargs={"chat_id": message.chat_id, **params})
             except RetryAfter as exc:  # one call per retry_after, however long it is
@@ -176,6 +179,19 @@ class Attempts:
             if sent is None:
                 raise BadRequest("the message to edit was never delivered")
             params["message_id"] = sent
+
+    def _fill_settings(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A secret (the invoice's provider token) waits in its row as the name of the
+        setting that holds it: the database never sees the value. A process without the
+        setting cannot send the row (refused, FAILED)."""
+        filled = dict(params)
+        for name, value in params.items():
+            if isinstance(value, dict) and set(value) == {"setting"}:
+                secret = self.settings.get(str(value["setting"]))
+                if secret is None:
+                    raise BadRequest(f"the setting {value['setting']} is not configured")
+                filled[name] = secret
+        return filled
 
     async def _sent_message_id(self, ref: dict[str, Any]) -> int | None:
         async with self.uow() as uow:

@@ -10,12 +10,13 @@ its stock once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from commerce.order_events import due_expiries, expire_hold
 from commerce.order_moves import Moved
-from commerce.ports.uow import UnitOfWorkFactory
+from commerce.ports.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger("storelink.holds")
 
@@ -25,7 +26,11 @@ class ExpiryRun:
     expired: tuple[Moved, ...]  # the orders this run ended, for the messages that tell people
 
 
-async def release_expired_holds(uow: UnitOfWorkFactory, now: datetime) -> ExpiryRun:
+Announce = Callable[[UnitOfWork, Moved], Awaitable[object]]
+
+
+async def release_expired_holds(uow: UnitOfWorkFactory, now: datetime, announce: Announce | None = None) -> ExpiryRun:
+    """`announce` tells people of each order ended, in the transaction that ends it."""
     async with uow() as reading:
         due = await due_expiries(reading, now)
     expired: list[Moved] = []
@@ -34,6 +39,8 @@ async def release_expired_holds(uow: UnitOfWorkFactory, now: datetime) -> Expiry
             async with uow() as tx:
                 result = await expire_hold(tx, order_id, now)
                 if isinstance(result, Moved):
+                    if announce is not None:
+                        await announce(tx, result)
                     await tx.commit()
                     expired.append(result)
         except Exception:

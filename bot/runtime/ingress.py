@@ -44,6 +44,9 @@ RECOVER_AFTER = 15.0  # seconds: a RECEIVED update this old is swept up (if not 
 # inbox, rather than as hundreds of handlers queueing for database connections, which
 # would starve the sender's short reads and writes of the same pool and stall delivery.
 HANDLING_AT_ONCE = 12
+# Urgent updates (pre-checkout queries) handled at once, beside those: they never wait for
+# a chat, and a backlog elsewhere never holds their slots.
+URGENT_AT_ONCE = 8
 
 
 class Receipt(enum.Enum):
@@ -63,6 +66,7 @@ class Ingress:
         self._chat_locks: dict[tuple[BotKind, int], asyncio.Lock] = {}
         self._chat_waiters: dict[tuple[BotKind, int], int] = {}
         self._handling = asyncio.Semaphore(HANDLING_AT_ONCE)
+        self._urgent = asyncio.Semaphore(URGENT_AT_ONCE)
         self._pending: set[tuple[BotKind, int]] = set()  # (bot, update_id) scheduled here, not ended
         self.intake = IntakeWatch()
 
@@ -101,7 +105,10 @@ class Ingress:
             metrics.observe(UPDATE_HANDLING, since, bot=bot, outcome="rejected")
             return Receipt.REJECTED
         metrics.inc("storelink_updates_received_total", bot)
-        self._spawn(bot, screened.update_id, screened.chat_id, screened.update)
+        if screened.urgent:
+            self._spawn_urgent(bot, screened.update_id, screened.payload, screened.update)
+        else:
+            self._spawn(bot, screened.update_id, screened.chat_id, screened.update)
         return Receipt.RECORDED
 
     async def _record(self, bot: BotKind, screened: Screened) -> tuple[bool, str | None] | None:
@@ -132,6 +139,22 @@ class Ingress:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         task.add_done_callback(lambda _: self._pending.discard((bot, update_id)))
+
+    def _spawn_urgent(self, bot: BotKind, update_id: int, payload: dict[str, Any], update: Update | None) -> None:
+        """Handled now, in no chat's order: recorded first all the same, so a redelivery is
+        a duplicate and the handler's transaction marks it done once."""
+        self._pending.add((bot, update_id))
+        task = asyncio.create_task(self._handle_now(bot, update_id, payload, update))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda _: self._pending.discard((bot, update_id)))
+
+    async def _handle_now(self, bot: BotKind, update_id: int, payload: dict[str, Any], update: Update | None) -> None:
+        try:
+            async with self._urgent:
+                await self.handle(bot, payload, update)
+        except Exception:
+            log.exception("urgent update %s of the %s bot: handling failed", update_id, bot)
 
     async def _handle_in_chat_order(self, bot: BotKind, update_id: int, chat_id: int, update: Update | None) -> None:
         # In this process, a chat's tasks queue on a FIFO asyncio.Lock; across processes,

@@ -44,6 +44,10 @@ class Screened:
     chat_id: int = 0  # whose updates are handled in order with it (0: none)
     update: Update | None = None  # parsed, for an accepted update
     rejected: str | None = None  # why it will not be handled
+    # Handled at once, outside its chat's order (chat_id 0: in no chat's queue): Telegram
+    # cancels a payment whose pre_checkout_query is not answered within 10 s, however busy
+    # the member's chat is.
+    urgent: bool = False
 
 
 def screen(raw: Any, bot: Bot) -> Screened:
@@ -64,6 +68,8 @@ def screen(raw: Any, bot: Bot) -> Screened:
     chat_id, problem_with_chat = _chat_of(update)
     if problem_with_chat:
         return Screened(update_id, payload, rejected=problem_with_chat)
+    if update.pre_checkout_query is not None:
+        return Screened(update_id, payload, 0, update, urgent=True)
     return Screened(update_id, payload, chat_id, update)
 
 

@@ -22,6 +22,7 @@ from bot.interface.context import Services, StorelinkApplication
 from bot.interface.i18n import Catalog
 from bot.runtime.ingress import Ingress
 from bot.runtime.metrics import Metrics
+from bot.runtime.orders_api import OrdersApi
 from bot.runtime.polling import Polling
 from bot.interface.render.base import Renderer
 from bot.runtime.scheduler import Scheduler, TimedJobs, daily_leaderboard, escalations, expired_holds
@@ -199,6 +200,7 @@ class Runtime:
             lease=self.options.sender_lease,
             marks=self.backends.dedupe,
             single=self.database.single_statement,
+            settings=self.settings.secret_params(),
         )
         services.signals.listen(outbox=self.sender.notify)
         sweep = self.options.sender_sweep_every
@@ -231,7 +233,9 @@ class Runtime:
         s = self.settings
         secret = s.webhook_secret.get_secret_value() if s.webhook_secret else None
         ingress = self.ingress if s.uses_webhooks and self.options.take_updates else None
-        app = build_web_app(ingress, self.metrics, secret, self.health)
+        api_token = s.orders_api_token.get_secret_value() if s.orders_api_token else None
+        orders = OrdersApi(self.services, api_token) if self.services is not None else None
+        app = build_web_app(ingress, self.metrics, secret, self.health, orders)
         self.http_server = web.AppRunner(app, access_log=None)
         await self.http_server.setup()
         await web.TCPSite(self.http_server, s.http_host, s.http_port).start()

@@ -30,8 +30,10 @@ from commerce import leaderboard_sends
 from commerce.leaderboard import local_date
 from commerce.leaderboard_sends import DailyRun
 from commerce.bots import BotKind
+from commerce.order_moves import Moved
+from commerce.order_notices import announce_step
 from commerce.people import Brand
-from commerce.ports.uow import Clock
+from commerce.ports.uow import Clock, UnitOfWork
 
 log = logging.getLogger("storelink.scheduler")
 
@@ -114,7 +116,16 @@ def expired_holds(services: Services) -> TimedJob:
     """Every minute, orders whose stock hold ran out end and free their stock; the order's
     version and the hold's release mark let only one process do it."""
     return TimedJob(HOLDS, IntervalTrigger(seconds=EXPIRE_HOLDS_EVERY),
-                    lambda now: release_expired_holds(services.uow, now), misfire_grace=EXPIRE_HOLDS_EVERY)
+                    lambda now: release_expired_holds(services.uow, now, expiry_notices(services)),
+                    misfire_grace=EXPIRE_HOLDS_EVERY)
+
+
+def expiry_notices(services: Services) -> Callable[[UnitOfWork, Moved], Awaitable[object]]:
+    """The member (and the associate) hear that an order ended when its hold ran out."""
+    async def announce(uow: UnitOfWork, moved: Moved) -> object:
+        return await announce_step(uow, services.postbox(uow), moved, invoicing=None)
+
+    return announce
 
 
 class Scheduler:

@@ -68,6 +68,7 @@ class Sender:
         lease: float = LOCK_TTL,
         marks: Deduplicator | None = None,
         single: UnitOfWorkFactory | None = None,
+        settings: Mapping[str, str] | None = None,
     ) -> None:
         self.uow, self.queue, self.lock, self.limiter = uow, queue, lock, limiter
         # For the per-message read and status update, each one statement (see
@@ -90,6 +91,7 @@ class Sender:
         self._attempts = Attempts(
             uow=uow, bots=bots, limiter=limiter, metrics=metrics, files=Files(uow=uow, bots=bots, clock=clock),
             outcomes=outcomes, marks=marks, urgent=urgent, lease=lease, backoff_base=backoff_base, backoff_cap=backoff_cap,
+            settings=settings,
         )
         self._chats = ChatDelivery(
             single=self.single, lock=lock, clock=clock, policy=policy, attempts=self._attempts, outcomes=outcomes,

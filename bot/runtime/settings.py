@@ -24,6 +24,10 @@ _PLACEHOLDERS = re.compile(r"^(|changeme|change-me|change_me|todo|xxx+|token|you
 # ordinary text when it is redacted from what the process writes.
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
 SIGNING_KEY_MIN = 32
+# A provider token as @BotFather gives it ("284685063:TEST:MjM0..."): digits, the mode, a secret.
+_PROVIDER_TOKEN = re.compile(r"^\d{3,}:(TEST|LIVE):[A-Za-z0-9_=+/-]{8,}$")
+API_TOKEN_MIN = 24  # characters of the orders API's bearer token: not guessable, and redactable
+_API_TOKEN = re.compile(rf"^[A-Za-z0-9._~+/=-]{{{API_TOKEN_MIN},256}}$")
 LOCALES = ("en", "zh-Hans")
 TRANSPORTS = ("aiohttp", "httpx")  # as bot.runtime.transport names them
 
@@ -61,6 +65,13 @@ class Settings(BaseSettings):
     # The HTTP client PTB talks to the Bot API through: aiohttp (one session per bot, far
     # less CPU per call) or httpx (PTB's own default), to fall back on.
     bot_transport: str = "aiohttp"
+    # The payment provider's token from @BotFather: orders are paid by Telegram invoice in
+    # the chat when it is set, otherwise at pickup or on delivery. Never written to the
+    # database (outbox rows name it, the sender fills it in) nor to any log.
+    payment_provider_token: SecretStr | None = None
+    # The bearer token the brand's own systems present to POST /api/orders/{id}/events;
+    # unset, that endpoint is off (503).
+    orders_api_token: SecretStr | None = None
 
     @field_validator("consumer_bot_token", "associate_bot_token")
     @classmethod
@@ -119,6 +130,26 @@ class Settings(BaseSettings):
             raise ValueError(f"must be at least {SIGNING_KEY_MIN} characters")
         return value
 
+    @field_validator("payment_provider_token")
+    @classmethod
+    def _provider_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        raw = _reject_placeholder(value.get_secret_value().strip())
+        if not _PROVIDER_TOKEN.match(raw):
+            raise ValueError("is not a payment provider token (expected <digits>:<TEST|LIVE>:<secret> from @BotFather)")
+        return SecretStr(raw)
+
+    @field_validator("orders_api_token")
+    @classmethod
+    def _api_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        raw = _reject_placeholder(value.get_secret_value().strip())
+        if not _API_TOKEN.match(raw):
+            raise ValueError(f"must be {API_TOKEN_MIN}-256 characters of A-Z a-z 0-9 . _ ~ + / = -")
+        return SecretStr(raw)
+
     @field_validator("bot_transport")
     @classmethod
     def _transport(cls, value: str) -> str:
@@ -167,7 +198,7 @@ class Settings(BaseSettings):
             if token is not None:
                 raw = token.get_secret_value()
                 protect_secrets(raw, raw.partition(":")[2])
-        for secret in (self.webhook_secret, self.signing_key):
+        for secret in (self.webhook_secret, self.signing_key, self.payment_provider_token, self.orders_api_token):
             if secret is not None:
                 protect_secrets(secret.get_secret_value())
         if self.previous_signing_keys is not None:
@@ -175,6 +206,16 @@ class Settings(BaseSettings):
         for url in (self.database_url, self.redis_url):
             protect_secrets(_password(url))
         return self
+
+    @property
+    def takes_invoices(self) -> bool:
+        """Orders can be paid by Telegram invoice (a provider token is configured)."""
+        return self.payment_provider_token is not None
+
+    def secret_params(self) -> dict[str, str]:
+        """Secrets outbox rows name instead of holding, by setting name (bot/runtime/attempts.py)."""
+        token = self.payment_provider_token
+        return {"payment_provider_token": token.get_secret_value()} if token is not None else {}
 
     def token(self, name: str) -> str:
         value = getattr(self, f"{name}_bot_token")

@@ -1,4 +1,4 @@
-"""The aiohttp server: Telegram webhooks, /healthz and /metrics."""
+"""The aiohttp server: Telegram webhooks, /healthz, /metrics and the orders API."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.runtime.ingress import Ingress, Receipt
 from bot.runtime.metrics import Metrics
+from bot.runtime.orders_api import OrdersApi
 from commerce.bots import BotKind
 
 log = logging.getLogger("storelink.web")
@@ -27,8 +28,11 @@ def webhook_path(bot: BotKind) -> str:
     return f"/telegram/{bot.value}"
 
 
-def build_web_app(ingress: Ingress | None, metrics: Metrics, secret: str | None, health: object) -> web.Application:
+def build_web_app(ingress: Ingress | None, metrics: Metrics, secret: str | None, health: object,
+                  orders: OrdersApi | None = None) -> web.Application:
     app = web.Application(client_max_size=MAX_UPDATE_BYTES)
+    if orders is not None:  # the brand's systems: POST /api/orders/{id}/events (orders_api.py)
+        orders.routes(app)
     app[METRICS] = metrics
     app[HEALTH] = health
     if ingress is not None and secret is not None:

@@ -126,15 +126,24 @@ def stack_options() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def stack(stack_kind: str, stack_mode: str, stack_limits: SendLimits, stack_options: dict[str, Any], tmp_path: Path) -> AsyncIterator[Stack]:
-    async with _stack(stack_kind, stack_mode, stack_limits, tmp_path, stack_options) as value:
+def stack_settings() -> dict[str, Any]:
+    """Settings besides the harness's own (a test module overrides this fixture)."""
+    return {}
+
+
+@pytest.fixture
+async def stack(stack_kind: str, stack_mode: str, stack_limits: SendLimits, stack_options: dict[str, Any],
+                stack_settings: dict[str, Any], tmp_path: Path) -> AsyncIterator[Stack]:
+    async with _stack(stack_kind, stack_mode, stack_limits, tmp_path, stack_options, stack_settings) as value:
         yield value
 
 
 class _stack:  # noqa: N801
-    def __init__(self, kind: str, mode: str, limits: SendLimits, tmp_path: Path, options: dict[str, Any] | None = None) -> None:
+    def __init__(self, kind: str, mode: str, limits: SendLimits, tmp_path: Path, options: dict[str, Any] | None = None,
+                 settings: dict[str, Any] | None = None) -> None:
         self.kind, self.mode, self.limits, self.tmp_path = kind, mode, limits, tmp_path
         self.option_changes = options or {}
+        self.settings = settings or {}
         self.cleanups: list[Callable[[], Any]] = []
 
     async def __aenter__(self) -> Stack:
@@ -149,6 +158,7 @@ class _stack:  # noqa: N801
             "brand_name": "Maison Test",
             "signing_key": secrets.token_urlsafe(32),
             "bot_transport": chosen_transport(),
+            **self.settings,
         }
         namespace = f"e2e{secrets.token_hex(4)}"
         if self.kind == "sqlite+memory":

@@ -14,7 +14,23 @@ from PIL import Image
 from bot.sandbox.demo import _pad
 from bot.sandbox.terminal.files import sample_picture, save_received
 from bot.sandbox.terminal.screen import in_albums, render_album, render_message
-from bot.sandbox.terminal.words import Album, Edit, File, Keys, Location, Paste, Photo, Press, Reply, Scan, Text, Unclear, parse_line
+from bot.sandbox.terminal.words import (
+    Album,
+    Edit,
+    File,
+    KeyButton,
+    Keys,
+    Location,
+    Paste,
+    Pay,
+    Photo,
+    Press,
+    Reply,
+    Scan,
+    Text,
+    Unclear,
+    parse_line,
+)
 
 
 @pytest.mark.parametrize(("line", "action"), [
@@ -156,3 +172,11 @@ def test_saved_files_stay_in_their_folder_and_never_replace_one_another(received
                  for n, (person, bot, number, suffix) in enumerate(received)]
         assert again == [(path, False) for path in paths]
         assert len(list(folder.iterdir())) == len(received)
+
+
+def test_pay_names_an_invoice_and_key_a_keyboard_button():
+    assert parse_line("/pay 12") == Pay(12)
+    assert parse_line("/key 📍 Share my location") == KeyButton("📍 Share my location")
+    for unclear in ("/pay", "/pay twelve", "/key"):
+        with pytest.raises(Unclear):
+            parse_line(unclear)

@@ -19,6 +19,7 @@ from bot.interface.render.chats import ChatsRenderer
 from bot.interface.render.checkout import CheckoutRenderer
 from bot.interface.render.controls import ControlsRenderer
 from bot.interface.render.leaderboard import standing_text
+from bot.interface.render.order_updates import OrderUpdatesRenderer
 from bot.interface.render.relay import RelayRenderer
 from bot.interface.render.workspace import WorkspaceRenderer
 from bot.runtime.albums import (
@@ -60,6 +61,7 @@ class OutboundRenderer:
             LookbookSent: lambda b: shelf.lookbook(self._member_locale(b.member), b, self.relay.persona(self._member_locale(b.member), b.associate, b.store)),
             ProductInterest: lambda b: [shelf.interest(b)],
         }
+        self._by_type.update(OrderUpdatesRenderer(catalog, brand, default_locale).renderers())  # an order's updates
 
     def render(self, body: object) -> list[Outgoing]:
         return self._by_type[type(body)](body)

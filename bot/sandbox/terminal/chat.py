@@ -24,14 +24,17 @@ from bot.sandbox.terminal.screen import (
     render_message,
 )
 from bot.sandbox.terminal.words import (
+    DEFAULT_PLACE,
     HELP,
     Action,
     Album,
     Edit,
     File,
+    KeyButton,
     Keys,
     Location,
     Paste,
+    Pay,
     Photo,
     Press,
     Reply,
@@ -106,6 +109,12 @@ class TerminalChat:
                 self._sent(await self.client.send_document(self.user_id, self.bot, path.read_bytes(), path.name, caption=caption))
             case Location(latitude, longitude):
                 self._sent(await self.client.send_location(self.user_id, self.bot, latitude, longitude))
+            case Pay(message_id):
+                await self._pay(message_id)
+            case KeyButton(label):
+                place = DEFAULT_PLACE
+                self._sent(await self.client.press_keyboard_button(self.user_id, self.bot, label,
+                                                                   latitude=place[0], longitude=place[1]))
             case Scan(payload):
                 self._sent(await self.client.send_text(self.user_id, self.bot, f"/start {payload}".strip()))
             case Keys():
@@ -114,6 +123,13 @@ class TerminalChat:
                 await self._paste()
             case Text(text):
                 self._sent(await self.client.send_text(self.user_id, self.bot, text))
+
+    async def _pay(self, message_id: int) -> None:
+        outcome = await self.client.pay(self.user_id, self.bot, message_id)
+        if outcome["paid"]:
+            print(f"  ✓ paid ({outcome['telegram_payment_charge_id']})")
+        else:
+            print(f"  ✗ not paid: {outcome['error_message']}")
 
     async def _paste(self) -> None:
         print("  (paste or type the text, as many lines as it takes; a line with only . sends it)")

@@ -21,6 +21,9 @@ Type a message and press Enter; /start, /me, /chats... go to the bot as typed. B
   /album N [CAPTION]       send N sample pictures (2-10) at once, as one album
   /file PATH [CAPTION]     send a file as a document
   /location [LAT LON]      share a place (without LAT LON, the Xintiandi store's)
+  /pay 12                  pay the invoice in message #12 (the bot is asked first, as Telegram does)
+  /key LABEL               tap a button of the bot's reply keyboard (a phone button shares your number,
+                           a location button the Xintiandi store's place)
   /scan LINK               open a QR poster's link, as a phone camera does
   /paste                   send a long text, or several lines as one message: paste or type it,
                            then a line with only a dot (.) sends it
@@ -81,6 +84,16 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
+class Pay:
+    message_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class KeyButton:
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
 class Scan:
     payload: str
 
@@ -100,7 +113,7 @@ class Text:
     text: str
 
 
-Action = Press | Reply | Edit | Photo | Album | File | Location | Scan | Keys | Paste | Text
+Action = Press | Reply | Edit | Photo | Album | File | Location | Pay | KeyButton | Scan | Keys | Paste | Text
 
 
 def parse_line(line: str) -> Action:
@@ -133,6 +146,14 @@ def parse_line(line: str) -> Action:
         return File(Path(path).expanduser(), caption.strip() or None)
     if word == "/location":
         return _location_of(rest)
+    if word == "/pay":
+        if not rest.isdigit():
+            raise Unclear("which invoice? /pay 12 (the invoice's message number)")
+        return Pay(int(rest))
+    if word == "/key":
+        if not rest:
+            raise Unclear("which button? /key LABEL, as the keyboard shows it")
+        return KeyButton(rest)
     if word == "/scan":
         if not rest:
             raise Unclear("which link? /scan https://t.me/<bot>?start=<code>")
