@@ -4,11 +4,19 @@ refunds of sales are subtracted on their day; nothing else counts."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from commerce.order_events import record_payment
 from commerce.order_moves import Moved
-from commerce.ordering import confirm_stock, hand_over, pack_order, place_order, ready_for_pickup, refund_order, request_payment
+from commerce.ordering import (
+    confirm_stock,
+    hand_over,
+    pack_order,
+    place_order,
+    ready_for_pickup,
+    refund_order,
+    request_payment,
+)
 from commerce.people import Link, LinkReason
 from commerce.sales import SalesReport, Tally, sales_report
 from storage.uow import Database
@@ -27,7 +35,7 @@ from tests.shop_fixtures import a_picked_up_order
 # T0 is 2025-01-06 09:00 UTC: 17:00 in Shanghai, the brand's time zone here.
 
 
-async def report(database: Database, shop: Shop, days: int, now) -> SalesReport:  # noqa: ANN001
+async def report(database: Database, shop: Shop, days: int, now: datetime) -> SalesReport:
     async with database.uow() as uow:
         brand = await uow.brands.get(shop.brand.id)
         assert brand is not None
