@@ -18,6 +18,7 @@ FIELDS: Mapping[str, tuple[str, ...]] = {
     "associate": ("name", "store", "locale", "manager", "telegram"),
     "hq": ("name", "telegram"),
     "reward": ("percent_off", "valid_days", "code_prefix"),
+    "shop": ("currency", "tiers", "points_per_unit", "hold_minutes", "same_day_radius_km"),
 }
 
 Problem = tuple[int, str]  # (position in the file, 0 for the file as a whole; the line to show)
@@ -47,5 +48,6 @@ class BrandDocument:
     associates: Sequence[Entry] = ()
     hq_operators: Sequence[Entry] = ()
     reward: Entry | None = None
+    shop: Entry | None = None
     problems: Sequence[Problem] = ()  # what the reader found wrong with the file's shape
 

@@ -9,8 +9,9 @@ Nothing here touches storage; commerce.onboarding applies a plan in one transact
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable, Collection, Hashable, Sequence
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from typing import TypeVar
 
 from commerce.brand_document import BrandDocument, BrandFileError, Entry, Problem
@@ -20,10 +21,14 @@ from commerce.brand_specs import (
     BrandSpec,
     HQSpec,
     RewardSpec,
+    ShopSpec,
     StoreSpec,
 )
+from commerce.catalog import tier_key
 from commerce.entry_fields import EntryFields
 from commerce.hours import HoursError, parse_hours
+from commerce.money import MoneyError, currency_code, parse_amount
+from commerce.shop_policy import DEFAULT_HOLD, DEFAULT_RADIUS_KM
 
 LOCALES = ("en", "zh-Hans")
 
@@ -31,6 +36,7 @@ _STORE_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 _CLOCK = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 _CODE_PREFIX = re.compile(r"[A-Za-z0-9]{1,16}")
+TIER_NAME_LIMIT = 32  # the member's tier column and member prices' tier column
 S = TypeVar("S")
 
 
@@ -51,9 +57,10 @@ def plan_brand(document: BrandDocument, existing_store_codes: Collection[str] = 
                         lambda spec: spec.name, lambda spec: f"HQ operator '{spec.name}'", problems)
     _no_shared_accounts(document, associates, operators, problems)
     reward = _valid(_reward, document.reward, problems, "reward") if document.reward else None
+    shop = _valid(_shop, document.shop, problems, "shop") if document.shop else None
     if problems:
         raise BrandFileError([text for _, text in sorted(problems, key=lambda problem: problem[0])])
-    return BrandPlan(document.source, brand, stores, associates, operators, reward)
+    return BrandPlan(document.source, brand, stores, associates, operators, reward, shop)
 
 
 def associate_spec(label: str, store_code: str, name: str, locale: str | None, manager: bool) -> AssociateSpec:
@@ -115,6 +122,73 @@ def _reward(f: EntryFields) -> RewardSpec:
     days = f.whole("valid_days", 1, 3650)
     prefix = f.matching("code_prefix", _CODE_PREFIX, "may only hold letters and digits (at most 16)")
     return RewardSpec(percent or 0, days or 30, (prefix or "WELCOME").upper())
+
+
+def _shop(f: EntryFields) -> ShopSpec:
+    written = f.text("currency", required=True, limit=8)
+    currency = currency_code(written) if written is not None else None
+    if written is not None and currency is None:
+        f.problem(f"currency '{written}' is not an ISO 4217 code like CNY or EUR")
+    tiers = _tiers(f, currency) if f.has("tiers") else None
+    points = f.whole("points_per_unit", 0, 1000)
+    hold = f.whole("hold_minutes", 1, 7 * 24 * 60)
+    radius = f.number("same_day_radius_km", 0, 500)
+    return ShopSpec(currency or "", tiers, 1 if points is None else points,
+                    int(DEFAULT_HOLD.total_seconds() // 60) if hold is None else hold,
+                    DEFAULT_RADIUS_KM if radius is None else radius)
+
+
+def _tiers(f: EntryFields, currency: str | None) -> tuple[tuple[str, int], ...] | None:
+    """Tier name -> least 12-month spend: a mapping (YAML) or text ("Silver: 2,000; Gold:
+    10,000", as a CSV cell holds it); in any order, each amount higher than the one below."""
+    written = f.entry.fields["tiers"]
+    pairs = _tier_pairs(written)
+    if pairs is None:
+        f.problem("tiers must name each tier with the least 12-month spend that reaches it, "
+                  "as 'Silver: 2,000; Gold: 10,000' or a mapping")
+        return None
+    steps: list[tuple[str, int]] = []
+    names: dict[str, str] = {}
+    for name, amount in pairs:
+        if not name or len(name) > TIER_NAME_LIMIT:
+            f.problem(f"tiers: a tier name has 1 to {TIER_NAME_LIMIT} characters ('{name}')")
+            continue
+        if tier_key(name) in names:
+            f.problem(f"tiers: {name} is given twice (as {names[tier_key(name)]} before)")
+            continue
+        names[tier_key(name)] = name
+        if isinstance(amount, bool) or not isinstance(amount, (str, int, float)):
+            f.problem(f"tiers: {name} needs an amount like 2,000")
+            continue
+        if currency is None:
+            continue  # the currency's problem is reported: amounts cannot be read without it
+        try:
+            steps.append((name, parse_amount(str(amount), currency)))
+        except MoneyError as error:
+            f.problem(f"tiers: {name}: {error}")
+    if not pairs:
+        f.problem("tiers is empty (leave it out to keep the default tiers)")
+    steps.sort(key=lambda step: step[1])
+    for (lower, least), (higher, same) in itertools.pairwise(steps):
+        if least == same:
+            f.problem(f"tiers: {lower} and {higher} start at the same spend: each tier needs more than the one below")
+    return tuple(steps)
+
+
+def _tier_pairs(written: object) -> list[tuple[str, object]] | None:
+    if isinstance(written, Mapping):
+        return [(str(name).strip(), amount) for name, amount in written.items()]
+    if not isinstance(written, str):
+        return None
+    pairs: list[tuple[str, object]] = []
+    for part in written.split(";"):
+        if not part.strip():
+            continue
+        name, colon, amount = part.partition(":")
+        if not colon:
+            return None
+        pairs.append((name.strip(), amount.strip()))
+    return pairs
 
 
 def _checked(build: Callable[[EntryFields], S], entry: Entry, problems: list[Problem], kind: str) -> tuple[Entry, S, bool]:

@@ -55,6 +55,15 @@ class RewardSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class ShopSpec:
+    currency: str  # ISO 4217: the tier thresholds are amounts in it
+    tiers: tuple[tuple[str, int], ...] | None  # (name, least 12-month spend in minor units), lowest first; None: the defaults
+    points_per_unit: int
+    hold_minutes: int
+    same_day_radius_km: float
+
+
+@dataclass(frozen=True, slots=True)
 class BrandPlan:
     source: str
     brand: BrandSpec | None = None
@@ -62,4 +71,5 @@ class BrandPlan:
     associates: Sequence[AssociateSpec] = ()
     hq_operators: Sequence[HQSpec] = ()
     reward: RewardSpec | None = None
+    shop: ShopSpec | None = None
 

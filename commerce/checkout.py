@@ -18,7 +18,6 @@ from enum import StrEnum
 from commerce.bots import BotKind, Role
 from commerce.catalog import CatalogItem, Variant, price_for
 from commerce.checkout_steps import (
-    DEFAULT_RADIUS_KM,
     TYPED,
     Checkout,
     Hitch,
@@ -46,6 +45,7 @@ from commerce.orders import Fulfilment, Payment
 from commerce.people import Associate, Member, Store
 from commerce.ports.uow import UnitOfWork
 from commerce.rewards import Coupon
+from commerce.shop_policy import shop_policy
 
 CONSUMER = BotKind.CONSUMER
 
@@ -366,8 +366,7 @@ async def _view(uow: UnitOfWork, who: Identity, checkout: Checkout, item: Catalo
     member = who.member
     assert member is not None and member.id is not None
     store = await _store_of(uow, who)
-    brand = await uow.brands.get(member.brand_id)
-    radius = brand.delivery_radius_km if brand is not None else DEFAULT_RADIUS_KM
+    radius = (await shop_policy(uow, member.brand_id)).same_day_radius_km
     offered = item.offered
     ids = [v.id for v in offered if v.id is not None]
     stock = await uow.stock.at_store(store.id, ids) if store is not None and store.id is not None else {}

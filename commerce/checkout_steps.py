@@ -22,7 +22,6 @@ from commerce.orders import Fulfilment
 
 MAX_QUANTITY = 5  # the quantity buttons: 1 to 5, fewer when the store has fewer
 OPEN_FOR = timedelta(hours=2)  # a checkout untouched this long has expired
-DEFAULT_RADIUS_KM = 10  # same-day delivery reaches this far from the store (the brand's setting)
 NAME_LIMIT, PHONE_LIMIT, ADDRESS_LIMIT = 200, 32, 1000  # what an order keeps
 
 

@@ -10,6 +10,7 @@ nothing:
     associate     by (store code, name): a renamed or moved associate is a new one
     HQ operator   by name
     reward        the brand's active rule, replaced by a new rule when its terms differ
+    shop          the brand's shop policies, replaced as a whole (an omitted field: its default)
 
 A file is the truth for the fields it lists (an omitted optional field takes its default),
 except an associate's Telegram account: omitted, the binding made through an invite stays.
@@ -24,11 +25,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from commerce.brand_document import BrandFileError
-from commerce.brand_specs import AssociateSpec, BrandPlan, BrandSpec, HQSpec, RewardSpec, StoreSpec
+from commerce.brand_specs import AssociateSpec, BrandPlan, BrandSpec, HQSpec, RewardSpec, ShopSpec, StoreSpec
 from commerce.codes import make_short_code, normalise_short_code
 from commerce.ids import parse_row_id
 from commerce.people import Associate, AssociateInvite, AssociateStatus, AuditEntry, Brand, HQOperator, Store
+from commerce.points import PointsPolicy, TierThresholds
 from commerce.rewards import RewardRule
+from commerce.shop_policy import ShopPolicy
 from commerce.ports.uow import DuplicateError, UnitOfWork
 
 INVITE_VALIDITY = timedelta(days=7)
@@ -57,6 +60,7 @@ class LoadSummary:
     associates: Tally = field(default_factory=Tally)
     hq_operators: Tally = field(default_factory=Tally)
     reward: Tally = field(default_factory=Tally)
+    shop: Tally = field(default_factory=Tally)
     new_unbound: list[tuple[Associate, Store]] = field(default_factory=list)  # they need an invite
 
 
@@ -87,9 +91,12 @@ async def apply_brand_plan(uow: UnitOfWork, brand: Brand, plan: BrandPlan, *, ke
         summary.hq_operators.count(await _upsert_hq(uow, brand, operators.get(hq.name), hq, now))
     if plan.reward is not None:
         summary.reward.count(await _replace_reward(uow, brand, plan.reward))
+    if plan.shop is not None:
+        summary.shop.count(await _replace_shop(uow, brand, plan.shop))
     await uow.audit.record(AuditEntry(at=now, actor=actor, action="brand.loaded", subject=f"brand:{brand.id}", details={
         "source": plan.source,
-        **{kind: vars(getattr(summary, kind)) for kind in ("brand", "stores", "associates", "hq_operators", "reward")},
+        **{kind: vars(getattr(summary, kind)) for kind in ("brand", "stores", "associates", "hq_operators", "reward",
+                                                           "shop")},
     }))
     return summary
 
@@ -180,6 +187,18 @@ async def _replace_reward(uow: UnitOfWork, brand: Brand, spec: RewardSpec) -> st
     await uow.rewards.add_rule(RewardRule(brand_id=brand.id, percent_off=spec.percent_off, valid_days=spec.valid_days,
                                           code_prefix=spec.code_prefix))
     return CREATED if active is None else UPDATED
+
+
+async def _replace_shop(uow: UnitOfWork, brand: Brand, spec: ShopSpec) -> str:
+    assert brand.id is not None
+    tiers = TierThresholds(spec.tiers) if spec.tiers is not None else TierThresholds()
+    wanted = ShopPolicy(hold_for=timedelta(minutes=spec.hold_minutes), points=PointsPolicy(spec.points_per_unit),
+                        tiers=tiers, same_day_radius_km=spec.same_day_radius_km, currency=spec.currency)
+    stored = await uow.brands.shop_policy(brand.id)
+    if stored == wanted:
+        return UNCHANGED
+    await uow.brands.set_shop_policy(brand.id, wanted)
+    return CREATED if stored is None else UPDATED
 
 
 # --- associates one by one -----------------------------------------------------------------

@@ -14,8 +14,8 @@ What an action does besides moving the status:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from commerce.access import NotYours, access_order, order_actor
@@ -31,11 +31,10 @@ from commerce.order_values import (
     Stale,
 )
 from commerce.orders import Action, Actor, OrderEvent, Payment, Refused, decide
-from commerce.points import PointsPolicy, TierThresholds, earned, reversal
+from commerce.points import TierThresholds, earned, reversal
 from commerce.ports.uow import UnitOfWork
 from commerce.pricing import priced_variant
-
-DEFAULT_HOLD = timedelta(hours=2)  # how long held stock waits for the member to answer or pay
+from commerce.shop_policy import DEFAULT_SHOP_POLICY, ShopPolicy, shop_policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,16 +60,11 @@ class Details:
     provider_charge_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
-    """The brand's order policies (defaults until the brand file sets them)."""
-
-    hold_for: timedelta = DEFAULT_HOLD
-    points: PointsPolicy = field(default_factory=PointsPolicy)
-    tiers: TierThresholds = field(default_factory=TierThresholds)
-
-
-DEFAULT_POLICY, NO_DETAILS = Policy(), Details()
+# The brand's order policies (commerce.shop_policy). DEFAULT_POLICY, the use cases' default
+# argument, stands for "the order's brand's own": step() reads them from the brand file's
+# `shop:` section (its defaults where there is none); any other Policy is used as given.
+Policy = ShopPolicy
+DEFAULT_POLICY, NO_DETAILS = DEFAULT_SHOP_POLICY, Details()
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +111,8 @@ async def step(uow: UnitOfWork, by: Identity | Party, order_id: int, action: Act
         return resolved
     party, order = resolved
     assert order.id is not None
+    if policy is DEFAULT_POLICY:
+        policy = await shop_policy(uow, order.brand_id)
     decided = decide(order.status, order.payment, order.fulfilment, action, party.actor, now,
                      actor_id=party.id, reason=reason, event_key=event_key)
     if isinstance(decided, Refused):

@@ -37,6 +37,7 @@ from commerce.people import AssociateStatus
 from commerce.ports.uow import UnitOfWork
 from commerce.pricing import priced_variant
 from commerce.rewards import Coupon
+from commerce.shop_policy import shop_policy, within_same_day_radius
 
 MAX_QUANTITY = 99
 _CONTACT_LIMITS = {"contact_name": 200, "phone": 32, "address": 1000}
@@ -54,6 +55,7 @@ class Problem(StrEnum):
     NO_STORE = "no_store"  # the member has neither an associate nor a store to order from
     NO_REWARD = "no_reward"  # no unused, unexpired enrollment reward to apply
     REWARD_USED = "reward_used"  # another checkout redeemed it first
+    OUT_OF_RANGE = "out_of_range"  # a same-day delivery to a shared location beyond the brand's radius from the store
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,11 @@ async def place_order(uow: UnitOfWork, who: Identity, request: OrderRequest, now
     associate_id, store_id = await _attribution(uow, member.id, member.store_id)
     if store_id is None:
         return NotPlaced(Problem.NO_STORE)
+    if request.fulfilment is Fulfilment.DELIVERY:
+        store = await uow.stores.get(store_id)
+        radius = (await shop_policy(uow, member.brand_id)).same_day_radius_km
+        if store is not None and not within_same_day_radius(store, request.delivery, radius):
+            return NotPlaced(Problem.OUT_OF_RANGE)
     coupon = None
     if request.use_reward:
         coupon = _usable_reward(await uow.rewards.coupons_of(member.id), now)

@@ -32,7 +32,6 @@ class Brand:
     leaderboard_time: str = "21:00"  # local time of the daily recruitment results
     auto_reply_hours: int = 12  # a member hears "away / outside hours" at most once per this many hours; 0: never
     escalation_minutes: int = 30  # a member's message unanswered this long (store open) goes to the store team; 0: never
-    delivery_radius_km: int = 10  # same-day delivery reaches members this far from their store
     id: int | None = None
 
 

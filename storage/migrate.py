@@ -56,7 +56,15 @@ def context_options(connection: sa.Connection) -> dict[str, Any]:
         "compare_type": True,
         # SQLite cannot ALTER most things: autogenerate emits copy-and-move batches there.
         "render_as_batch": connection.dialect.name == "sqlite",
+        "include_name": _declared,
     }
+
+
+def _declared(name: str | None, type_: str, parent_names: Any) -> bool:
+    """The search index is the migrations' own, per dialect (storage.tables.catalog)."""
+    from storage.tables.catalog import is_search_index
+
+    return not (type_ in ("table", "index") and is_search_index(name))
 
 
 def head_revision() -> str | None:

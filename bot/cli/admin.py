@@ -56,7 +56,7 @@ def brand() -> None:
 @click.option("--invite-days", default=INVITE_VALIDITY.days, show_default=True, type=INVITE_DAYS,
               help="Days the new associates' invite links stay valid.")
 def brand_load(file: Path, invite_days: int) -> None:
-    """Create or update stores, associates, HQ operators and the reward from FILE (YAML or CSV).
+    """Create or update stores, associates, HQ operators, the reward and the shop policies from FILE (YAML or CSV).
 
     Every problem of the file is listed and nothing is written unless the whole file is
     valid. Loading the same file again changes nothing. New associates without a
@@ -105,9 +105,9 @@ async def _brand_load(settings: Settings, file: Path, valid_for: timedelta) -> N
 def _summary_lines(summary: LoadSummary) -> list[str]:
     lines = []
     for kind, label in [("brand", "brand"), ("stores", "stores"), ("associates", "associates"),
-                        ("hq_operators", "HQ operators"), ("reward", "reward")]:
+                        ("hq_operators", "HQ operators"), ("reward", "reward"), ("shop", "shop")]:
         tally = getattr(summary, kind)
-        if kind in ("brand", "reward") and not (tally.created or tally.updated or tally.unchanged):
+        if kind in ("brand", "reward", "shop") and not (tally.created or tally.updated or tally.unchanged):
             continue
         lines.append(f"{label + ':':<14}{tally.created} created, {tally.updated} updated, {tally.unchanged} unchanged")
     return lines

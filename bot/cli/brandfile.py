@@ -1,11 +1,12 @@
 """Reading a brand file (YAML or CSV) into a commerce.brand_document.BrandDocument.
 
 YAML (``.yaml``/``.yml``) has one section per kind, as assets/demo/brand.yaml shows:
-``brand`` and ``reward`` are mappings, ``stores``, ``associates`` and ``hq_operators``
+``brand``, ``reward`` and ``shop`` are mappings (``shop``'s ``tiers`` a mapping too), ``stores``, ``associates`` and ``hq_operators``
 lists of mappings. Entries are named ``stores[0]``, ``associates[3]`` (counting from 0).
 
 CSV (``.csv``, UTF-8, with a header row) has one row per entry and a ``kind`` column:
-``brand``, ``store``, ``associate``, ``hq`` or ``reward``. The other columns are the
+``brand``, ``store``, ``associate``, ``hq``, ``reward`` or ``shop`` (its ``tiers`` cell as
+``Silver: 2,000; Gold: 10,000``). The other columns are the
 field names of every kind together (commerce.brand_document.FIELDS); a row fills the
 columns of its kind and leaves the rest empty. ``name`` serves every kind. Entries are
 named by line number; blank lines and lines starting with ``#`` are skipped.
@@ -32,7 +33,8 @@ from commerce.brand_plan import plan_brand
 from commerce.onboarding import LoadSummary, apply_brand_plan
 from commerce.ports.uow import UnitOfWork
 
-SECTIONS = {"brand": "brand", "stores": "store", "associates": "associate", "hq_operators": "hq", "reward": "reward"}
+SECTIONS = {"brand": "brand", "stores": "store", "associates": "associate", "hq_operators": "hq", "reward": "reward",
+            "shop": "shop"}
 LISTS = ("stores", "associates", "hq_operators")
 CSV_KINDS = {kind: section for section, kind in SECTIONS.items()}  # "store" -> "stores"
 ALL_FIELDS = frozenset(name for names in FIELDS.values() for name in names)
@@ -125,7 +127,7 @@ def document_from_csv(text: str, source: str) -> BrandDocument:
     if header is None:
         raise BrandFileError([f"{source}: empty file"])
     single: dict[str, Entry | None] = {}
-    for section in ("brand", "reward"):
+    for section in ("brand", "reward", "shop"):
         found = entries.pop(section)
         problems += [(extra.position, f"{extra.label}: a second {section} row (the first is {found[0].where})")
                      for extra in found[1:]]

@@ -15,6 +15,7 @@ import click
 from bot.cli.admin import register_admin_commands
 from bot.cli.catalog import register_catalog_commands
 from bot.cli.members import register_member_commands
+from bot.cli.sales import register_sales_commands
 from bot.cli.support import DATABASE_EPILOG
 from bot.cli.support import settings as cli_settings
 from bot.runtime import logs
@@ -163,6 +164,7 @@ def db_upgrade() -> None:
 register_admin_commands(main)  # storelink brand ..., storelink sa ...
 register_member_commands(main)  # storelink member tier ...
 register_catalog_commands(main)  # storelink catalog import, storelink inventory import
+register_sales_commands(main)  # storelink sales
 
 if __name__ == "__main__":
     main()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from commerce.order_values import (
     ChangeOutcome,
@@ -15,6 +15,9 @@ from commerce.order_values import (
     StockHold,
 )
 from commerce.orders import OrderEvent, OrderStatus
+
+if TYPE_CHECKING:  # commerce.sales reaches the unit of work through these ports
+    from commerce.sales import SaleEvent
 
 
 class OrderRepository(Protocol):
@@ -45,3 +48,5 @@ class OrderRepository(Protocol):
     async def spend_since(self, member_id: int, since: datetime) -> int:
         """What the member paid for orders handed over since then and not refunded, in
         minor units (one currency per brand)."""
+    async def sale_events(self, brand_id: int, since: datetime, until: datetime) -> Sequence[SaleEvent]:
+        """The brand's orders handed over, and handed-over orders refunded, in [since, until), oldest first."""

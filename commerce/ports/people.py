@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from commerce.availability import Availability
 from commerce.people import (
@@ -18,6 +18,9 @@ from commerce.people import (
     Store,
 )
 
+if TYPE_CHECKING:  # commerce.shop_policy reaches the unit of work through these ports
+    from commerce.shop_policy import ShopPolicy
+
 
 class BrandRepository(Protocol):
     async def get(self, brand_id: int) -> Brand | None: ...
@@ -25,6 +28,9 @@ class BrandRepository(Protocol):
         """The deployment's brand (one brand per deployment for now)."""
     async def add(self, brand: Brand) -> Brand: ...
     async def update(self, brand: Brand) -> None: ...
+    async def shop_policy(self, brand_id: int) -> ShopPolicy | None:
+        """The brand file's `shop:` section, None if it never had one."""
+    async def set_shop_policy(self, brand_id: int, policy: ShopPolicy) -> None: ...
 
 
 class StoreRepository(Protocol):

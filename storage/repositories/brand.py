@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from commerce.people import Associate, AssociateInvite, Brand, HQOperator, Store
+from commerce.points import PointsPolicy, TierThresholds
+from commerce.shop_policy import ShopPolicy
 from storage import mapping
 from storage.repositories.base import _Repository
 from storage.tables.brand import (
     AssociateInviteRow,
     AssociateRow,
     BrandRow,
+    BrandShopRow,
     HQOperatorRow,
     StoreRow,
 )
@@ -36,6 +39,24 @@ class SqlBrandRepository(_Repository):
 
     async def update(self, brand: Brand) -> None:
         await self._update_unique(BrandRow, brand.id, mapping.values(brand))
+
+    async def shop_policy(self, brand_id: int) -> ShopPolicy | None:
+        row = (await self.session.execute(sa.select(BrandShopRow.__table__).where(  # type: ignore[attr-defined]
+            BrandShopRow.brand_id == brand_id))).one_or_none()
+        if row is None:
+            return None
+        steps = tuple((step["name"], int(step["spend_minor"])) for step in row.tiers)
+        return ShopPolicy(hold_for=timedelta(minutes=row.hold_minutes), points=PointsPolicy(row.points_per_unit),
+                          tiers=TierThresholds(steps), same_day_radius_km=row.same_day_radius_km, currency=row.currency)
+
+    async def set_shop_policy(self, brand_id: int, policy: ShopPolicy) -> None:
+        values = {"currency": policy.currency or "", "points_per_unit": policy.points.points_per_unit,
+                  "hold_minutes": int(policy.hold_for.total_seconds() // 60),
+                  "same_day_radius_km": policy.same_day_radius_km,
+                  "tiers": [{"name": name, "spend_minor": least} for name, least in policy.tiers.steps]}
+        insert = self._dialect_insert(BrandShopRow)
+        await self.session.execute(insert.values(brand_id=brand_id, **values)
+                                   .on_conflict_do_update(index_elements=["brand_id"], set_=values))
 
 
 class SqlStoreRepository(_Repository):

@@ -7,6 +7,7 @@ parameters of one statement.
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import datetime
@@ -25,6 +26,7 @@ from commerce.catalog import (
 )
 from storage.repositories.base import _Repository
 from storage.tables.catalog import (
+    FTS_TABLE,
     MemberPriceRow,
     ProductImageRow,
     ProductRow,
@@ -120,9 +122,38 @@ class SqlCatalogRepository(_Repository):
         return await self._page(where, [ProductRow.created_at.desc(), ProductRow.id.desc()], offset, limit)  # type: ignore[attr-defined]
 
     async def search(self, brand_id: int, words: Sequence[str], *, offset: int = 0, limit: int = 10) -> CatalogPage:
-        where = list(_offered(brand_id))
-        where += [ProductRow.search_text.contains(word, autoescape=True) for word in words]  # type: ignore[attr-defined]
-        return await self._page(where, [ProductRow.name, ProductRow.id], offset, limit)
+        """Products whose search text holds every word (folded, as commerce.catalog.search_words
+        gives them), by name. The same matches on both dialects, through each one's index."""
+        where = list(_offered(brand_id)) + await self._text_matches(words)
+        by_name: Any = ProductRow.name
+        if self.session.get_bind().dialect.name == "postgresql":
+            by_name = by_name.collate("C")  # by code point, as SQLite compares, whatever the server's collation
+        return await self._page(where, [by_name, ProductRow.id], offset, limit)
+
+    async def _text_matches(self, words: Sequence[str]) -> list[Any]:
+        if self.session.get_bind().dialect.name == "postgresql":
+            # Plain LIKE (backslash, PostgreSQL's default escape): the pg_trgm index serves it.
+            return [ProductRow.search_text.like(f"%{_escaped(word)}%") for word in words]  # type: ignore[attr-defined]
+        if not await self._has_fts():
+            return [_contains(word) for word in words]
+        # FTS5's trigram tokenizer matches a phrase of three characters or more as a
+        # substring; shorter words have no trigram and are matched with LIKE.
+        long_words = [word for word in words if len(word) >= 3]
+        where = [_contains(word) for word in words if len(word) < 3]
+        if long_words:
+            query = " ".join('"' + word.replace('"', '""') + '"' for word in long_words)
+            fts = sa.table(FTS_TABLE, sa.column("rowid"), sa.column("search_text"))
+            where.append(ProductRow.id.in_(sa.select(fts.c.rowid).where(fts.c.search_text.op("MATCH")(query))))  # type: ignore[union-attr]
+        return where
+
+    async def _has_fts(self) -> bool:
+        engine = self.session.get_bind()
+        found = _FTS_PRESENT.get(engine)
+        if found is None:
+            stmt = sa.text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name")
+            found = (await self.session.execute(stmt, {"name": FTS_TABLE})).first() is not None
+            _FTS_PRESENT[engine] = found
+        return found
 
     async def _page(self, where: list[Any], order: list[Any], offset: int, limit: int) -> CatalogPage:
         total = (await self.session.execute(sa.select(sa.func.count()).select_from(ProductRow).where(*where))).scalar_one()
@@ -193,6 +224,19 @@ class SqlStockRepository(_Repository):
                 .returning(*StockRow.__table__.c))  # type: ignore[attr-defined]
         row = (await self.session.execute(stmt)).one_or_none()
         return _level(row) if row is not None else None
+
+
+# Whether a SQLite database has the FTS5 table (migration 0014 skips it where SQLite lacks
+# FTS5 or its trigram tokenizer), asked once per engine.
+_FTS_PRESENT: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+
+
+def _contains(word: str) -> Any:
+    return ProductRow.search_text.contains(word, autoescape=True)  # type: ignore[attr-defined]
+
+
+def _escaped(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _offered(brand_id: int) -> tuple[Any, ...]:

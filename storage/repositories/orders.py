@@ -36,6 +36,7 @@ from commerce.order_values import (
     StockHold,
 )
 from commerce.orders import Action, Actor, Fulfilment, OrderEvent, OrderStatus, Payment
+from commerce.sales import SaleEvent
 from storage.repositories.base import _Repository, is_unique_violation
 from storage.tables.catalog import StockRow
 from storage.tables.orders import (
@@ -148,6 +149,20 @@ class SqlOrderRepository(_Repository):
                 .where(ORDERS.c.member_id == member_id, ORDERS.c.status.in_([str(s) for s in _HANDED_OVER]),
                        ORDERS.c.id.in_(handed_over)))
         return int((await self.session.execute(stmt)).scalar_one())
+
+    async def sale_events(self, brand_id: int, since: datetime, until: datetime) -> Sequence[SaleEvent]:
+        # A refund counts against sales only for an order that had been handed over.
+        handed_over = [str(Action.DELIVER), str(Action.PICK_UP)]
+        refund_of_sale = (EVENTS.c.action == str(Action.REFUND)) & EVENTS.c.from_status.in_([str(s) for s in _HANDED_OVER])
+        stmt = (sa.select(EVENTS.c.order_id, EVENTS.c.at, EVENTS.c.action, ORDERS.c.associate_id, ORDERS.c.store_id,
+                          ORDERS.c.currency, ORDERS.c.total_minor)
+                .join(ORDERS, ORDERS.c.id == EVENTS.c.order_id)
+                .where(ORDERS.c.brand_id == brand_id, EVENTS.c.at >= since, EVENTS.c.at < until,
+                       EVENTS.c.action.in_(handed_over) | refund_of_sale)
+                .order_by(EVENTS.c.at, EVENTS.c.id))
+        return [SaleEvent(row.order_id, row.at, row.action == str(Action.REFUND), row.associate_id, row.store_id,
+                          row.currency, row.total_minor)
+                for row in (await self.session.execute(stmt)).all()]
 
     # --- one change, all or nothing ------------------------------------------------
 

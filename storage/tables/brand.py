@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from storage.tables.base import TelegramId, _partial
-from storage.types import UTCDateTime
+from storage.types import UTCDateTime, json_type
 
 
 class BrandRow(SQLModel, table=True):
@@ -25,7 +25,20 @@ class BrandRow(SQLModel, table=True):
                                   sa_column_kwargs={"server_default": "21:00"})
     auto_reply_hours: int = Field(default=12, sa_column_kwargs={"server_default": "12"})  # migration 0004
     escalation_minutes: int = Field(default=30, sa_column_kwargs={"server_default": "30"})  # migration 0004
-    delivery_radius_km: int = Field(default=10, sa_column_kwargs={"server_default": "10"})  # migration 0013
+
+
+class BrandShopRow(SQLModel, table=True):
+    """The brand file's `shop:` section: tiers, points, holds, same-day radius (migration 0014).
+    No row: the code's defaults (commerce.shop_policy)."""
+
+    __tablename__ = "brand_shop"
+
+    brand_id: int = Field(primary_key=True, foreign_key="brand.id")
+    currency: str = Field(sa_type=sa.String(3))  # ISO 4217: the tier thresholds are in it
+    tiers: list[dict] = Field(default_factory=list, sa_type=json_type())  # [{"name": "Gold", "spend_minor": 1000000}], lowest first
+    points_per_unit: int
+    hold_minutes: int
+    same_day_radius_km: float
 
 
 class StoreRow(SQLModel, table=True):

@@ -15,6 +15,16 @@ from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, json_type
 
+# The text search's index, made by migration 0014 and not declared here (the schema
+# comparison leaves these names out): a pg_trgm GIN index on PostgreSQL, an FTS5 table
+# (with its shadow tables, all named product_fts*) kept in step by triggers on SQLite.
+TRGM_INDEX = "ix_product_search_text_trgm"
+FTS_TABLE = "product_fts"
+
+
+def is_search_index(name: str | None) -> bool:
+    return name is not None and (name == TRGM_INDEX or name.startswith(FTS_TABLE))
+
 
 class ProductRow(SQLModel, table=True):
     __tablename__ = "product"

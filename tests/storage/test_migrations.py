@@ -37,7 +37,7 @@ async def test_an_empty_database_is_brought_to_the_newest_revision(empty_databas
 
     await upgrade(empty_database_url)
 
-    assert head_revision() == "0013"
+    assert head_revision() == "0014"
     assert await current_revision(empty_database_url) == head_revision()
 
 

@@ -240,7 +240,7 @@ def test_unknown_sections_and_fields_are_typos_until_proven_otherwise():
         associates: {name: Bob}
         hq_operators: [Hannah]
     """) == [
-        "brand.yaml: unknown section 'shoppers' (expected brand, stores, associates, hq_operators, reward)",
+        "brand.yaml: unknown section 'shoppers' (expected brand, stores, associates, hq_operators, reward, shop)",
         "brand.yaml: associates must be a list of entries",
         "brand.yaml: stores[0]: unknown field 'adress' (expected code, name, address, latitude, longitude, timezone, hours)",
         "brand.yaml: hq_operators[0]: must be a mapping of fields",
@@ -264,7 +264,7 @@ def test_bad_csv_rows_are_named_by_line_in_file_order():
 
         # associates
         associate,,Bob,31,,SH,
-        shop,,Nobody,,,,
+        shops,,Nobody,,,,
         associate,,Ann,,,XX,,,
         associate,,Wei,,,BJ,,extra
         ,,Nameless,,,,
@@ -274,7 +274,7 @@ def test_bad_csv_rows_are_named_by_line_in_file_order():
         "stores.csv line 1: unknown column 'adress'",
         "stores.csv line 2: latitude 'abc' is not a number",
         "stores.csv line 6: column 'latitude' does not apply to associate rows",
-        "stores.csv line 7: kind 'shop' is not one of brand, store, associate, hq, reward",
+        "stores.csv line 7: kind 'shops' is not one of brand, store, associate, hq, reward, shop",
         "stores.csv line 8: store 'XX' is not defined",
         "stores.csv line 9: 8 values for 7 columns",
         "stores.csv line 10: kind is missing",

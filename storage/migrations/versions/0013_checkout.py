@@ -1,5 +1,4 @@
-"""Checkout: one open checkout per member (its step and choices), and the brand's
-same-day delivery radius.
+"""Checkout: one open checkout per member (its step and choices).
 
 Revision ID: 0013
 Revises: 0012
@@ -23,8 +22,6 @@ TZ = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("brand") as batch:
-        batch.add_column(sa.Column("delivery_radius_km", sa.Integer(), nullable=False, server_default="10"))
     op.create_table(
         "checkout",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -54,5 +51,3 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("checkout")
-    with op.batch_alter_table("brand") as batch:
-        batch.drop_column("delivery_radius_km")
