@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # The HTTP client PTB talks to the Bot API through: aiohttp (one session per bot, far
     # less CPU per call) or httpx (PTB's own default), to fall back on.
     bot_transport: str = "aiohttp"
+    # Seconds a process keeps the brand (texts, settings) between reads: a `storelink brand
+    # load` reaches the running bots within this long. 0: read it for every update.
+    brand_refresh_seconds: float = Field(2.0, ge=0, le=3600)
 
     @field_validator("consumer_bot_token", "associate_bot_token")
     @classmethod

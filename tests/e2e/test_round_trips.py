@@ -22,10 +22,10 @@ from tests.e2e.scenario import associate_reads, enrol, member_says, open_shop, s
 # Today's counts; the targets are <= 4 statements and <= 4 Redis commands inbound, <= 3
 # and <= 3 sending. SQLite adds a BEGIN IMMEDIATE per transaction (3 inbound, 2 sending).
 # Inbound: INSERT inbound_update (record), UPDATE inbound_update (claim, count the attempt),
-# SELECT brand, UPDATE inbound_update (done), SELECT member+link+associate+store
+# UPDATE inbound_update (done) (the brand is kept between reads: BrandCopy), SELECT member+link+associate+store
 # (identify), INSERT outbox, INSERT conversation_message; Redis: SET NX + EVALSHA (the
 # chat's ingress lease), XADD (the sender's job).
-INBOUND_STATEMENTS = {"sqlite+memory": 10, "postgres+redis": 7}
+INBOUND_STATEMENTS = {"sqlite+memory": 9, "postgres+redis": 6}
 INBOUND_REDIS = 3
 INBOUND_OPERATIONS = 3  # lock.acquire, queue.publish, lock.release
 # Sending: SELECT outbox (the chat's pending rows), UPDATE outbox (settled); Redis: 1-4
