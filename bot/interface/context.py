@@ -136,6 +136,7 @@ class UpdateTransaction:
         self.update = update
         self._uow: UnitOfWork | None = None
         self._postbox: Postbox | None = None
+        self._claimed_later = False  # the update's inbox row is claimed with a later write
 
     @property
     def uow(self) -> UnitOfWork:
@@ -154,7 +155,14 @@ class UpdateTransaction:
             self._postbox = self.services.postbox(self._uow, self.brand)
             if self.update is None:
                 return self
-            done = await self._uow.inbox.claim_done(self.bot, self.update.update_id, self.services.clock.now())
+            inbox, at = self._uow.inbox, self.services.clock.now()
+            if (later := getattr(inbox, "claim_done_later", None)) is not None:
+                # Sent with the first outbox row, or before the commit; its answer is
+                # checked before committing (a redelivery then rolls everything back).
+                later(self.bot, self.update.update_id, at)
+                self._claimed_later = True
+                return self
+            done = await inbox.claim_done(self.bot, self.update.update_id, at)
         except BaseException as exc:
             await self._uow.__aexit__(type(exc), exc, exc.__traceback__)
             raise
@@ -167,6 +175,9 @@ class UpdateTransaction:
         uow = self.uow
         try:
             if exc_type is None:
+                if self._claimed_later and not await uow.inbox.claimed_later():  # type: ignore[attr-defined]
+                    assert self.update is not None
+                    raise AlreadyProcessed(f"{self.bot}:{self.update.update_id}")
                 await uow.commit()
                 if self.update is not None:
                     HANDLED.set(InboxStatus.DONE)
