@@ -19,7 +19,12 @@ from storage.repositories.base import (
     params,
     update_by_id,
 )
-from storage.repositories.inbox import _INBOX, answer_done_later, joined_with_done, take_done_later
+from storage.repositories.inbox import (
+    _INBOX,
+    answer_done_later,
+    joined_with_done,
+    take_done_later,
+)
 from storage.tables.outbox import OutboxRow
 
 _OUTBOX: sa.Table = OutboxRow.__table__  # type: ignore[attr-defined]
