@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 POOL_SIZE, POOL_OVERFLOW = 20, 10  # PostgreSQL connections kept per process / opened beyond that at a peak
+SINGLE_STATEMENT = "storelink_single_statement"  # execution option: a unit of work of one statement
 IDLE_BEFORE_PING = 2.0  # seconds a pooled PostgreSQL connection may sit idle before it is pinged on checkout
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _POSTGRES_DRIVERS = {"postgres", "postgresql", "postgresql+asyncpg", "postgresql+psycopg2", "postgresql+psycopg"}
@@ -193,6 +194,10 @@ def _on_sqlite_begin(conn: sa.Connection) -> None:
     # then writes fails with "database is locked" (SQLITE_BUSY_SNAPSHOT, which the busy
     # timeout does not retry) whenever another connection committed in between; taking
     # the lock first makes concurrent units of work queue up instead of failing.
+    # A unit of work of one statement (Database.single_statement) needs no transaction:
+    # the statement is atomic alone and commits by itself.
+    if conn.get_execution_options().get(SINGLE_STATEMENT):
+        return
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 

@@ -26,7 +26,7 @@ from commerce.ports.orders import OrderRepository
 from commerce.ports.checkout import CheckoutRepository
 from commerce.ports.availability import AvailabilityRepository, EscalationRepository
 from commerce.ports.catalog import CatalogRepository, StockRepository
-from storage.engine import make_engine, parse_url
+from storage.engine import SINGLE_STATEMENT, make_engine, parse_url
 from storage.migrate import upgrade_engine
 from storage.repositories.brand import SqlAssociateRepository, SqlBrandRepository, SqlHQOperatorRepository, SqlStoreRepository
 from storage.repositories.inbox import SqlInboxRepository
@@ -158,12 +158,14 @@ class Database:
         self.engine = engine
         # Objects stay readable after commit: repositories hand out domain copies anyway.
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
-        # PostgreSQL runs a lone statement atomically without BEGIN and COMMIT around it:
-        # two round trips fewer for the sender's reads and status updates, the inbox's
-        # insert. SQLite's transactions are local calls; there the plain factory serves.
-        self._single = self._sessions
+        # A lone statement is atomic without BEGIN and COMMIT around it: on PostgreSQL two
+        # round trips fewer for the sender's reads and status updates, the inbox's insert
+        # and claim; on SQLite no BEGIN IMMEDIATE (storage.engine leaves it out here).
         if engine.dialect.name == "postgresql":
-            self._single = async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+            single = engine.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            single = engine.execution_options(**{SINGLE_STATEMENT: True})
+        self._single = async_sessionmaker(single, expire_on_commit=False)
 
     @classmethod
     async def open(cls, database_url: str | URL, *, schema: str | None = None, migrate: bool = True) -> Self:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+import time
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -23,6 +25,7 @@ from commerce.order_notices import Invoicing
 from commerce.outbox import OutboxMessage, OutboxPurpose
 from commerce.people import Associate, Brand
 from commerce.ports.uow import Clock, UnitOfWork, UnitOfWorkFactory
+from storage.repositories.brand import BrandChanges
 
 if TYPE_CHECKING:
     from bot.interface.commands import Command
@@ -32,6 +35,32 @@ if TYPE_CHECKING:
 
 class AlreadyProcessed(Exception):
     """The update's effects were committed before (a redelivery): nothing to do."""
+
+
+class BrandCopy:
+    """The brand as stored, kept in this process between reads: every update uses the
+    brand's texts and settings, which change rarely (`storelink brand load`), so reading
+    the row for each one is a round trip per message for nothing.
+
+    A copy is used for at most `ttl` seconds (the setting brand_refresh_seconds), so a
+    change made by another process reaches the next person within that; a change this
+    process commits itself (storage's BrandChanges) is read again at once. ttl 0 reads the
+    row every time."""
+
+    def __init__(self, ttl: float, now: Callable[[], float] = time.monotonic) -> None:
+        self.ttl, self._now = ttl, now
+        self._brand: Brand | None = None
+        self._until = 0.0
+        self._generation = -1
+
+    async def get(self, uow: UnitOfWork, fallback: Brand) -> Brand:
+        generation, now = BrandChanges.generation, self._now()
+        if self._brand is None or generation != self._generation or now >= self._until:
+            assert fallback.id is not None
+            self._brand = await uow.brands.get(fallback.id) or fallback
+            # The generation read before the row: a change committed meanwhile reads it again.
+            self._generation, self._until = generation, now + self.ttl
+        return dataclasses.replace(self._brand)  # a copy: whoever gets it may change it
 
 
 @dataclass(frozen=True)
@@ -56,6 +85,8 @@ class Services:
     signing_keys: tuple[bytes, ...] = ()
     # What a committed transaction tells the sender and the album flusher of this process.
     signals: Signals = field(default_factory=lambda: Signals())
+    # The brand as last read (current_brand); a ttl of 0 reads it for every update.
+    brand_copy: BrandCopy = field(default_factory=lambda: BrandCopy(0.0))
 
     def locale(self, update: Update) -> str:
         user = update.effective_user
@@ -85,10 +116,9 @@ class Services:
                        backends=self.backends, album_arrived=self.signals.album_item_held)
 
     async def current_brand(self, uow: UnitOfWork) -> Brand:
-        """The brand as stored now: HQ may change its texts and settings (`storelink brand
-        load`) while the bots run. One primary-key read."""
-        assert self.brand.id is not None
-        return await uow.brands.get(self.brand.id) or self.brand
+        """The brand as stored: HQ may change its texts and settings (`storelink brand
+        load`) while the bots run. Read at most every brand_refresh_seconds (BrandCopy)."""
+        return await self.brand_copy.get(uow, self.brand)
 
 
 # How handling the update this task is processing ended, as its transaction committed it:
@@ -114,6 +144,7 @@ class UpdateTransaction:
         self.update = update
         self._uow: UnitOfWork | None = None
         self._postbox: Postbox | None = None
+        self._claimed_later = False  # the update's inbox row is claimed with a later write
 
     @property
     def uow(self) -> UnitOfWork:
@@ -132,7 +163,14 @@ class UpdateTransaction:
             self._postbox = self.services.postbox(self._uow, self.brand)
             if self.update is None:
                 return self
-            done = await self._uow.inbox.claim_done(self.bot, self.update.update_id, self.services.clock.now())
+            inbox, at = self._uow.inbox, self.services.clock.now()
+            if (later := getattr(inbox, "claim_done_later", None)) is not None:
+                # Sent with the first outbox row, or before the commit; its answer is
+                # checked before committing (a redelivery then rolls everything back).
+                later(self.bot, self.update.update_id, at)
+                self._claimed_later = True
+                return self
+            done = await inbox.claim_done(self.bot, self.update.update_id, at)
         except BaseException as exc:
             await self._uow.__aexit__(type(exc), exc, exc.__traceback__)
             raise
@@ -145,6 +183,9 @@ class UpdateTransaction:
         uow = self.uow
         try:
             if exc_type is None:
+                if self._claimed_later and not await uow.inbox.claimed_later():  # type: ignore[attr-defined]
+                    assert self.update is not None
+                    raise AlreadyProcessed(f"{self.bot}:{self.update.update_id}")
                 await uow.commit()
                 if self.update is not None:
                     HANDLED.set(InboxStatus.DONE)

@@ -73,7 +73,7 @@ class Attempts:
         doubt = Doubt(self.marks, message.id)
         status = await self._send_until_answered(message, lease, doubt, message.purpose.lane if lane is None else lane)
         if status is not OutboxStatus.PENDING:  # settled: no one will send it again
-            await doubt.clear()
+            await doubt.clear(lease)
         return status
 
     async def _send_until_answered(self, message: OutboxMessage, lease: Lease | None, doubt: Doubt,
@@ -91,7 +91,8 @@ class Attempts:
             return lane
 
         while True:
-            await self.pacing.wait_for_slot(message.bot.value, message.chat_id, paid=paid, lane=hurried, lease=lease)
+            await self.pacing.wait_for_slot(message.bot.value, message.chat_id, paid=paid, lane=hurried, lease=lease,
+                                            doubt=doubt)
             if lease is not None:
                 await lease.keep()
             await doubt.before_attempt()
@@ -238,17 +239,29 @@ class Doubt:
     A refusal (429, 5xx) proves that attempt changed nothing: with no doubt so far the
     mark is dropped, so a row that only ever met refusals is never counted."""
 
+    ttl = MARK_TTL
+
     def __init__(self, marks: Deduplicator | None, outbox_id: int) -> None:
         self.marks, self.key = marks, f"outbox-attempt:{outbox_id}"
         self.copies = 0
         self._marked = False
 
+    @property
+    def wants_mark(self) -> bool:
+        """The mark is still to be set: the rate limiter may set it with the slot it
+        reserves (pacing.py), one round trip for both."""
+        return self.marks is not None and not self._marked
+
+    def marked(self, set_now: bool) -> None:
+        """The mark was set with the slot (set_now), or found there already."""
+        if not set_now:
+            self.copies += 1
+        self._marked = True
+
     async def before_attempt(self) -> None:
         if self.marks is None or self._marked:
             return
-        if not await self.marks.first_seen(self.key, MARK_TTL):
-            self.copies += 1
-        self._marked = True
+        self.marked(await self.marks.first_seen(self.key, MARK_TTL))
 
     def lost(self) -> None:
         self.copies += 1
@@ -258,7 +271,10 @@ class Doubt:
             await self.marks.forget(self.key)
             self._marked = False
 
-    async def clear(self) -> None:
+    async def clear(self, lease: Lease | None = None) -> None:
+        """The row is settled: the mark goes, with the chat's lease when that can take it
+        along (one round trip for the chat's marks and its release), else now."""
         if self.marks is not None and self._marked:
-            await self.marks.forget(self.key)
+            if lease is None or not lease.forget_on_release(self.key):
+                await self.marks.forget(self.key)
             self._marked = False

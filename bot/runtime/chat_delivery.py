@@ -75,7 +75,7 @@ class ChatDelivery:
             return
         self._active.add(key)
         name = f"chat:{bot.value}:{chat_id}"
-        token: str | None = None
+        lease: Lease | None = None
         try:
             token = await chat_lease.take(self.lock, name, self.lease)
             self._held.add(key)
@@ -99,8 +99,8 @@ class ChatDelivery:
             self._again.discard(key)
             self._held.discard(key)
             self._urgent.pop(key, None)
-            if token is not None:
-                await self.lock.release(name, token)
+            if lease is not None:
+                await lease.release()
 
     async def _deliver_batch(self, key: Chat, batch: Sequence[OutboxMessage], lease: Lease) -> bool:
         """Each row of the batch, asking the policy first; False when the chat is done for

@@ -44,6 +44,23 @@ class Lease:
     def __init__(self, lock: Lock, name: str, token: str, ttl: float = LOCK_TTL) -> None:
         self.lock, self.name, self.token, self.ttl = lock, name, token, ttl
         self._renewed = asyncio.get_running_loop().time()  # taken (or renewed) no earlier than this
+        self.marks: list[str] = []  # attempt marks of settled rows, forgotten on release
+
+    def forget_on_release(self, mark: str) -> bool:
+        """Forget a settled row's attempt mark when the lease is released, in the same
+        round trip (False: this lock cannot; forget it now). Until then the mark only says
+        a copy may be in the chat of a row nobody will send again."""
+        if getattr(self.lock, "release_and_forget", None) is None:
+            return False
+        self.marks.append(mark)
+        return True
+
+    async def release(self) -> None:
+        if self.marks:
+            marks, self.marks = self.marks, []
+            await self.lock.release_and_forget(self.name, self.token, marks)  # type: ignore[attr-defined]
+        else:
+            await self.lock.release(self.name, self.token)
 
     async def keep(self) -> None:
         """Renew unless two thirds of the lease are certainly left: a message sent right

@@ -21,10 +21,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bot.runtime.chat_lease import Lease
 from commerce.outbox import SendLane
 from commerce.ports.backends import RateLimiter, Refusal, Slot
+
+if TYPE_CHECKING:
+    from bot.runtime.attempts import Doubt
 
 
 class Pacing:
@@ -34,14 +38,18 @@ class Pacing:
         self._lines: dict[tuple[str, SendLane], asyncio.Lock] = {}
 
     async def wait_for_slot(self, bot: str, chat_id: int, *, paid: bool, lane: Callable[[], SendLane],
-                            lease: Lease | None) -> None:
+                            lease: Lease | None, doubt: Doubt | None = None) -> None:
         """Return when the message may go, its slot reserved. `lane` is asked again
-        whenever the wait is long: a chat hurried meanwhile changes lanes."""
+        whenever the wait is long: a chat hurried meanwhile changes lanes. The row's
+        attempt mark (`doubt`), if still to be set, is set with the slot reserved, in the
+        same call to the limiter: set before the wait rather than after it, so a worker
+        dying while it waits for its slot leaves a mark for an attempt never made (the
+        next attempt counts one possible duplicate too many, and nothing else)."""
         while True:
             current = lane()
             if current is SendLane.CONVERSATION:  # the first lane reserves however far ahead
-                slot = await self.limiter.reserve(bot, chat_id, paid=paid, lane=current)
-            elif (answer := await self._through_line(bot, chat_id, paid, current, lane, lease)) is not None:
+                slot = await self._reserve(bot, chat_id, paid, current, doubt)
+            elif (answer := await self._through_line(bot, chat_id, paid, current, lane, lease, doubt)) is not None:
                 slot = answer
             else:  # hurried into another lane while in line
                 continue
@@ -49,8 +57,18 @@ class Pacing:
             if slot.reserved:
                 return
 
+    async def _reserve(self, bot: str, chat_id: int, paid: bool, lane: SendLane, doubt: Doubt | None) -> Slot:
+        marking = getattr(self.limiter, "reserve_and_mark", None) if doubt is not None and doubt.wants_mark else None
+        if marking is None:
+            return await self.limiter.reserve(bot, chat_id, paid=paid, lane=lane)
+        assert doubt is not None
+        slot, set_now = await marking(bot, chat_id, paid=paid, lane=lane, mark=doubt.key, mark_ttl=doubt.ttl)
+        if set_now is not None:
+            doubt.marked(set_now)
+        return slot
+
     async def _through_line(self, bot: str, chat_id: int, paid: bool, current: SendLane, lane: Callable[[], SendLane],
-                            lease: Lease | None) -> Slot | None:
+                            lease: Lease | None, doubt: Doubt | None) -> Slot | None:
         """At the head of the lane's line, the first answer that is not "the lane's turn
         has not come": a reserved slot, or the chat's own pace. None when the chat changed
         lanes while waiting."""
@@ -66,7 +84,7 @@ class Pacing:
                     return None
         try:
             while lane() == current:
-                slot = await self.limiter.reserve(bot, chat_id, paid=paid, lane=current)
+                slot = await self._reserve(bot, chat_id, paid, current, doubt)
                 if slot.refused is not Refusal.LANE:
                     return slot
                 # Until the lane's next slot: then this task takes it, and the tasks

@@ -18,7 +18,7 @@ from bot.runtime.albums import AlbumFlusher
 from bot.interface.applications import build_application
 from bot.runtime.clock import SystemClock
 from bot.interface.command_menus import publish_menus
-from bot.interface.context import Services, StorelinkApplication
+from bot.interface.context import BrandCopy, Services, StorelinkApplication
 from bot.interface.i18n import Catalog
 from bot.runtime.ingress import Ingress
 from bot.runtime.metrics import Metrics
@@ -131,6 +131,7 @@ class Runtime:
             bot_usernames=MappingProxyType({kind: app.bot.username for kind, app in self.applications.items()}),
             signing_keys=tuple(s.signing_keys()),
             single_statement=self.database.single_statement,
+            brand_copy=BrandCopy(s.brand_refresh_seconds),
         )
         for app in self.applications.values():
             app.bot_data.services = services  # before start: no update is handled without them

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     # The bearer token the brand's own systems present to POST /api/orders/{id}/events;
     # unset, that endpoint is off (503).
     orders_api_token: SecretStr | None = None
+    # Seconds a process keeps the brand (texts, settings) between reads: a `storelink brand
+    # load` reaches the running bots within this long. 0: read it for every update.
+    brand_refresh_seconds: float = Field(2.0, ge=0, le=3600)
 
     @field_validator("consumer_bot_token", "associate_bot_token")
     @classmethod

@@ -60,11 +60,12 @@ async def open_backends(
 ) -> Backends:
     """Redis backends when a URL is given (checked with a PING), else in-process ones."""
     if not redis_url:
+        dedupe = MemoryDeduplicator()
         return Backends(
-            dedupe=MemoryDeduplicator(),
-            limiter=MemoryRateLimiter(limits),
+            dedupe=dedupe,
+            limiter=MemoryRateLimiter(limits, marks=dedupe),
             queue=memory_lanes(queue_stream, queue_group),
-            lock=MemoryLock(),
+            lock=MemoryLock(marks=dedupe),
             kind="memory",
             namespace=namespace,
         )

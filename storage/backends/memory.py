@@ -52,13 +52,25 @@ class MemoryDeduplicator:
 
 
 class MemoryRateLimiter:
-    def __init__(self, limits: SendLimits = SendLimits(), *, clock: Clock = time.monotonic) -> None:
+    def __init__(self, limits: SendLimits = SendLimits(), *, clock: Clock = time.monotonic,
+                 marks: MemoryDeduplicator | None = None) -> None:
         self._limits = limits
         self._clock = clock
+        self._marks = marks  # where reserve_and_mark sets its mark (the backends' dedupe)
         # (bot, "bot", None) is the bot-wide bucket, (bot, "chat", chat_id) a chat's bucket,
         # (bot, "group", chat_id) a group's second one.
         self._tats: dict[tuple[str, str, int | None], int] = {}
         self._writes = 0
+
+    async def reserve_and_mark(self, bot: str, chat_id: int | None, *, paid: bool = False, lane: int = 0,
+                               mark: str | None = None, mark_ttl: float = 0.0) -> tuple[Slot, bool | None]:
+        """As the Redis limiter's: reserve(), then first_seen(mark) if the slot is reserved."""
+        slot = await self.reserve(bot, chat_id, paid=paid, lane=lane)
+        if mark is None or not slot.reserved:
+            return slot, None
+        if self._marks is None:
+            raise RuntimeError("this limiter was built without the dedupe store for marks")
+        return slot, await self._marks.first_seen(mark, mark_ttl)
 
     async def reserve(self, bot: str, chat_id: int | None, *, paid: bool = False, lane: int = 0) -> Slot:
         now = round(self._clock() * MICROS)
@@ -195,8 +207,9 @@ def _check_count(count: int) -> None:
 
 
 class MemoryLock:
-    def __init__(self, *, clock: Clock = time.monotonic) -> None:
+    def __init__(self, *, clock: Clock = time.monotonic, marks: MemoryDeduplicator | None = None) -> None:
         self._clock = clock
+        self._marks = marks  # what release_and_forget forgets in (the backends' dedupe)
         self._held: dict[str, tuple[str, float]] = {}  # name -> (token, expires at)
 
     def _holder(self, name: str) -> str | None:
@@ -229,3 +242,11 @@ class MemoryLock:
             return False
         del self._held[name]
         return True
+
+    async def release_and_forget(self, name: str, token: str, marks: Sequence[str]) -> bool:
+        """As the Redis lock's: release(), and the dedupe keys forgotten."""
+        if self._marks is None:
+            raise RuntimeError("this lock was built without the dedupe store for marks")
+        for mark in marks:
+            await self._marks.forget(mark)
+        return await self.release(name, token)

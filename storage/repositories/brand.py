@@ -23,6 +23,19 @@ from storage.tables.brand import (
 )
 
 
+class BrandChanges:
+    """How many brand changes this process has committed: a reader that keeps the brand
+    between reads (bot/interface/context.py) reads it again as soon as this moves, rather
+    than when its copy expires. Changes made by other processes (`storelink brand load`)
+    are seen when the copy expires."""
+
+    generation = 0
+
+    @classmethod
+    def committed(cls, _session: object) -> None:
+        cls.generation += 1
+
+
 class SqlBrandRepository(_Repository):
     async def get(self, brand_id: int) -> Brand | None:
         row = await self._get(BrandRow, brand_id)
@@ -39,6 +52,8 @@ class SqlBrandRepository(_Repository):
 
     async def update(self, brand: Brand) -> None:
         await self._update_unique(BrandRow, brand.id, mapping.values(brand))
+        # Counted once the change is committed: a reader in between keeps the old brand.
+        sa.event.listen(self.session.sync_session, "after_commit", BrandChanges.committed, once=True)
 
     async def shop_policy(self, brand_id: int) -> ShopPolicy | None:
         row = (await self.session.execute(sa.select(BrandShopRow.__table__).where(  # type: ignore[attr-defined]

@@ -14,9 +14,16 @@ from commerce.outbox import OutboxMessage, OutboxPurpose, OutboxStatus
 from storage import mapping
 from storage.repositories.base import (
     _Repository,
+    insert_returning_id,
     p,
     params,
     update_by_id,
+)
+from storage.repositories.inbox import (
+    _INBOX,
+    answer_done_later,
+    joined_with_done,
+    take_done_later,
 )
 from storage.tables.outbox import OutboxRow
 
@@ -33,7 +40,16 @@ _DUE_FOR_CHAT = _PENDING_FOR_CHAT.where(sa.or_(_OUTBOX.c.not_before.is_(None), _
 
 class SqlOutboxRepository(_Repository):
     async def add(self, message: OutboxMessage) -> OutboxMessage:
-        message.id = await self._insert_values(OutboxRow, mapping.values(message))
+        values = mapping.values(message)
+        info = self.session.info
+        if self.session.bind.dialect.name == "postgresql" and (done := take_done_later(info)) is not None:
+            # The update's claim (inbox.claim_done_later) rides along: one statement.
+            stmt = joined_with_done(insert_returning_id(_OUTBOX, tuple(values)), _INBOX)
+            row = (await self.session.execute(stmt, {**params(values), **done})).one()
+            answer_done_later(info, done, row.done_claimed == 1)
+            message.id = int(row.id)
+        else:
+            message.id = await self._insert_values(OutboxRow, values)
         return dataclasses.replace(message)
 
     async def get(self, message_id: int) -> OutboxMessage | None:

@@ -1,5 +1,5 @@
 """HQ changes the brand while the bots run: the next person meets the new version, with
-no restart."""
+no restart, once the running process's copy of the brand expires (brand_refresh_seconds)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from bot.cli.main import main
+from tests.e2e.conftest import eventually
 from tests.e2e.scenario import STORE_NAME, open_shop, scan
 
 NEW_WELCOME = "Bonjour {member}! {associate} at {store} is yours now."
@@ -37,6 +38,15 @@ async def test_a_welcome_text_loaded_while_running_greets_the_next_member(stack,
                                                                   str(brand_file(tmp_path, stack))], env=env)
     assert loaded.exit_code == 0, loaded.output
 
-    # Then the next member is welcomed with it.
+    # Then, once the running process reads the brand again (within brand_refresh_seconds),
+    # the next member is welcomed with it.
+    services = stack.runtime.services
+
+    async def new_welcome_in_use() -> bool:
+        async with services.uow() as uow:
+            return (await services.current_brand(uow)).welcome_text == NEW_WELCOME
+
+    await eventually(new_welcome_in_use, "the running bots use the new welcome",
+                     timeout=services.settings.brand_refresh_seconds + 10)
     after = await scan(stack, carol, shop.code(shop.bob))
     assert after["text"].startswith(f"Bonjour Carol! Bob at {STORE_NAME} is yours now.")

@@ -370,3 +370,34 @@ async def test_a_ttl_must_be_positive(backends: Backends, ttl: float):
         await backends.lock.acquire("scheduler", ttl_seconds=ttl)
     with pytest.raises(ValueError):
         await backends.dedupe.first_seen("update:1", ttl_seconds=ttl)
+
+
+# --- one round trip for two steps: the slot with the attempt mark, the release with the marks
+
+
+async def test_a_reserved_slot_sets_the_mark_once_and_a_refused_one_sets_nothing(backends: Backends):
+    limiter, dedupe = backends.limiter, backends.dedupe
+    first, set_now = await limiter.reserve_and_mark("bot", 42, mark="outbox-attempt:1", mark_ttl=60)
+    again, set_again = await limiter.reserve_and_mark("bot", 42, mark="outbox-attempt:1", mark_ttl=60)
+    assert first.reserved and set_now is True
+    assert again.reserved and set_again is False, "found there: an earlier attempt may have arrived"
+
+    for n in range(2, 10):  # the chat's burst of 3 is spent: the chat's pace refuses
+        slot, set_now = await limiter.reserve_and_mark("bot", 42, mark=f"outbox-attempt:{n}", mark_ttl=60)
+        if not slot.reserved:
+            break
+    assert slot.refused is Refusal.CHAT and set_now is None
+    assert await dedupe.first_seen(f"outbox-attempt:{n}", 60), "a refused slot leaves no mark"
+
+
+async def test_releasing_with_marks_forgets_them_and_frees_the_lock(backends: Backends):
+    lock, dedupe = backends.lock, backends.dedupe
+    token = await lock.acquire("chat:associate:7", 30)
+    assert token is not None
+    for key in ("outbox-attempt:11", "outbox-attempt:12"):
+        assert await dedupe.first_seen(key, 60)
+
+    assert await lock.release_and_forget("chat:associate:7", token, ["outbox-attempt:11", "outbox-attempt:12"])
+    assert await dedupe.first_seen("outbox-attempt:11", 60) and await dedupe.first_seen("outbox-attempt:12", 60)
+    assert await lock.acquire("chat:associate:7", 30) is not None
+    assert not await lock.release_and_forget("chat:associate:7", token, []), "a stale token releases nothing"

@@ -42,13 +42,15 @@ async def test_an_update_recorded_by_a_single_statement_is_recorded_once(databas
 
 
 async def test_a_single_statement_is_committed_by_itself(database: Database) -> None:
-    # The unit of work is closed without commit(): on PostgreSQL the insert stands anyway
-    # (no transaction around it); on SQLite the plain unit of work is used, which rolls back.
+    # The unit of work is closed without commit(): the insert stands anyway (no transaction
+    # around it, on either database), where a plain unit of work rolls back.
     async with database.single_statement() as uow:
         await uow.inbox.record(an_update(10))
     async with database.uow() as uow:
-        stored = await uow.inbox.get(BotKind.CONSUMER, 10)
-    assert (stored is not None) == (database.dialect == "postgresql")
+        await uow.inbox.record(an_update(11))
+    async with database.uow() as uow:
+        assert await uow.inbox.get(BotKind.CONSUMER, 10) is not None
+        assert await uow.inbox.get(BotKind.CONSUMER, 11) is None
 
 
 async def test_identify_reads_the_member_their_link_associate_and_store_at_once(database: Database, shop: Shop) -> None:
@@ -136,3 +138,38 @@ async def test_a_pooled_connection_killed_while_idle_is_replaced_before_use(data
     finally:
         await database.dispose()
         await killer.dispose()
+
+
+def a_row(chat_id: int = 5_000_000_001) -> OutboxMessage:
+    return OutboxMessage(bot=BotKind.ASSOCIATE, chat_id=chat_id, method="sendMessage", params={"text": "hi"}, created_at=T0)
+
+
+@pytest.mark.parametrize("with_a_row", [True, False], ids=["sent with the first outbox row", "sent before the commit"])
+async def test_an_update_claimed_with_a_later_write_is_claimed_once(database: Database, with_a_row: bool) -> None:
+    async with database.single_statement() as uow:
+        await uow.inbox.record(an_update(20))
+
+    answers = []
+    for _ in range(2):  # the update, then a redelivery racing it
+        async with database.uow() as uow:
+            uow.inbox.claim_done_later(BotKind.CONSUMER, 20, T0)
+            if with_a_row:
+                await uow.outbox.add(a_row())
+            answers.append(await uow.inbox.claimed_later())
+            if answers[-1]:
+                await uow.commit()
+
+    assert answers == [True, False]
+    async with database.uow() as uow:
+        stored = await uow.inbox.get(BotKind.CONSUMER, 20)
+        rows = await uow.outbox.pending_for_chat(BotKind.ASSOCIATE, 5_000_000_001, 10)
+    assert stored is not None and stored.status is InboxStatus.DONE and stored.processed_at == T0
+    assert len(rows) == (1 if with_a_row else 0)  # the redelivery's row was rolled back with it
+
+
+async def test_an_update_never_recorded_cannot_be_claimed_later(database: Database) -> None:
+    async with database.uow() as uow:
+        uow.inbox.claim_done_later(BotKind.CONSUMER, 404, T0)
+        await uow.outbox.add(a_row())
+        with pytest.raises(LookupError):
+            await uow.inbox.claimed_later()
