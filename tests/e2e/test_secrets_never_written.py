@@ -1,5 +1,5 @@
 """Nothing a storelink process writes, at DEBUG, on any path, shows a bot token, the webhook
-secret, a signing key or a phone number.
+secret, a signing key, the payment provider's token, the orders API token or a phone number.
 
 Real processes as an operator runs them, against the sandbox: HQ commands, `storelink run`
 with webhooks (setWebhook carries the secret) and with polling (getUpdates carries the
@@ -17,6 +17,8 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+
+import aiohttp
 
 from bot.sandbox import Sandbox, SandboxClient
 from tests.e2e.conftest import free_port
@@ -102,6 +104,8 @@ async def test_debug_output_of_every_process_shows_no_token_secret_key_or_phone_
             database_url=f"sqlite+aiosqlite:///{tmp_path / 'storelink.db'}",
             http_port=str(http_port),
             previous_signing_keys=secrets.token_urlsafe(32),
+            payment_provider_token="284685063:TEST:" + secrets.token_urlsafe(18),
+            orders_api_token=secrets.token_urlsafe(24),
         )  # no STORELINK_SIGNING_KEY: the key is made and kept in var/signing.key
         webhooks = env | {"STORELINK_WEBHOOK_BASE_URL": f"http://127.0.0.1:{http_port}",
                           "STORELINK_WEBHOOK_SECRET": secrets.token_urlsafe(24)}
@@ -125,6 +129,13 @@ async def test_debug_output_of_every_process_shows_no_token_secret_key_or_phone_
             await wait_for_text(people, alice, "sec_shop_bot", "Thank")
             someone_elses_card(sandbox, alice, "sec_shop_bot", FOREIGN_PHONE)
             first_card = await wait_for_kind(people, bob, "sec_staff_bot", "contact")
+            # The brand's systems call the orders API, with the token and with a wrong one.
+            api = f"http://127.0.0.1:{http_port}/api/orders/999/events"
+            async with aiohttp.ClientSession() as http:
+                for token, status in ((env["STORELINK_ORDERS_API_TOKEN"], 404), (secrets.token_urlsafe(24), 401)):
+                    async with http.post(api, json={"event_id": "e1", "action": "packed"},
+                                         headers={"Authorization": f"Bearer {token}"}) as answer:
+                        assert answer.status == status, await answer.text()
         finally:
             assert await stopped(process) == 0, (tmp_path / "webhook-run.log").read_text()
 
@@ -155,6 +166,8 @@ async def test_debug_output_of_every_process_shows_no_token_secret_key_or_phone_
         "the webhook secret": webhooks["STORELINK_WEBHOOK_SECRET"],
         "the signing key": signing_key,
         "a previous signing key": env["STORELINK_PREVIOUS_SIGNING_KEYS"],
+        "the payment provider token": env["STORELINK_PAYMENT_PROVIDER_TOKEN"],
+        "the orders API token": env["STORELINK_ORDERS_API_TOKEN"],
     })
 
 
