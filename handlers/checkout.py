@@ -7,7 +7,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.interface.buttons import answer
-from bot.interface.callbacks import CheckoutStart, CheckoutStep
+from bot.interface.callbacks import CheckoutStep, checkout_start_of
 from bot.interface.context import StorelinkContext, UpdateTransaction
 from bot.interface.render.base import text
 from bot.interface.render.checkout import CheckoutRenderer
@@ -31,11 +31,11 @@ async def _who(tx: UpdateTransaction, update: Update):
 
 
 async def on_checkout_start(update: Update, ctx: StorelinkContext) -> None:
-    """Buy / Reserve for pickup: the checkout's first step, as a new message."""
+    """Buy / Reserve for pickup on a product's card: the checkout's first step, as a new message."""
     services = ctx.services
     query = update.callback_query
     assert query is not None
-    data = CheckoutStart.unpack(query.data)
+    data = checkout_start_of(query.data)
     locale = services.locale(update)
     views = CheckoutRenderer(services.catalog)
     notice = None
