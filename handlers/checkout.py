@@ -44,7 +44,7 @@ async def on_checkout_start(update: Update, ctx: StorelinkContext) -> None:
             notice = services.catalog.text(locale, "common.stale_button")
         else:
             shown = await start_checkout(tx.uow, await _who(tx, update), data.product_id, services.clock.now(),
-                                         reserve=data.reserve)
+                                         reserve=data.reserve, pay_in_chat=services.invoicing is not None)
             outgoing = views.shut(locale, shown) if isinstance(shown, Shut) else views.view(locale, shown)
             for message in outgoing:
                 await tx.reply(update, message)
@@ -66,7 +66,7 @@ async def on_checkout_step(update: Update, ctx: StorelinkContext) -> None:
             notice = services.catalog.text(locale, "common.stale_button")
         else:
             result = await press_checkout(tx.uow, await _who(tx, update), data.checkout_id, data.step, data.choice,
-                                          services.clock.now())
+                                          services.clock.now(), pay_in_chat=services.invoicing is not None)
             message_id = query.message.message_id
             if isinstance(result, Shut):
                 notice = views.stale(locale, result)
