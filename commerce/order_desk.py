@@ -138,13 +138,14 @@ async def show_order(uow: UnitOfWork, who: Identity, order_id: int) -> OrderCard
 
 async def _stepped(uow: UnitOfWork, postbox: Postbox, moved: Moved | StepRefusal,
                    invoicing: Invoicing | None) -> Stepped | StepRefusal:
-    """The step announced (the member told, an invoice order billed), and the card as it is now."""
+    """The step announced (the member told, an invoice order billed), and the card as it is
+    now: after the billing that may follow the step, while `moved` stays the step taken."""
     announced = await take_step(uow, postbox, moved, invoicing)
-    if not isinstance(announced, Moved):
+    if not isinstance(announced, Moved) or not isinstance(moved, Moved):
         return announced
     order = announced.order
     associate = await uow.associates.get(order.associate_id) if order.associate_id is not None else None
-    return Stepped(await order_card(uow, order), announced, associate)
+    return Stepped(await order_card(uow, order), moved, associate)
 
 
 async def confirm(uow: UnitOfWork, postbox: Postbox, who: Identity, order_id: int, now: datetime,
