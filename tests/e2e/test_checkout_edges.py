@@ -242,3 +242,22 @@ async def test_the_reward_raced_by_two_orders_is_taken_once(stack):
         member = (await uow.members.with_associate(services.brand.id, alice))[0]
         orders = list(await uow.orders.of_member(member.id, 5))
     assert sum(1 for order in orders if order.discount_minor > 0) == 1, [(o.id, o.discount_minor) for o in orders]
+
+
+async def test_an_order_declined_from_the_card_tells_the_member_once_with_the_reason_in_their_words(stack):
+    shop, alice, _, card = await alice_with_a_card(stack)
+    review = await buy_to_review(stack, alice, card)
+    number, placed = await place(stack, alice, review)
+    order_card = await wait_for_text(stack, shop.bob_user, stack.associate_bot, f"Order #{number}")
+    await settle(stack)
+
+    await press(stack, shop.bob_user, stack.associate_bot, order_card, data_of(order_card, "Decline"))
+    reasons = await stack.people.wait_for(shop.bob_user, stack.associate_bot,
+                                          lambda m: m["message_id"] == order_card["message_id"] and "out of stock" in str(buttons(m)),
+                                          10.0, after_message_id=order_card["message_id"] - 1)
+    await press(stack, shop.bob_user, stack.associate_bot, reasons, data_of(reasons, "out of stock"))
+    await wait_for_text(stack, alice, stack.consumer_bot, f"order #{number} could not be served", after=placed["message_id"])
+
+    told = await member_messages_after(stack, alice, placed["message_id"])
+    assert len(told) == 1 and "Reason: out of stock" in told[0]["text"], [m["text"] for m in told]
+    assert (await order_now(stack, number)).status is OrderStatus.CANCELLED
