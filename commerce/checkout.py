@@ -102,6 +102,11 @@ class CheckoutView:
     totals: Totals | None  # once a SKU and a quantity are chosen
     hitch: Hitch | None = None  # why the last choice or input was not taken
     from_step: Step | None = None  # the step the member was at before this action
+    pay_in_chat: bool = False  # a payment provider is set: orders are paid by Telegram invoice
+
+    @property
+    def payment(self) -> Payment:
+        return checkout_payment(self.checkout.fulfilment, self.pay_in_chat)
 
     @property
     def chosen(self) -> Option | None:
@@ -149,11 +154,20 @@ class Typed:
     place: Place | None = None
 
 
+def checkout_payment(fulfilment: Fulfilment | None, pay_in_chat: bool) -> Payment:
+    """How an order placed in the chat is paid: by Telegram invoice once the stock is
+    confirmed, where the brand has a payment provider; else at the counter for a pickup and
+    on delivery otherwise."""
+    if pay_in_chat:
+        return Payment.INVOICE
+    return Payment.AT_PICKUP if fulfilment is Fulfilment.PICKUP else Payment.ON_DELIVERY
+
+
 # --- the use cases ---------------------------------------------------------------------------
 
 
 async def start_checkout(uow: UnitOfWork, who: Identity, product_id: int, now: datetime, *, reserve: bool = False,
-                         variant_id: int | None = None) -> CheckoutView | Shut:
+                         variant_id: int | None = None, pay_in_chat: bool = False) -> CheckoutView | Shut:
     """Buy (or Reserve for pickup) on a product's card: a new checkout in place of the
     member's previous one, at its first step."""
     member = who.member
@@ -168,12 +182,14 @@ async def start_checkout(uow: UnitOfWork, who: Identity, product_id: int, now: d
         checkout = forward(checkout, True, now, variant_id=variant_id)
     previous = await uow.checkouts.of_member(member.id)
     checkout = await uow.checkouts.open(checkout)
-    return await _view(uow, who, checkout, item, from_step=previous.step if previous is not None else None)
+    return await _view(uow, who, checkout, item, from_step=previous.step if previous is not None else None,
+                       pay_in_chat=pay_in_chat)
 
 
 async def press_checkout(uow: UnitOfWork, who: Identity, checkout_id: int, step: str, choice: str,
-                         now: datetime) -> CheckoutView | Shut | OrderPlaced:
-    """A step's button: the choice, Back, Cancel, the reward on or off, or Place order."""
+                         now: datetime, *, pay_in_chat: bool = False) -> CheckoutView | Shut | OrderPlaced:
+    """A step's button: the choice, Back, Cancel, the reward on or off, or Place order.
+    `pay_in_chat`: a payment provider is set (see checkout_payment)."""
     found = await _open(uow, who, checkout_id, now)
     if isinstance(found, Shut):
         return found
@@ -183,16 +199,16 @@ async def press_checkout(uow: UnitOfWork, who: Identity, checkout_id: int, step:
     if choice == "cancel":
         await uow.checkouts.close(checkout_id)
         return Shut(Closed.CANCELLED, was_typing=checkout.waits_for_text)
-    view = await _view(uow, who, checkout, item)
+    view = await _view(uow, who, checkout, item, pay_in_chat=pay_in_chat)
     if choice == "back":
         earlier = back(checkout, view.choose_variant, now)
-        return await _saved(uow, who, earlier, item, checkout.step) if earlier is not None else view
+        return await _saved(uow, who, earlier, item, checkout.step, pay_in_chat) if earlier is not None else view
     if checkout.step is Step.REVIEW:
         return await _review_choice(uow, who, view, choice, now)
     moved = _choose(view, choice, now)
     if isinstance(moved, Hitch):
         return replace(view, hitch=moved, from_step=checkout.step)
-    return await _saved(uow, who, moved, item, checkout.step)
+    return await _saved(uow, who, moved, item, checkout.step, pay_in_chat)
 
 
 async def waiting_checkout(uow: UnitOfWork, member: Member, now: datetime) -> Checkout | None:
@@ -202,7 +218,8 @@ async def waiting_checkout(uow: UnitOfWork, member: Member, now: datetime) -> Ch
     return checkout if checkout is not None and checkout.waits_for_text and not checkout.expired(now) else None
 
 
-async def type_into_checkout(uow: UnitOfWork, who: Identity, typed: Typed, now: datetime) -> CheckoutView | Shut | None:
+async def type_into_checkout(uow: UnitOfWork, who: Identity, typed: Typed, now: datetime, *,
+                             pay_in_chat: bool = False) -> CheckoutView | Shut | None:
     """What the member typed or shared, for their checkout waiting for it; None when no
     checkout waits (the message is for their associate)."""
     member = who.member
@@ -215,18 +232,18 @@ async def type_into_checkout(uow: UnitOfWork, who: Identity, typed: Typed, now: 
     if item is None or not item.offered:
         await uow.checkouts.close(checkout.id)  # type: ignore[arg-type]
         return Shut(Closed.NOT_OFFERED, was_typing=True)
-    view = await _view(uow, who, checkout, item)
+    view = await _view(uow, who, checkout, item, pay_in_chat=pay_in_chat)
     taken = _typed(view, typed, member, now)
     if isinstance(taken, Hitch):
         return replace(view, hitch=taken, from_step=checkout.step)
-    return await _saved(uow, who, taken, item, checkout.step)
+    return await _saved(uow, who, taken, item, checkout.step, pay_in_chat)
 
 
 async def take_into_checkout(uow: UnitOfWork, postbox: Postbox, who: Identity, chat_id: int, locale: str,
-                             typed: Typed, now: datetime) -> bool:
+                             typed: Typed, now: datetime, *, pay_in_chat: bool = False) -> bool:
     """The relay's rule: an open checkout waiting for typing takes the member's message
     (shown the checkout's next step), instead of their associate. False: none waits."""
-    shown = await type_into_checkout(uow, who, typed, now)
+    shown = await type_into_checkout(uow, who, typed, now, pay_in_chat=pay_in_chat)
     if shown is None:
         return False
     await postbox.post(Outbound(CONSUMER, chat_id, CheckoutShown(locale, shown)))
@@ -309,14 +326,14 @@ async def _review_choice(uow: UnitOfWork, who: Identity, view: CheckoutView, cho
     if choice in ("reward_on", "reward_off"):
         changed = replace(checkout, use_reward=choice == "reward_on", updated_at=now)
         await uow.checkouts.save(changed)
-        return await _view(uow, who, changed, view.item, from_step=checkout.step)
+        return await _view(uow, who, changed, view.item, from_step=checkout.step, pay_in_chat=view.pay_in_chat)
     if choice != "place":
         return replace(view, hitch=Hitch.EMPTY, from_step=checkout.step)
     chosen = view.chosen
     assert checkout.id is not None and checkout.quantity is not None and checkout.fulfilment is not None
     if chosen is None:
         return replace(view, hitch=Hitch.NOT_OFFERED, from_step=checkout.step)
-    payment = Payment.AT_PICKUP if checkout.fulfilment is Fulfilment.PICKUP else Payment.ON_DELIVERY
+    payment = view.payment
     delivery = Delivery(checkout.contact_name, checkout.phone, checkout.address, checkout.latitude, checkout.longitude)
     use_reward = checkout.use_reward and view.totals is not None and view.totals.reward_percent is not None
     request = OrderRequest(chosen.variant.id, checkout.quantity, checkout.fulfilment, payment, delivery,  # type: ignore[arg-type]
@@ -326,7 +343,7 @@ async def _review_choice(uow: UnitOfWork, who: Identity, view: CheckoutView, cho
         if placed.problem in (Problem.REWARD_USED, Problem.NO_REWARD):  # another checkout took it first
             changed = replace(checkout, use_reward=False, updated_at=now)
             await uow.checkouts.save(changed)
-            fresh = await _view(uow, who, changed, view.item, from_step=checkout.step)
+            fresh = await _view(uow, who, changed, view.item, from_step=checkout.step, pay_in_chat=view.pay_in_chat)
             return replace(fresh, hitch=Hitch.REWARD_GONE)
         return replace(view, hitch=Hitch.NOT_OFFERED, from_step=checkout.step)
     await uow.checkouts.close(checkout.id)
@@ -356,13 +373,13 @@ async def _open(uow: UnitOfWork, who: Identity, checkout_id: int, now: datetime)
 
 
 async def _saved(uow: UnitOfWork, who: Identity, checkout: Checkout, item: CatalogItem,
-                 from_step: Step) -> CheckoutView:
+                 from_step: Step, pay_in_chat: bool) -> CheckoutView:
     await uow.checkouts.save(checkout)
-    return await _view(uow, who, checkout, item, from_step=from_step)
+    return await _view(uow, who, checkout, item, from_step=from_step, pay_in_chat=pay_in_chat)
 
 
 async def _view(uow: UnitOfWork, who: Identity, checkout: Checkout, item: CatalogItem,
-                from_step: Step | None = None) -> CheckoutView:
+                from_step: Step | None = None, *, pay_in_chat: bool = False) -> CheckoutView:
     member = who.member
     assert member is not None and member.id is not None
     store = await _store_of(uow, who)
@@ -374,7 +391,7 @@ async def _view(uow: UnitOfWork, who: Identity, checkout: Checkout, item: Catalo
                            stock[v.id].available if v.id in stock else 0) for v in offered)
     view = CheckoutView(checkout, member, item, store, options, len(options) > 1,
                         check_fulfilment(Fulfilment.DELIVERY, _store_place(store)) is None, radius, None,
-                        from_step=from_step)
+                        from_step=from_step, pay_in_chat=pay_in_chat)
     chosen = view.chosen
     if chosen is None or checkout.quantity is None:
         return view
@@ -416,6 +433,7 @@ __all__ = [
     "Shut",
     "Typed",
     "cancel_checkout",
+    "checkout_payment",
     "flow",
     "press_checkout",
     "start_checkout",

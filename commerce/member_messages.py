@@ -57,16 +57,18 @@ class TakenByCheckout:
 
 
 async def relay_member_message(uow: UnitOfWork, postbox: Postbox, member: Member, incoming: Incoming, brand_id: int,
-                               now: datetime, known: Identity | None = None) -> InboundRoute | TakenByCheckout:
+                               now: datetime, known: Identity | None = None, *,
+                               pay_in_chat: bool = False) -> InboundRoute | TakenByCheckout:
     """A member's message: to their associate, or a polite word why not. `known`, the
-    member's identity read in this transaction, spares reading their link again."""
+    member's identity read in this transaction, spares reading their link again;
+    `pay_in_chat`: orders are paid by invoice (for a checkout that takes the message)."""
     known = known if known is not None and known.member is not None and known.member.id == member.id else None
     # The one rule between the relay and checkout: an open checkout waiting for typing (a
     # name and phone, an address or a location) takes the member's message; /cancel or its
     # Cancel button leaves it. The identity query says whether one waits: no extra read.
     waits = known is not None and known.typing_until is not None and known.typing_until > now
     if waits and await take_into_checkout(uow, postbox, known, incoming.chat_id, incoming.locale,  # type: ignore[arg-type]
-                                          typed_of(incoming), now):
+                                          typed_of(incoming), now, pay_in_chat=pay_in_chat):
         return TakenByCheckout()
     route = await route_member_message(uow, member, known)
     if not isinstance(route, Forward):
@@ -87,14 +89,15 @@ async def relay_member_message(uow: UnitOfWork, postbox: Postbox, member: Member
 
 
 async def relay_member_text(uow: UnitOfWork, postbox: Postbox, member: Member, incoming: Incoming, brand_id: int,
-                            now: datetime, phone_skip: str, known: Identity | None = None) -> None:
+                            now: datetime, phone_skip: str, known: Identity | None = None, *,
+                            pay_in_chat: bool = False) -> None:
     """A member's text. The phone prompt's "Not now" button (`phone_skip`, its label in the
     member's language) sends its label as text: that closes the prompt and is for nobody
     else; any other text is for their associate."""
     if (incoming.content.text or "").strip() == phone_skip:
         await postbox.post(Outbound(CONSUMER, incoming.chat_id, PhonePromptClosed(incoming.locale, "enroll.phone_skipped")))
         return
-    await relay_member_message(uow, postbox, member, incoming, brand_id, now, known)
+    await relay_member_message(uow, postbox, member, incoming, brand_id, now, known, pay_in_chat=pay_in_chat)
 
 
 def typed_of(incoming: Incoming) -> Typed:
@@ -114,7 +117,7 @@ class ContactShared(StrEnum):
 
 
 async def share_contact(uow: UnitOfWork, postbox: Postbox, brand: Brand, sender_id: int, contact_user_id: int | None,
-                        phone: str, incoming: Incoming, now: datetime) -> ContactShared:
+                        phone: str, incoming: Incoming, now: datetime, *, pay_in_chat: bool = False) -> ContactShared:
     """A shared contact becomes the member's phone only if it is the sender's own: a person
     can share anyone's card. Until the member's own phone is on file the bot's phone prompt
     is open, so someone else's card answers it (and is refused); after, it is a card for
@@ -124,13 +127,14 @@ async def share_contact(uow: UnitOfWork, postbox: Postbox, brand: Brand, sender_
     if contact_user_id == sender_id and who.typing_until is not None and who.typing_until > now:
         card = incoming.content.card or {}
         typed = Typed(contact=(" ".join(filter(None, [card.get("first_name"), card.get("last_name")])), phone))
-        if await take_into_checkout(uow, postbox, who, incoming.chat_id, incoming.locale, typed, now):
+        if await take_into_checkout(uow, postbox, who, incoming.chat_id, incoming.locale, typed, now,
+                                    pay_in_chat=pay_in_chat):
             return ContactShared.CHECKOUT
     if contact_user_id == sender_id:
         member = await attach_phone(uow, brand, sender_id, phone, now)
         return ContactShared.PHONE_KEPT if member is not None else ContactShared.NOT_A_MEMBER
     if who.role is Role.MEMBER and who.member is not None and who.member.phone is not None:
-        await relay_member_message(uow, postbox, who.member, incoming, brand.id, now, who)
+        await relay_member_message(uow, postbox, who.member, incoming, brand.id, now, who, pay_in_chat=pay_in_chat)
         return ContactShared.RELAYED
     return ContactShared.NOT_YOURS
 

@@ -2,7 +2,9 @@
 (confirm stock, propose another SKU, decline with a reason), the member's answer to a
 proposal, /orders for both, and /points for members. Every action re-checks, on the server,
 that the person may see the order (commerce.access.access_order) and that their role may
-take the step (the state machine)."""
+take the step (the state machine). Each step is announced the one way every step is
+(commerce.order_notices.take_step): the member hears it as from /order or the brand's
+systems, and an invoice order just confirmed is billed."""
 
 from __future__ import annotations
 
@@ -15,7 +17,9 @@ from commerce.access import NotYours, access_order
 from commerce.bots import Role
 from commerce.catalog import CatalogItem, Variant
 from commerce.identity import Identity
+from commerce.messages import Postbox
 from commerce.order_moves import DEFAULT_POLICY, Moved, StepRefusal
+from commerce.order_notices import Invoicing, take_step
 from commerce.order_values import Order
 from commerce.ordering import (
     accept_other_sku,
@@ -132,33 +136,43 @@ async def show_order(uow: UnitOfWork, who: Identity, order_id: int) -> OrderCard
         return refused
 
 
-async def _stepped(uow: UnitOfWork, moved: Moved | StepRefusal) -> Stepped | StepRefusal:
-    if not isinstance(moved, Moved):
-        return moved
-    order = moved.order
+async def _stepped(uow: UnitOfWork, postbox: Postbox, moved: Moved | StepRefusal,
+                   invoicing: Invoicing | None) -> Stepped | StepRefusal:
+    """The step announced (the member told, an invoice order billed), and the card as it is
+    now: after the billing that may follow the step, while `moved` stays the step taken."""
+    announced = await take_step(uow, postbox, moved, invoicing)
+    if not isinstance(announced, Moved) or not isinstance(moved, Moved):
+        return announced
+    order = announced.order
     associate = await uow.associates.get(order.associate_id) if order.associate_id is not None else None
     return Stepped(await order_card(uow, order), moved, associate)
 
 
-async def confirm(uow: UnitOfWork, who: Identity, order_id: int, now: datetime) -> Stepped | StepRefusal:
-    """The associate has it in stock: held for the member."""
-    return await _stepped(uow, await confirm_stock(uow, who, order_id, now, DEFAULT_POLICY))
+async def confirm(uow: UnitOfWork, postbox: Postbox, who: Identity, order_id: int, now: datetime,
+                  invoicing: Invoicing | None) -> Stepped | StepRefusal:
+    """The associate has it in stock: held for the member (and billed, for an invoice order)."""
+    return await _stepped(uow, postbox, await confirm_stock(uow, who, order_id, now, DEFAULT_POLICY), invoicing)
 
 
-async def propose(uow: UnitOfWork, who: Identity, order_id: int, variant_id: int, now: datetime) -> Stepped | StepRefusal:
-    """The associate offers another SKU of the product, held for the member to answer."""
-    return await _stepped(uow, await propose_other_sku(uow, who, order_id, variant_id, now))
+async def propose(uow: UnitOfWork, postbox: Postbox, who: Identity, order_id: int, variant_id: int, now: datetime,
+                  invoicing: Invoicing | None) -> Stepped | StepRefusal:
+    """The associate offers another SKU of the product, held for the member to answer (the
+    offer itself, with its Accept and Decline, is the member's card: the caller sends it)."""
+    return await _stepped(uow, postbox, await propose_other_sku(uow, who, order_id, variant_id, now), invoicing)
 
 
-async def decline(uow: UnitOfWork, who: Identity, order_id: int, reason: str, now: datetime) -> Stepped | StepRefusal:
+async def decline(uow: UnitOfWork, postbox: Postbox, who: Identity, order_id: int, reason: str, now: datetime,
+                  invoicing: Invoicing | None) -> Stepped | StepRefusal:
     """The associate cannot serve it; `reason` is one of DECLINE_REASONS (said to the member)."""
-    return await _stepped(uow, await decline_order(uow, who, order_id, reason, now))
+    return await _stepped(uow, postbox, await decline_order(uow, who, order_id, reason, now), invoicing)
 
 
-async def answer_proposal(uow: UnitOfWork, who: Identity, order_id: int, accept: bool, now: datetime) -> Stepped | StepRefusal:
-    """The member takes the other SKU, or does not (the order ends)."""
+async def answer_proposal(uow: UnitOfWork, postbox: Postbox, who: Identity, order_id: int, accept: bool, now: datetime,
+                          invoicing: Invoicing | None) -> Stepped | StepRefusal:
+    """The member takes the other SKU (held, and billed for an invoice order), or does not
+    (the order ends); the associate hears it as any step someone else took."""
     step = accept_other_sku(uow, who, order_id, now) if accept else decline_other_sku(uow, who, order_id, now)
-    return await _stepped(uow, await step)
+    return await _stepped(uow, postbox, await step, invoicing)
 
 
 async def member_orders(uow: UnitOfWork, who: Identity, page: int) -> MemberOrders | None:

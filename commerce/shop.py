@@ -1,12 +1,11 @@
 """The member's side of the catalog in the consumer bot: /catalog and /new to browse at their
-tier's prices, a product's card, and Ask, Buy and Reserve for pickup on any card (one their
-associate sent, or one they found themselves).
+tier's prices, a product's card, and Ask on any card (one their associate sent, or one they
+found themselves).
 
-Ask, Buy and Reserve reach the member's associate as a message of the member's, relayed
-like any other (under the member's header, kept in the history, answered by replying to
-it, escalated if nobody does), with the product named in it. Until checkout exists, Buy
-and Reserve are exactly that: the associate hears which product the member wants and
-arranges it with them in the chat.
+Ask reaches the member's associate as a message of the member's, relayed like any other
+(under the member's header, kept in the history, answered by replying to it, escalated if
+nobody does), with the product named in it. A card's Buy and Reserve for pickup start the
+member's checkout (commerce.checkout), not a message.
 """
 
 from __future__ import annotations
@@ -46,20 +45,20 @@ CONSUMER, ASSOCIATE = BotKind.CONSUMER, BotKind.ASSOCIATE
 
 
 class Intent(StrEnum):
+    """What a card's relayed button says of the member (Buy and Reserve start the checkout)."""
+
     ASK = "ask"  # the member wants to know more
-    BUY = "buy"  # the member wants to buy it
-    RESERVE = "reserve"  # the member wants it kept at the store for pickup
 
     @property
     def marker(self) -> str:
         """How the history marks the member's question, in any language."""
-        return {Intent.ASK: "❓", Intent.BUY: "🛒", Intent.RESERVE: "📍"}[self]
+        return {Intent.ASK: "❓"}[self]
 
 
 @dataclass(frozen=True, slots=True)
 class ProductInterest:
-    """Body: the member's question (or wish to buy or reserve) for their associate, under
-    the member's header, naming the product and the member's price."""
+    """Body: the member's question for their associate, under the member's header, naming
+    the product and the member's price."""
 
     member: Member
     associate: Associate
@@ -126,8 +125,8 @@ async def shop_product(uow: UnitOfWork, brand_id: int, telegram_user_id: int, pr
 
 async def express_interest(uow: UnitOfWork, postbox: Postbox, brand_id: int, telegram_user_id: int, product_id: int,
                            intent: Intent, now: datetime) -> InterestPassed | NotAllowed | Gone | NoAssociate | ChatPaused:
-    """Ask, Buy or Reserve on a card: relayed to the member's associate as their message
-    about the product (a reply to it reaches the member, as any relayed message)."""
+    """Ask on a card: relayed to the member's associate as their message about the product
+    (a reply to it reaches the member, as any relayed message)."""
     who = await _shopper(uow, brand_id, telegram_user_id)
     if isinstance(who, NotAllowed):
         return who

@@ -7,7 +7,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.interface.buttons import answer
-from bot.interface.callbacks import CheckoutStart, CheckoutStep
+from bot.interface.callbacks import CheckoutStep, checkout_start_of
 from bot.interface.context import StorelinkContext, UpdateTransaction
 from bot.interface.render.base import text
 from bot.interface.render.checkout import CheckoutRenderer
@@ -31,11 +31,11 @@ async def _who(tx: UpdateTransaction, update: Update):
 
 
 async def on_checkout_start(update: Update, ctx: StorelinkContext) -> None:
-    """Buy / Reserve for pickup: the checkout's first step, as a new message."""
+    """Buy / Reserve for pickup on a product's card: the checkout's first step, as a new message."""
     services = ctx.services
     query = update.callback_query
     assert query is not None
-    data = CheckoutStart.unpack(query.data)
+    data = checkout_start_of(query.data)
     locale = services.locale(update)
     views = CheckoutRenderer(services.catalog)
     notice = None
@@ -44,7 +44,7 @@ async def on_checkout_start(update: Update, ctx: StorelinkContext) -> None:
             notice = services.catalog.text(locale, "common.stale_button")
         else:
             shown = await start_checkout(tx.uow, await _who(tx, update), data.product_id, services.clock.now(),
-                                         reserve=data.reserve)
+                                         reserve=data.reserve, pay_in_chat=services.invoicing is not None)
             outgoing = views.shut(locale, shown) if isinstance(shown, Shut) else views.view(locale, shown)
             for message in outgoing:
                 await tx.reply(update, message)
@@ -66,7 +66,7 @@ async def on_checkout_step(update: Update, ctx: StorelinkContext) -> None:
             notice = services.catalog.text(locale, "common.stale_button")
         else:
             result = await press_checkout(tx.uow, await _who(tx, update), data.checkout_id, data.step, data.choice,
-                                          services.clock.now())
+                                          services.clock.now(), pay_in_chat=services.invoicing is not None)
             message_id = query.message.message_id
             if isinstance(result, Shut):
                 notice = views.stale(locale, result)

@@ -78,7 +78,8 @@ async def on_consumer_text(update: Update, ctx: StorelinkContext) -> None:
         who = await identify(tx.uow, CONSUMER, services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
         if who.role is Role.MEMBER and who.member is not None:
             await relay_member_text(tx.uow, tx.postbox, who.member, incoming_of(message, locale), tx.brand.id,  # type: ignore[arg-type]
-                                    services.clock.now(), views.t(locale, "enroll.phone_skip"), who)
+                                    services.clock.now(), views.t(locale, "enroll.phone_skip"), who,
+                                    pay_in_chat=services.invoicing is not None)
             return
         result = await scan_short_code(tx.uow, tx.brand, (message.text or "").strip(), scanner_of(update), services.clock.now())
         if isinstance(result, UnknownShortCode):

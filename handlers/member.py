@@ -70,7 +70,8 @@ async def on_contact(update: Update, ctx: StorelinkContext) -> None:
     views = services.member_views
     async with services.transaction(CONSUMER, update) as tx:
         shared = await share_contact(tx.uow, tx.postbox, tx.brand, update.effective_user.id, message.contact.user_id,
-                                     message.contact.phone_number, incoming_of(message, locale), services.clock.now())
+                                     message.contact.phone_number, incoming_of(message, locale), services.clock.now(),
+                                     pay_in_chat=services.invoicing is not None)
         if shared is ContactShared.NOT_YOURS:
             await tx.reply(update, text(views.t(locale, "enroll.phone_not_yours")))
         elif shared not in (ContactShared.RELAYED, ContactShared.CHECKOUT):

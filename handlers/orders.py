@@ -27,6 +27,7 @@ from commerce.order_desk import (
     propose,
     show_order,
 )
+from commerce.orders import Action
 
 CONSUMER, ASSOCIATE = BotKind.CONSUMER, BotKind.ASSOCIATE
 
@@ -64,7 +65,8 @@ async def on_points(update: Update, ctx: StorelinkContext) -> None:
 
 
 async def on_order_answer(update: Update, ctx: StorelinkContext) -> None:
-    """The member accepts or declines the SKU their associate proposed."""
+    """The member accepts or declines the SKU their associate proposed. What follows (held and
+    billed, or cancelled) reaches them, and their associate, as every order step does."""
     services = ctx.services
     query = update.callback_query
     assert query is not None and query.message is not None
@@ -76,11 +78,10 @@ async def on_order_answer(update: Update, ctx: StorelinkContext) -> None:
         if data is None:
             notice = services.catalog.text(locale, "common.stale_button")
         else:
-            stepped = await answer_proposal(tx.uow, await _member(tx, update), data.order_id, data.accept, services.clock.now())
-            if isinstance(stepped, Stepped):
+            stepped = await answer_proposal(tx.uow, tx.postbox, await _member(tx, update), data.order_id, data.accept,
+                                            services.clock.now(), services.invoicing)
+            if isinstance(stepped, Stepped):  # the offer loses its buttons; the step's notice follows
                 await tx.reply(update, views.member_answered(locale, stepped, query.message.message_id))
-                if stepped.associate is not None:
-                    await tx.notify_associate(stepped.associate, views.associate_told(stepped.associate.locale, stepped))
             else:
                 notice = views.refused(locale, stepped)
     await answer(query, notice, alert=notice is not None)
@@ -115,12 +116,15 @@ async def on_order_desk(update: Update, ctx: StorelinkContext) -> None:
         if data is None:
             notice = services.catalog.text(locale, "common.stale_button")
         elif data.action == "confirm":
-            notice = await _stepped(tx, views, locale, await confirm(tx.uow, who, data.order_id, now), message_id)
+            stepped = await confirm(tx.uow, tx.postbox, who, data.order_id, now, services.invoicing)
+            notice = await _stepped(tx, views, locale, stepped, message_id)
         elif data.action == "propose" and data.arg:
-            notice = await _stepped(tx, views, locale, await propose(tx.uow, who, data.order_id, data.arg, now), message_id)
+            stepped = await propose(tx.uow, tx.postbox, who, data.order_id, data.arg, now, services.invoicing)
+            notice = await _stepped(tx, views, locale, stepped, message_id)
         elif data.action == "decline" and 1 <= data.arg <= len(DECLINE_REASONS):
             reason = DECLINE_REASONS[data.arg - 1]
-            notice = await _stepped(tx, views, locale, await decline(tx.uow, who, data.order_id, reason, now), message_id)
+            stepped = await decline(tx.uow, tx.postbox, who, data.order_id, reason, now, services.invoicing)
+            notice = await _stepped(tx, views, locale, stepped, message_id)
         else:
             card = await show_order(tx.uow, who, data.order_id)
             if isinstance(card, NotYours):
@@ -133,11 +137,13 @@ async def on_order_desk(update: Update, ctx: StorelinkContext) -> None:
 
 
 async def _stepped(tx: UpdateTransaction, views: OrdersRenderer, locale: str, stepped: object, message_id: int) -> str | None:
+    """The card edited in place. The member heard of the step from commerce (as from /order);
+    an offer of another SKU is their card with Accept and Decline, sent here."""
     if not isinstance(stepped, Stepped):
         return views.refused(locale, stepped)
     await tx.reply(tx.update, views.card(locale, stepped.card, edit_message_id=message_id))  # type: ignore[arg-type]
     member = stepped.card.member
-    if member.reachable:
+    if stepped.moved.event.action is Action.PROPOSE_ALTERNATIVE and member.reachable:
         member_locale = locale_for(member.language_code, tx.services.settings.default_locale)
         await tx.send(CONSUMER, member.telegram_user_id, views.member_notice(member_locale, stepped))
     return None

@@ -31,7 +31,8 @@ async def on_member_media(update: Update, ctx: StorelinkContext) -> None:
         who = await identify(tx.uow, CONSUMER, services.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
         if who.role is Role.MEMBER and who.member is not None:
             await relay_member_message(tx.uow, tx.postbox, who.member, incoming_of(message, services.locale(update)),
-                                       tx.brand.id, services.clock.now(), who)  # type: ignore[arg-type]
+                                       tx.brand.id, services.clock.now(), who,  # type: ignore[arg-type]
+                                       pay_in_chat=services.invoicing is not None)
 
 
 async def on_member_edit(update: Update, ctx: StorelinkContext) -> None:

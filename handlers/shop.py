@@ -1,5 +1,6 @@
 """The catalog in the consumer bot: /catalog (and /catalog WORDS) and /new for members, the
-listing's pages in place, a product's card, and Buy, Ask and Reserve for pickup on a card.
+listing's pages in place, a product's card, and Ask on a card (its Buy and Reserve for
+pickup start the checkout: handlers/checkout.py).
 
 Members only: a guest's command is refused as every command that is not theirs is; a
 guest's (or an ex-member's) button gets the line that says how to join. A card is in the
@@ -32,7 +33,7 @@ from commerce.shop import (
 )
 
 CONSUMER = BotKind.CONSUMER
-_TOLD = {Intent.ASK: "shop.asked", Intent.BUY: "shop.buy_told", Intent.RESERVE: "shop.reserve_told"}
+_TOLD = {Intent.ASK: "shop.asked"}
 
 
 def views(tx: UpdateTransaction) -> CatalogRenderer:
@@ -96,8 +97,7 @@ async def on_product(update: Update, ctx: StorelinkContext) -> None:
 
 
 async def on_action(update: Update, ctx: StorelinkContext) -> None:
-    """Buy, Ask or Reserve for pickup: the member's associate hears which product, and the
-    member hears that they did. (Checkout, once there, takes Buy and Reserve further.)"""
+    """Ask: the member's associate hears which product, and the member hears that they did."""
     services = ctx.services
     locale = services.locale(update)
     query = update.callback_query

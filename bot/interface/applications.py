@@ -14,15 +14,20 @@ from telegram.ext import (
 )
 
 from bot.interface.callbacks import (
+    LEGACY_START_PATTERN,
     AskStopChat,
+    CatalogList,
+    CatalogProduct,
     ChatsPage,
     CheckoutStart,
     CheckoutStep,
     ChooseAssociate,
+    ChooseRecipient,
     ClaimEscalation,
     ConsentChoice,
     MemberAction,
     MembersPage,
+    OpenCatalog,
     OpenChat,
     OrderAnswer,
     OrderDesk,
@@ -30,6 +35,11 @@ from bot.interface.callbacks import (
     PickAssociate,
     PickStore,
     RemoveTag,
+    SendLookbook,
+    SendPick,
+    ShopAction,
+    ShopList,
+    ShopProduct,
     ShowCard,
     StopChat,
     SwitchChoice,
@@ -41,6 +51,7 @@ from bot.runtime.transport import bot_requests
 from commerce.bots import BotKind, Role
 from handlers import (
     availability,
+    catalog,
     chats,
     checkout,
     enrollment,
@@ -49,19 +60,17 @@ from handlers import (
     member,
     member_controls,
     membership,
-    orders,
     order_steps,
+    orders,
     payments,
     qr,
     relay,
+    shop,
     stale_buttons,
     start,
     welcome,
     workspace,
 )
-from bot.interface.callbacks import CatalogList, CatalogProduct, ChooseRecipient, OpenCatalog, SendLookbook, SendPick
-from bot.interface.callbacks import ShopAction, ShopList, ShopProduct
-from handlers import catalog, shop
 
 PRIVATE = filters.ChatType.PRIVATE
 GUEST, MEMBER, ASSOCIATE, HQ = Role.GUEST, Role.MEMBER, Role.ASSOCIATE, Role.HQ
@@ -124,6 +133,8 @@ HANDLERS = {
         Command("points", orders.on_points, about("command.points", MEMBER)),
         Command("cancel", checkout.on_cancel, about("command.cancel", MEMBER)),
         CallbackQueryHandler(checkout.on_checkout_start, pattern=CheckoutStart.pattern()),
+        # Before shop.on_action: an older card's Buy / Reserve starts the checkout too.
+        CallbackQueryHandler(checkout.on_checkout_start, pattern=LEGACY_START_PATTERN),
         CallbackQueryHandler(checkout.on_checkout_step, pattern=CheckoutStep.pattern()),
         CallbackQueryHandler(orders.on_order_answer, pattern=OrderAnswer.pattern()),
         CallbackQueryHandler(orders.on_member_orders, pattern=OrdersPage.pattern()),
@@ -137,7 +148,7 @@ HANDLERS = {
         CallbackQueryHandler(enrollment.on_pick_associate, pattern=PickAssociate.pattern()),
         CallbackQueryHandler(member.on_consent, pattern=ConsentChoice.pattern()),
         CallbackQueryHandler(member.on_me, pattern=ShowCard.pattern()),
-        # The catalog (handlers/shop.py): pages, a product's card, Buy / Ask / Reserve.
+        # The catalog (handlers/shop.py): pages, a product's card, Ask.
         CallbackQueryHandler(shop.on_page, pattern=ShopList.pattern()),
         CallbackQueryHandler(shop.on_product, pattern=ShopProduct.pattern()),
         CallbackQueryHandler(shop.on_action, pattern=ShopAction.pattern()),

@@ -258,7 +258,7 @@ class ShopProduct(CallbackData):
 @dataclass(frozen=True, slots=True)
 class ShopAction(CallbackData):
     prefix: ClassVar[str] = "ua"
-    action: str  # a commerce.shop.Intent value: ask, buy, reserve
+    action: str  # a commerce.shop.Intent value (ask); cards sent before the checkout say buy or reserve
     product_id: int  # re-checked; the presser must be a member (the card is in their own chat)
 # --- checkout and orders (handlers/checkout.py in the consumer bot, handlers/orders.py in
 # both). A checkout's buttons name its id and step; the state is in the checkout table.
@@ -271,6 +271,22 @@ class CheckoutStart(CallbackData):
     prefix: ClassVar[str] = "bu"
     product_id: int  # re-checked: the presser's brand's, on sale
     reserve: bool  # True: reserve for pickup (no fulfilment step)
+
+
+# Cards sent before Buy and Reserve started the checkout carry ShopAction("buy" / "reserve"):
+# they start it too, so a card already in a member's chat keeps working.
+LEGACY_START_PATTERN = rf"^{ShopAction.prefix}:(buy|reserve):"
+
+
+def checkout_start_of(data: str | None) -> CheckoutStart | None:
+    """A press that starts a checkout: CheckoutStart, or an older card's Buy / Reserve."""
+    start = CheckoutStart.unpack(data)
+    if start is not None:
+        return start
+    legacy = ShopAction.unpack(data)
+    if legacy is None or legacy.action not in ("buy", "reserve"):
+        return None
+    return CheckoutStart(legacy.product_id, legacy.action == "reserve")
 
 
 @dataclass(frozen=True, slots=True)

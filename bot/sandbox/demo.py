@@ -27,6 +27,9 @@ log = logging.getLogger("storelink.demo")
 DEMO_BRAND = Path(__file__).resolve().parents[2] / "assets" / "demo" / "brand.yaml"
 CONSUMER_BOT, ASSOCIATE_BOT = "MaisonLumiereBot", "MaisonStaffBot"
 SANDBOX_PORT = 8081
+# Invoices need a payment provider token; the sandbox takes any of @BotFather's shape. A token
+# set in the environment (STORELINK_PAYMENT_PROVIDER_TOKEN) is used instead.
+SANDBOX_PROVIDER_TOKEN = "284685063:TEST:c2FuZGJveC1kZW1vLXBheW1lbnRz"
 # How each port is moved, in the words of `make demo` and of `storelink demo`.
 _MOVE = {
     "sandbox": ("the Bot API sandbox", "make demo SANDBOX_PORT={port}", "storelink demo --sandbox-port {port}"),
@@ -50,6 +53,7 @@ class Demo:
         base = load_settings(_env_file=None, require_tokens=False, **({"http_port": http_port} if http_port else {}))
         self.sandbox = Sandbox(port=sandbox_port)
         self.http_host, self.http_port = base.http_host, base.http_port
+        self.payments: dict[str, str] = {} if base.takes_invoices else {"payment_provider_token": SANDBOX_PROVIDER_TOKEN}
         self.data: dict[str, Any] = yaml.safe_load(data.read_text())
         self.source = data.name
         self.runtime: Runtime | None = None
@@ -93,6 +97,7 @@ class Demo:
             brand_name=brand["name"],
             default_locale=brand.get("default_locale", "en"),
             timezone=brand.get("timezone", "UTC"),
+            **self.payments,
         )
         await self._create_people()
         await self._load_brand(settings)
@@ -235,9 +240,16 @@ class Demo:
             "  10. bob: /catalog, a category, a product (prices, stock in both stores), 📤 Send to a member",
             "      → alice gets the card under bob's persona with 🛒 Buy ❓ Ask 📍 Reserve for pickup;",
             "      from alice's 👤 Profile, 🛍 Send a product → 🖼 Send the new arrivals (a lookbook album)",
-            "  11. alice: /new, /catalog cashmere, a card's ❓ Ask or 🛒 Buy — bob gets it with the product",
+            "  11. alice: /new, /catalog cashmere, a card's ❓ Ask — bob gets her question with the product",
+            " Buying in the chat (K is the order's number, N a message's)",
+            "  12. alice: on bob's card, N.1 (🛒 Buy), then a size, how many, 📦 Express delivery;",
+            "      /key 📱 Share my phone; type an address; ✅ Place order — bob gets the order card",
+            "  13. bob: N.1 on the card (✅ Confirm stock) — alice is told and gets an invoice;",
+            "      alice: /pay N (the invoice's number) — her receipt; bob is told it is paid",
+            "  14. bob: /order K packed, then /order K ship SF SF1234567890, then /order K delivered —",
+            "      alice hears each step, the last with her points; alice: /orders, /points",
             " The member's side",
-            "  12. alice: /me, /switch (choose carol or lina), /stopchat; /leaderboard as hannah",
+            "  15. alice: /me, /switch (choose carol or lina), /stopchat; /leaderboard as hannah",
             "",
             "Press Ctrl-C to stop.",
             "",

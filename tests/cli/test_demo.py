@@ -116,3 +116,66 @@ async def test_the_demo_starts_without_a_warning_and_the_hq_operator_has_the_hq_
 
     assert warnings == []
     assert [c.command for c in menu] == ["start", "leaderboard", "help"]
+
+
+def _data(message: dict, label_part: str) -> str:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+    return next(b["callback_data"] for row in rows for b in row if label_part in b["text"])
+
+
+async def _after(client: SandboxClient, user: int, bot: str, needle: str, after: int = 0) -> dict:
+    return await client.wait_for(user, bot, lambda m: needle in (m["text"] or m.get("caption") or ""), 15,
+                                 after_message_id=after)
+
+
+async def test_the_demo_sells_from_a_pick_to_a_paid_order_as_the_walk_through_says(demo: Demo, capsys):
+    printed = capsys.readouterr().out
+    for line in ("/key 📱 Share my phone", "/pay N", "/order K packed", "/order K ship SF SF1234567890", "/points"):
+        assert line in printed, line
+    assert demo.runtime.services.settings.takes_invoices, "the demo bills by invoice, in the sandbox"
+    people = {username: person["id"] for username, person in demo.people.items()}
+    alice, bob = people["alice"], people["bob"]
+    shop, staff = "MaisonLumiereBot", "MaisonStaffBot"
+    async with TerminalChatOf(demo, alice, shop) as chat:
+        client = chat.client
+        link = re.search(r"alice: /scan (\S+)", printed).group(1)
+        await chat.act(f"/scan {link}")
+        await _after(client, alice, shop, "Welcome to Maison Lumière")
+
+        # Step 10: bob sends alice the cashmere scarf's card.
+        sent = await client.send_text(bob, staff, "/catalog cashmere")
+        found = await client.wait_for(bob, staff, lambda m: "Cashmere scarf" in str(m.get("reply_markup")), 15,
+                                      after_message_id=sent["message_id"])
+        await client.press_button(bob, staff, found["message_id"], _data(found, "Cashmere scarf"))
+        card = await client.wait_for(bob, staff, lambda m: "Send to a member" in str(m.get("reply_markup")), 15,
+                                     after_message_id=found["message_id"])
+        await client.press_button(bob, staff, card["message_id"], _data(card, "Send to a member"))
+        picker = await _after(client, bob, staff, "to which member", card["message_id"])
+        await client.press_button(bob, staff, picker["message_id"], _data(picker, "Alice"))
+        pick = await client.wait_for(alice, shop, lambda m: "Buy" in str(m.get("reply_markup")), 15)
+
+        # Step 12: Buy, a colour, one, express, the phone by the keyboard, an address, Place order.
+        await client.press_button(alice, shop, pick["message_id"], _data(pick, "Buy"))
+        step = await _after(client, alice, shop, "Choose a size and colour", pick["message_id"])
+        await client.press_button(alice, shop, step["message_id"], _data(step, "Navy"))
+        step = await client.wait_for(alice, shop, lambda m: m["message_id"] == step["message_id"] and "How many" in m["text"],
+                                     15, after_message_id=step["message_id"] - 1)
+        await client.press_button(alice, shop, step["message_id"], _data(step, "1"))
+        step = await client.wait_for(alice, shop, lambda m: m["message_id"] == step["message_id"] and "get it" in m["text"],
+                                     15, after_message_id=step["message_id"] - 1)
+        await client.press_button(alice, shop, step["message_id"], _data(step, "Express"))
+        asked = await _after(client, alice, shop, "Who receives the order?", step["message_id"])
+        await _after(client, alice, shop, "Or type a name and a phone number", asked["message_id"])  # the keyboard's message
+        await chat.act("/key 📱 Share my phone")
+        where = await _after(client, alice, shop, "Type the delivery address", asked["message_id"])
+        await chat.act("1 Xintiandi Road, Shanghai")
+        review = await _after(client, alice, shop, "You pay here in the chat", where["message_id"])
+        await client.press_button(alice, shop, review["message_id"], _data(review, "Place order"))
+
+        # Step 13: bob confirms the stock; alice pays the invoice with /pay N.
+        order_card = await _after(client, bob, staff, "Order #")
+        await client.press_button(bob, staff, order_card["message_id"], _data(order_card, "Confirm stock"))
+        invoice = await client.wait_for(alice, shop, lambda m: m["kind"] == "invoice", 15)
+        await chat.act(f"/pay {invoice['message_id']}")
+        receipt = await _after(client, alice, shop, "Receipt", invoice["message_id"])
+        assert "CN¥1,150.00" in receipt["text"] or "CN¥1,280.00" in receipt["text"]

@@ -98,7 +98,8 @@ async def test_a_member_buys_from_a_card_and_the_associate_confirms(stack):
     await stack.people.press_keyboard_button(alice, stack.consumer_bot, "📱 Share my phone")
     review = await wait_for_text(stack, alice, stack.consumer_bot, "Your order", after=asked["message_id"])
     for needle in ("2 × CN¥1,100.00 = CN¥2,200.00", "Member price (Gold): CN¥1,100.00 instead of CN¥1,280.00",
-                   "Enrollment reward −10%: −CN¥220.00", "Total: CN¥1,980.00", "Pickup at Shanghai Xintiandi"):
+                   "Enrollment reward −10%: −CN¥220.00", "Total: CN¥1,980.00", "Pickup at Shanghai Xintiandi",
+                   "You pay at the counter when you collect it."):
         assert needle in review["text"], needle
     await press(stack, alice, stack.consumer_bot, review, data_of(review, "Place order"))
     placed = await wait_for_edit(stack, alice, stack.consumer_bot, review, "placed — your associate will confirm stock")
@@ -108,7 +109,11 @@ async def test_a_member_buys_from_a_card_and_the_associate_confirms(stack):
     await settle(stack)
     await press(stack, shop.bob_user, stack.associate_bot, card_for_bob, data_of(card_for_bob, "Confirm stock"))
     await wait_for_edit(stack, shop.bob_user, stack.associate_bot, card_for_bob, "confirmed")
-    await wait_for_text(stack, alice, stack.consumer_bot, "is confirmed", after=placed["message_id"])
+    await wait_for_text(stack, alice, stack.consumer_bot, "is in stock and held for you; you pay when you collect it",
+                        after=placed["message_id"])
+    await settle(stack)
+    told = [m for m in await stack.bot_messages(alice, stack.consumer_bot) if m["message_id"] > placed["message_id"]]
+    assert len(told) == 1, "one message for the step, as /order and the orders API say it"
 
     # Old and forged buttons: the checkout is closed, another id is nobody's.
     stale = await push_callback(stack, alice, stack.consumer_bot, review["message_id"],

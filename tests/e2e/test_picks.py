@@ -20,6 +20,7 @@ import pytest
 from bot.interface.callbacks import (
     CatalogList,
     CatalogProduct,
+    CheckoutStart,
     OpenCatalog,
     SendLookbook,
     SendPick,
@@ -202,8 +203,8 @@ async def test_a_pick_reaches_the_member_under_the_persona_priced_for_their_tier
     assert pick["caption"].splitlines()[:4] == [PERSONA, "Cashmere scarf", "SC-101",
                                                 "CN¥1,150.00 · your Gold price (list CN¥1,280.00)"]
     assert f"✅ In stock at {STORE_NAME}" in pick["caption"]
-    assert buttons(pick) == [("🛒 Buy", ShopAction("buy", ids["SC-101"]).pack()), ("❓ Ask", ShopAction("ask", ids["SC-101"]).pack()),
-                             ("📍 Reserve for pickup", ShopAction("reserve", ids["SC-101"]).pack())]
+    assert buttons(pick) == [("🛒 Buy", CheckoutStart(ids["SC-101"], False).pack()), ("❓ Ask", ShopAction("ask", ids["SC-101"]).pack()),
+                             ("📍 Reserve for pickup", CheckoutStart(ids["SC-101"], True).pack())]
     assert chinese["caption"].splitlines()[3] == "¥1,280.00", "a member without a tier pays the list price, in their locale"
     assert [label for label, _ in buttons(chinese)] == ["🛒 购买", "❓ 咨询", "📍 预留自提"]
     history = await history_of(stack, alice)
@@ -270,7 +271,7 @@ async def test_the_new_arrivals_go_to_a_member_as_a_lookbook_from_their_profile(
     assert (history[-1].kind, history[-1].text) == (MessageKind.LOOKBOOK, "SC-101 · Cashmere scarf; SC-102 · Silk square")
 
 
-async def test_a_member_browses_and_ask_buy_and_reserve_reach_their_associate_with_the_product(stack):
+async def test_a_member_browses_and_ask_reaches_their_associate_while_buy_and_reserve_start_the_checkout(stack):
     shop = await open_shop(stack)
     ids = await stock_the_shelves(stack, shop)
     alice = await stack.person("Alice")
@@ -288,10 +289,12 @@ async def test_a_member_browses_and_ask_buy_and_reserve_reach_their_associate_wi
     await settle(stack)
     await stack.people.send_text(shop.bob_user, stack.associate_bot, "It's lovely, come and try it", reply_to_message_id=asked["message_id"])
     answered = await wait_for_text(stack, alice, stack.consumer_bot, "come and try it")
-    await pressed(stack, alice, stack.consumer_bot, shirt, ShopAction("buy", ids["TS-201"]).pack(), needle="buy")
-    buy = await wait_for_text(stack, shop.bob_user, stack.associate_bot, "Wants to buy")
-    await pressed(stack, alice, stack.consumer_bot, card, ShopAction("reserve", ids["SC-101"]).pack(), needle="pickup")
-    reserve = await wait_for_text(stack, shop.bob_user, stack.associate_bot, "Wants to reserve")
+    buy = await pressed(stack, alice, stack.consumer_bot, shirt, CheckoutStart(ids["TS-201"], False).pack(), needle="Oxford shirt")
+    await press(stack, alice, stack.consumer_bot, card, CheckoutStart(ids["SC-101"], True).pack())
+    reserve = await wait_for_text(stack, alice, stack.consumer_bot, "Cashmere scarf", after=buy["message_id"])
+    # A card sent before Buy started the checkout (its data says "buy") starts it as well.
+    await push_callback(stack, alice, stack.consumer_bot, card["message_id"], "ua:buy:" + str(ids["SC-101"]))
+    older = await wait_for_text(stack, alice, stack.consumer_bot, "Cashmere scarf", after=reserve["message_id"])
     await settle(stack)
 
     assert home["text"].startswith("🛍 ") and {"✨ New arrivals (2)", "Scarves (11)", "Shirts (1)"} == {label for label, _ in buttons(home)}
@@ -304,14 +307,16 @@ async def test_a_member_browses_and_ask_buy_and_reserve_reach_their_associate_wi
                              "I'd like to know more about Cashmere scarf.")
     assert [label for label, _ in buttons(asked)] == ["👤 Profile", "🏷 Tags & notes"]
     assert answered["text"] == f"{PERSONA}\nIt's lovely, come and try it", "a reply to the question reaches the member"
-    assert buy["text"].splitlines()[1:] == ["🛒 Wants to buy Oxford shirt (TS-201) · CN¥890.00", "Sizes: S, M, L",
-                                            "Reply to arrange it with them."]
-    assert "Wants to reserve Cashmere scarf (SC-101) for pickup" in reserve["text"]
+    assert buy["text"].startswith("🛒 Oxford shirt") and "Sold out at your store: S · White" in buy["text"], "the checkout's first step"
+    assert data_of(buy, "Cancel").startswith("bx:")
+    for step in (reserve, older):
+        assert step["text"].startswith("🛒 Cashmere scarf") and "Choose a size and colour" in step["text"]
+        assert next(label for label, _ in buttons(step)) == "Navy · CN¥1,150.00 · 3 here"
+    assert not [m for m in await stack.bot_messages(shop.bob_user, stack.associate_bot) if "Wants to" in (m["text"] or "")], \
+        "Buy and Reserve are not relayed to the associate"
     history = await history_of(stack, alice)
     kept = [(m.direction, m.kind, m.text) for m in history if m.kind is MessageKind.PRODUCT]
-    assert kept == [(Direction.IN, MessageKind.PRODUCT, "❓ SC-101 · Cashmere scarf"),
-                    (Direction.IN, MessageKind.PRODUCT, "🛒 TS-201 · Oxford shirt"),
-                    (Direction.IN, MessageKind.PRODUCT, "📍 SC-101 · Cashmere scarf")]
+    assert kept == [(Direction.IN, MessageKind.PRODUCT, "❓ SC-101 · Cashmere scarf")]
 
 
 async def test_forged_data_other_associates_hq_strangers_and_guests_are_refused(stack):
@@ -344,7 +349,7 @@ async def test_forged_data_other_associates_hq_strangers_and_guests_are_refused(
     home = await asks(stack, alice, stack.consumer_bot, "/catalog")
     member_refusals = [
         await push_callback(stack, alice, stack.consumer_bot, home["message_id"], ShopAction("steal", ids["SC-101"]).pack()),
-        await push_callback(stack, alice, stack.consumer_bot, home["message_id"], ShopAction("buy", hidden.id).pack()),
+        await push_callback(stack, alice, stack.consumer_bot, home["message_id"], ShopAction("ask", hidden.id).pack()),
         await push_callback(stack, alice, stack.consumer_bot, home["message_id"], ShopProduct(hidden.id).pack()),
     ]
     hq = await asks(stack, hannah, stack.associate_bot, "/catalog")

@@ -92,7 +92,7 @@ def test_a_members_card_and_a_pick_fit_a_caption(name, description, tier, locale
 
     for outgoing in (browsed, picked):
         assert lengths.units(shown(outgoing)) <= lengths.CAPTION
-        assert keyboard_data(outgoing) == [f"ua:buy:{2**31 - 1}", f"ua:ask:{2**31 - 1}", f"ua:reserve:{2**31 - 1}"]
+        assert keyboard_data(outgoing) == [f"bu:{2**31 - 1}:0", f"ua:ask:{2**31 - 1}", f"bu:{2**31 - 1}:1"]
 
 
 @settings(max_examples=40, deadline=None)

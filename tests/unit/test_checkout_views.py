@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,8 +13,9 @@ from bot.interface.render.base import plain
 from bot.interface.render.checkout import CheckoutRenderer
 from commerce import lengths
 from commerce.catalog import CatalogItem, Product, Variant
-from commerce.checkout import CheckoutView, Option, Totals
+from commerce.checkout import CheckoutView, Option, Totals, checkout_payment
 from commerce.checkout_steps import Step, new_checkout
+from commerce.orders import Fulfilment, Payment
 from commerce.people import Member, Store
 
 CATALOG = Catalog.load()
@@ -50,3 +52,27 @@ def test_every_step_fits_telegram_whatever_the_names(name, size, step, locale):
 def test_the_review_masks_the_phone():
     rendered = CheckoutRenderer(CATALOG).view("en", a_view("Alice", "M", Step.REVIEW))[0].params["text"]
     assert "0000 0000" not in rendered and "•••• 0000" in rendered
+
+
+@given(st.sampled_from([None, *Fulfilment]), st.booleans())
+def test_an_order_placed_in_the_chat_is_paid_by_invoice_exactly_when_a_provider_is_set(fulfilment, pay_in_chat):
+    payment = checkout_payment(fulfilment, pay_in_chat)
+
+    if pay_in_chat:
+        assert payment is Payment.INVOICE
+    else:
+        assert payment is (Payment.AT_PICKUP if fulfilment is Fulfilment.PICKUP else Payment.ON_DELIVERY)
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-Hans"])
+@pytest.mark.parametrize("pay_in_chat", [True, False])
+def test_the_review_says_how_the_member_pays(locale, pay_in_chat):
+    from dataclasses import replace
+
+    view = a_view("Alice", "M", Step.REVIEW)
+    view = replace(view, checkout=replace(view.checkout, fulfilment=Fulfilment.EXPRESS), pay_in_chat=pay_in_chat)
+    rendered = CheckoutRenderer(CATALOG).view(locale, view)[0].params["text"]
+
+    said = {p: CATALOG.text(locale, f"checkout.pay.{p.value}") for p in Payment}
+    assert said[view.payment] in rendered
+    assert [p for p, text in said.items() if text in rendered] == [Payment.INVOICE if pay_in_chat else Payment.ON_DELIVERY]

@@ -20,6 +20,7 @@ from bot.interface.callbacks import (
     CallbackData,
     CatalogList,
     CatalogProduct,
+    CheckoutStart,
     ChooseRecipient,
     SendLookbook,
     SendPick,
@@ -247,11 +248,12 @@ class CatalogRenderer:
         return _photo_or_text(item, within(lines, optional, CAPTION), self.actions(locale, product.id))
 
     def actions(self, locale: str, product_id: int) -> list[list[dict[str, str]]]:
-        """Buy, Ask and Reserve for pickup: the member's buttons on every card."""
-        label = lambda intent: self.t(locale, f"shop.button_{intent.value}")
-        return [[button(label(Intent.BUY), ShopAction(Intent.BUY.value, product_id)),
-                 button(label(Intent.ASK), ShopAction(Intent.ASK.value, product_id))],
-                [button(label(Intent.RESERVE), ShopAction(Intent.RESERVE.value, product_id))]]
+        """Buy, Ask and Reserve for pickup: the member's buttons on every card. Buy and Reserve
+        start the checkout (one way to start it); Ask relays a question to the associate."""
+        label = lambda key: self.t(locale, f"shop.button_{key}")
+        return [[button(label("buy"), CheckoutStart(product_id, False)),
+                 button(label("ask"), ShopAction(Intent.ASK.value, product_id))],
+                [button(label("reserve"), CheckoutStart(product_id, True))]]
 
     def lookbook(self, locale: str, body: LookbookSent, persona: str) -> list[Outgoing]:
         """One album of the pictures (the persona, the title and a line per piece on the
@@ -279,10 +281,8 @@ class CatalogRenderer:
     def interest(self, body: ProductInterest) -> Outgoing:
         locale = body.associate.locale
         item, product = body.item, body.item.product
-        sizes, _ = sizes_and_colours(item)
-        shown_sizes = self.t(locale, "catalog.interest_sizes", sizes=", ".join(sizes)) if len(sizes) > 1 else ""
         said = self.t(locale, f"catalog.interest_{body.intent.value}", product=product.name, code=product.code,
-                      price=price_text(item, body.member.tier, locale), markup={"sizes": shown_sizes})
+                      price=price_text(item, body.member.tier, locale))
         head = relay_header(self.catalog, locale, body.member, body.store, body.tags)
         assert body.member.id is not None
         outgoing = text(f"{head}\n{said}")

@@ -136,6 +136,7 @@ class CheckoutRenderer:
         lines.append(self.t(locale, "checkout.total", total=money(totals.total_minor)))
         lines.append(self.fulfilment_line(locale, checkout.fulfilment, view.store.name if view.store else "",
                                           checkout.address, checkout.latitude, checkout.longitude))
+        lines.append(self.t(locale, f"checkout.pay.{view.payment.value}"))
         lines.append(self.t(locale, "checkout.contact", name=checkout.contact_name or "", phone=masked_phone(checkout.phone)))
         return lines
 

@@ -22,6 +22,7 @@ from bot.interface.render.base import Outgoing, text
 from commerce import lengths
 from commerce.money import Money, babel_locale, format_money
 from commerce.order_commands import Misread
+from commerce.order_desk import DECLINE_REASONS
 from commerce.order_moves import AlternativeUnavailable, Moved
 from commerce.order_notices import OrderStepNotice, OrderUpdate, PaymentTooLate
 from commerce.order_values import Order, OutOfStock, Stale
@@ -147,7 +148,11 @@ class OrderUpdatesRenderer:
         return "".join(parts)
 
     def _reason(self, locale: str, reason: str | None) -> str:
-        return self.t(locale, "order_update.reason", reason=reason) if reason else ""
+        if not reason:
+            return ""
+        # The order card's preset reasons are stored by key and said in the reader's language.
+        shown = self.t(locale, f"orders.reason.{reason}") if reason in DECLINE_REASONS else reason
+        return self.t(locale, "order_update.reason", reason=shown)
 
     def _points(self, locale: str, points: int) -> str:
         if points > 0:

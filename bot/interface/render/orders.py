@@ -57,6 +57,7 @@ class OrdersRenderer:
         delivery = order.delivery
         lines.append(self.checkout.fulfilment_line(locale, order.fulfilment, card.store_name, delivery.address,
                                                    delivery.latitude, delivery.longitude))
+        lines.append(self.t(locale, f"orders.card_pay.{order.payment.value}"))
         if delivery.contact_name:
             lines.append(self.t(locale, "orders.card_contact", name=delivery.contact_name))
         return "\n".join(lines)
@@ -100,37 +101,24 @@ class OrdersRenderer:
     # --- the member's side -------------------------------------------------------------------
 
     def member_notice(self, locale: str, stepped: Stepped) -> Outgoing:
-        """What the member hears when the associate confirmed, proposed or declined."""
-        order, card = stepped.card.order, stepped.card
-        event = stepped.moved.event
-        number = order.id or 0
-        if event.action is Action.CONFIRM:
-            key = "orders.told_confirmed_pickup" if order.fulfilment.value == "pickup" else "orders.told_confirmed_delivery"
-            return text(self.t(locale, key, number=number, store=card.store_name))
-        if event.action is Action.PROPOSE_ALTERNATIVE:
-            line = card.lines[0]
-            associate = stepped.associate.display_name if stepped.associate is not None else ""
-            rows = [[button(self.t(locale, "orders.accept"), OrderAnswer(number, True)),
-                     button(self.t(locale, "orders.refuse"), OrderAnswer(number, False))]]
-            return text(self.t(locale, "orders.told_proposed", number=number, associate=associate,
-                               product=lengths.shorten(line.product_name, 80), was=variant_label(line.variant),
-                               variant=variant_label(line.proposed)), buttons=rows)
-        reason = event.reason or ""
-        shown = self.t(locale, f"orders.reason.{reason}") if reason in DECLINE_REASONS else reason
-        return text(self.t(locale, "orders.told_declined", number=number, reason=shown))
+        """The associate's offer of another SKU, with Accept and Decline (every other step the
+        member hears of is an order update: bot/interface/render/order_updates.py)."""
+        card, number = stepped.card, stepped.card.order.id or 0
+        line = card.lines[0]
+        associate = stepped.associate.display_name if stepped.associate is not None else ""
+        rows = [[button(self.t(locale, "orders.accept"), OrderAnswer(number, True)),
+                 button(self.t(locale, "orders.refuse"), OrderAnswer(number, False))]]
+        return text(self.t(locale, "orders.told_proposed", number=number, associate=associate,
+                           product=lengths.shorten(line.product_name, 80), was=variant_label(line.variant),
+                           variant=variant_label(line.proposed)), buttons=rows)
 
     def member_answered(self, locale: str, stepped: Stepped, edit_message_id: int | None) -> Outgoing:
+        """The offer, answered: its buttons go; what the order does next is its own update."""
         key = "orders.you_accepted" if stepped.moved.event.action is Action.ACCEPT_ALTERNATIVE else "orders.you_refused"
         body = self.t(locale, key, number=stepped.card.order.id or 0)
         if edit_message_id is None:
             return text(body)
         return Outgoing("editMessageText", {"message_id": edit_message_id, "text": body, "parse_mode": "HTML"})
-
-    def associate_told(self, locale: str, stepped: Stepped) -> Outgoing:
-        key = "orders.member_accepted" if stepped.moved.event.action is Action.ACCEPT_ALTERNATIVE else "orders.member_refused"
-        head = self.t(locale, key, name=member_name(stepped.card), number=stepped.card.order.id or 0)
-        return text(head + "\n\n" + self.card_text(locale, stepped.card),
-                    buttons=self.card_rows(locale, stepped.card) or None)
 
     # --- lists ---------------------------------------------------------------------------
 
