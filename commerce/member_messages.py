@@ -20,7 +20,8 @@ from commerce.album_relay import (
 )
 from commerce.availability import Available, auto_reply_for, presence
 from commerce.bots import BotKind, Role
-from commerce.checkout import Typed, take_into_checkout
+from commerce.checkout import take_into_checkout
+from commerce.checkout_values import Typed
 from commerce.conversations import Direction, MessageKind
 from commerce.geo import Place
 from commerce.identity import Identity, identify

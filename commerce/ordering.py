@@ -6,7 +6,6 @@ writes nothing. Sending the member and the associate their cards is the caller's
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -36,7 +35,7 @@ from commerce.orders import (
 from commerce.people import AssociateStatus
 from commerce.ports.uow import UnitOfWork
 from commerce.pricing import priced_variant
-from commerce.rewards import Coupon
+from commerce.rewards import usable_reward
 from commerce.shop_policy import shop_policy, within_same_day_radius
 
 MAX_QUANTITY = 99
@@ -99,7 +98,7 @@ async def place_order(uow: UnitOfWork, who: Identity, request: OrderRequest, now
             return NotPlaced(Problem.OUT_OF_RANGE)
     coupon = None
     if request.use_reward:
-        coupon = _usable_reward(await uow.rewards.coupons_of(member.id), now)
+        coupon = usable_reward(await uow.rewards.coupons_of(member.id), now)
         if coupon is None:
             return NotPlaced(Problem.NO_REWARD)
     subtotal = priced.unit_price_minor * request.quantity
@@ -142,10 +141,6 @@ async def _attribution(uow: UnitOfWork, member_id: int, member_store_id: int | N
     active = associate.status is AssociateStatus.ACTIVE
     return (associate.id if active else None), associate.store_id
 
-
-def _usable_reward(coupons: Sequence[Coupon], now: datetime) -> Coupon | None:
-    usable = [c for c in coupons if c.redeemed_at is None and c.expires_at > now]
-    return min(usable, key=lambda c: c.expires_at) if usable else None
 
 
 # --- the associate's and the member's steps --------------------------------------------

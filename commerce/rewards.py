@@ -3,6 +3,7 @@ reward rule for new members and the coupons it issued."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -52,3 +53,10 @@ class Scan:
     associate_id: int | None = None
     member_id: int | None = None
     id: int | None = None
+
+
+def usable_reward(coupons: Sequence[Coupon], now: datetime) -> Coupon | None:
+    """The enrollment reward a member can still redeem at `now`: unredeemed, unexpired, the
+    one that expires first (the checkout offers it, the order redeems it)."""
+    usable = [c for c in coupons if c.redeemed_at is None and c.expires_at > now]
+    return min(usable, key=lambda c: c.expires_at) if usable else None

@@ -13,13 +13,8 @@ from bot.interface.render.base import text
 from bot.interface.render.checkout import CheckoutRenderer
 from bot.interface.render.orders import OrdersRenderer
 from commerce.bots import BotKind
-from commerce.checkout import (
-    OrderPlaced,
-    Shut,
-    cancel_checkout,
-    press_checkout,
-    start_checkout,
-)
+from commerce.checkout import cancel_checkout, press_checkout, start_checkout
+from commerce.checkout_values import OrderPlaced, Shut
 from commerce.identity import identify
 from commerce.order_desk import order_card
 

@@ -13,8 +13,8 @@ from bot.interface.render.base import plain
 from bot.interface.render.checkout import CheckoutRenderer
 from commerce import lengths
 from commerce.catalog import CatalogItem, Product, Variant
-from commerce.checkout import CheckoutView, Option, Totals, checkout_payment
 from commerce.checkout_steps import Step, new_checkout
+from commerce.checkout_values import CheckoutView, Option, Totals, checkout_payment
 from commerce.orders import Fulfilment, Payment
 from commerce.people import Member, Store
 

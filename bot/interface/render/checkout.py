@@ -13,8 +13,14 @@ from bot.interface.i18n import Catalog
 from bot.interface.render.base import TEXT_LIMIT, Outgoing, button, fit, text
 from commerce import lengths
 from commerce.catalog import Variant
-from commerce.checkout import CheckoutShown, CheckoutView, Closed, OrderPlaced, Shut
 from commerce.checkout_steps import TYPED, Step
+from commerce.checkout_values import (
+    CheckoutShown,
+    CheckoutView,
+    Closed,
+    OrderPlaced,
+    Shut,
+)
 from commerce.money import Money, format_money
 from commerce.orders import Fulfilment
 

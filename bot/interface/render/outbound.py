@@ -30,7 +30,7 @@ from bot.runtime.albums import (
 )
 from commerce import lengths
 from commerce import messages as m
-from commerce.checkout import CheckoutShown
+from commerce.checkout_values import CheckoutShown
 from commerce.escalation import Refusal
 from commerce.people import Brand
 from commerce.picks import LookbookSent, PickSent
