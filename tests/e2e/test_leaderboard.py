@@ -21,6 +21,7 @@ from PIL import Image
 
 from bot.runtime.scheduler import LEADERBOARD, send_daily_leaderboard
 from commerce.people import Associate, AssociateStatus, HQOperator, Member, Store
+from tests.e2e.conftest import STACKS
 
 SHANGHAI = timezone(timedelta(hours=8))
 NOW = datetime(2026, 3, 2, 21, 0, tzinfo=SHANGHAI)  # the brand's leaderboard time
@@ -161,6 +162,10 @@ async def test_the_same_day_is_sent_once_however_often_the_job_runs(stack):
     assert tomorrow is not None and tomorrow.day.isoformat() == "2026-03-03"
 
 
+# Two processes share their queue and chat locks through Redis; the in-process backends serve
+# one process only (two runtimes on them would each deliver the same rows), so this runs on
+# PostgreSQL + Redis, as several processes are deployed.
+@pytest.mark.parametrize("stack_kind", [STACKS[1]], indirect=True)
 async def test_of_two_processes_firing_at_the_same_time_exactly_one_sends(stack):
     team = await open_team(stack)
     await enrol(stack, team, [("Bob", MIDNIGHT + timedelta(hours=1))])
