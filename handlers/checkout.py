@@ -9,20 +9,17 @@ from telegram import Update
 from bot.interface.buttons import answer
 from bot.interface.callbacks import CheckoutStep, checkout_start_of
 from bot.interface.context import StorelinkContext, UpdateTransaction
+from bot.interface.guests import member_of
 from bot.interface.render.base import text
 from bot.interface.render.checkout import CheckoutRenderer
 from bot.interface.render.orders import OrdersRenderer
 from commerce.bots import BotKind
 from commerce.checkout import cancel_checkout, press_checkout, start_checkout
 from commerce.checkout_values import OrderPlaced, Shut
-from commerce.identity import identify
 from commerce.order_desk import order_card
 
 CONSUMER = BotKind.CONSUMER
 
-
-async def _who(tx: UpdateTransaction, update: Update):
-    return await identify(tx.uow, CONSUMER, tx.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
 
 
 async def on_checkout_start(update: Update, ctx: StorelinkContext) -> None:
@@ -38,7 +35,7 @@ async def on_checkout_start(update: Update, ctx: StorelinkContext) -> None:
         if data is None:
             notice = services.catalog.text(locale, "common.stale_button")
         else:
-            shown = await start_checkout(tx.uow, await _who(tx, update), data.product_id, services.clock.now(),
+            shown = await start_checkout(tx.uow, await member_of(tx, update), data.product_id, services.clock.now(),
                                          reserve=data.reserve, pay_in_chat=services.invoicing is not None)
             outgoing = views.shut(locale, shown) if isinstance(shown, Shut) else views.view(locale, shown)
             for message in outgoing:
@@ -60,7 +57,7 @@ async def on_checkout_step(update: Update, ctx: StorelinkContext) -> None:
         if data is None:
             notice = services.catalog.text(locale, "common.stale_button")
         else:
-            result = await press_checkout(tx.uow, await _who(tx, update), data.checkout_id, data.step, data.choice,
+            result = await press_checkout(tx.uow, await member_of(tx, update), data.checkout_id, data.step, data.choice,
                                           services.clock.now(), pay_in_chat=services.invoicing is not None)
             message_id = query.message.message_id
             if isinstance(result, Shut):
@@ -90,7 +87,7 @@ async def on_cancel(update: Update, ctx: StorelinkContext) -> None:
     locale = services.locale(update)
     views = CheckoutRenderer(services.catalog)
     async with services.transaction(CONSUMER, update) as tx:
-        shut = await cancel_checkout(tx.uow, await _who(tx, update))
+        shut = await cancel_checkout(tx.uow, await member_of(tx, update))
         if shut is None:
             await tx.reply(update, text(services.catalog.text(locale, "checkout.nothing_to_cancel")))
             return

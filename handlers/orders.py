@@ -8,13 +8,12 @@ from telegram import Update
 from bot.interface.buttons import answer
 from bot.interface.callbacks import OrderAnswer, OrderDesk, OrdersPage
 from bot.interface.context import StorelinkContext, UpdateTransaction
-from bot.interface.guests import refuse_guest
+from bot.interface.guests import member_of, refuse_guest
 from bot.interface.i18n import locale_for
 from bot.interface.render.orders import OrdersRenderer
 from bot.interface.staff import refuse_command, sender_of
 from commerce.access import NotYours
 from commerce.bots import BotKind
-from commerce.identity import identify
 from commerce.order_desk import (
     DECLINE_REASONS,
     Stepped,
@@ -32,9 +31,6 @@ from commerce.orders import Action
 CONSUMER, ASSOCIATE = BotKind.CONSUMER, BotKind.ASSOCIATE
 
 
-async def _member(tx: UpdateTransaction, update: Update):
-    return await identify(tx.uow, CONSUMER, tx.brand.id, update.effective_user.id)  # type: ignore[arg-type, union-attr]
-
 
 async def on_member_orders(update: Update, ctx: StorelinkContext) -> None:
     """/orders in the consumer bot (or its paging buttons): the member's orders, newest first."""
@@ -43,7 +39,7 @@ async def on_member_orders(update: Update, ctx: StorelinkContext) -> None:
     page = OrdersPage.unpack(query.data) if query is not None else None
     locale = services.locale(update)
     async with services.transaction(CONSUMER, update) as tx:
-        orders = await member_orders(tx.uow, await _member(tx, update), page.page if page else 0)
+        orders = await member_orders(tx.uow, await member_of(tx, update), page.page if page else 0)
         if orders is None:
             await refuse_guest(tx, update, ctx)
         else:
@@ -57,7 +53,7 @@ async def on_points(update: Update, ctx: StorelinkContext) -> None:
     services = ctx.services
     locale = services.locale(update)
     async with services.transaction(CONSUMER, update) as tx:
-        view = await points_of(tx.uow, await _member(tx, update), services.clock.now())
+        view = await points_of(tx.uow, await member_of(tx, update), services.clock.now())
         if view is None:
             await refuse_guest(tx, update, ctx)
         else:
@@ -78,7 +74,7 @@ async def on_order_answer(update: Update, ctx: StorelinkContext) -> None:
         if data is None:
             notice = services.catalog.text(locale, "common.stale_button")
         else:
-            stepped = await answer_proposal(tx.uow, tx.postbox, await _member(tx, update), data.order_id, data.accept,
+            stepped = await answer_proposal(tx.uow, tx.postbox, await member_of(tx, update), data.order_id, data.accept,
                                             services.clock.now(), services.invoicing)
             if isinstance(stepped, Stepped):  # the offer loses its buttons; the step's notice follows
                 await tx.reply(update, views.member_answered(locale, stepped, query.message.message_id))

@@ -10,6 +10,14 @@ from telegram import Update
 from bot.interface.context import StorelinkContext, UpdateTransaction
 from bot.interface.render.base import text
 from commerce.bots import BotKind, Role
+from commerce.identity import Identity, identify
+
+
+async def member_of(tx: UpdateTransaction, update: Update) -> Identity:
+    """Who sent the update to the consumer bot: a member of the brand, or a guest."""
+    user = update.effective_user
+    assert user is not None and tx.brand.id is not None
+    return await identify(tx.uow, BotKind.CONSUMER, tx.brand.id, user.id)
 
 
 async def refuse_guest(tx: UpdateTransaction, update: Update, ctx: StorelinkContext) -> None:
